@@ -1,0 +1,18 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../config/errors.ts';
+
+/** parseArgs with usage errors turned into exit-code-2 errors that name the command. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new ConfigError(`recon ${command}: ${(error as Error).message}\nRun \`recon help\` for usage.`);
+  }
+}
+
+export function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`--${name}: expected a positive whole number, got "${value}"`);
+  return n;
+}

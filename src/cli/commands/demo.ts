@@ -1,0 +1,139 @@
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadEnv } from '../../config/env.ts';
+import { loadPolicy } from '../../config/load-policy.ts';
+import type { Policy } from '../../config/policy.ts';
+import { changesOfRuns } from '../../db/repositories/changes.ts';
+import { itemsOpenedInRuns } from '../../db/repositories/review-items.ts';
+import { runCycle, type CycleResult } from '../../engine/cycle.ts';
+import { resolveCheck } from '../../engine/check.ts';
+import { buildConnectors, openMigratedDatabase } from '../../main.ts';
+import { generateScenario } from '../../sandbox/generate.ts';
+import { startSandbox } from '../../sandbox/server.ts';
+import { verify, type FoundDiscrepancy, type Verdict } from '../../sandbox/verify.ts';
+import { parseCommandArgs, positiveInteger } from '../args.ts';
+import type { CommandContext } from '../context.ts';
+import { createProgress } from '../progress.ts';
+import { renderChanges, renderEscalation, renderExceptions, renderSummary, type Labels } from '../render.ts';
+import { renderTable } from '../table.ts';
+
+export const EXAMPLE_POLICY = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../examples/recon.config.hubspot.yml');
+
+/**
+ * The whole product with no account and no server: a seeded sandbox Stripe and HubSpot with
+ * known drift, the example policy, a fresh embedded database, one cycle, then a second to show
+ * that nothing is written twice.
+ */
+export async function demoCommand(args: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs('demo', args, {
+    json: { type: 'boolean', default: false },
+    customers: { type: 'string' },
+    seed: { type: 'string' },
+  });
+  const customers = positiveInteger('customers', values.customers, 200);
+  const seed = positiveInteger('seed', values.seed, 42);
+  const scenario = generateScenario({ customers, seed, now: Date.now() });
+  const sandbox = await startSandbox(scenario.state);
+  const dbDir = resolve(ctx.env.RECON_DB_DIR, '..', 'demo-db');
+  await rm(dbDir, { recursive: true, force: true });
+  const env = loadEnv({
+    RECON_DB_DIR: dbDir,
+    LOG_LEVEL: ctx.env.LOG_LEVEL,
+    STRIPE_SECRET_KEY: 'sk_test_recon_demo',
+    STRIPE_API_URL: sandbox.stripeUrl,
+    HUBSPOT_ACCESS_TOKEN: 'pat-demo-recon',
+    HUBSPOT_API_URL: sandbox.hubspotUrl,
+    HUBSPOT_PORTAL_ID: String(scenario.state.hubspot.portalId),
+    HUBSPOT_APP_ID: String(scenario.state.hubspot.appId),
+  });
+  const policy = await loadPolicy(EXAMPLE_POLICY);
+  const database = await openMigratedDatabase(env, ctx.logger);
+  const out = (text: string) => ctx.stdout.write(`${text}\n`);
+  try {
+    const connectors = buildConnectors(env, policy, ctx.logger);
+    const progress = createProgress(ctx.stderr, values.json);
+    const first = await runCycle({ database, connectors, policy, logger: ctx.logger, progress: progress.onPage }, { full: true });
+    progress.done();
+    const runIds = first.checks.flatMap((c) => (c.runId ? [c.runId] : []));
+    const changes = await changesOfRuns(database.db, runIds);
+    const items = await itemsOpenedInRuns(database.db, runIds);
+    const rows = await database.db.selectFrom('discrepancies').selectAll().where('run_id', 'in', runIds).execute();
+    const found: FoundDiscrepancy[] = rows.map((r) => ({
+      check: r.check_name, kind: r.kind, category: r.category, sourceKey: r.source_key, targetKey: r.target_key, resolution: r.resolution, reason: r.reason,
+    }));
+    const writesAfterFirst = scenario.state.writes.length;
+    const second = await runCycle({ database, connectors, policy, logger: ctx.logger }, { full: true });
+    const secondWrites = scenario.state.writes.length - writesAfterFirst;
+    const verdict = verify(scenario.injected, found, scenario.state.writes, financialFields(policy));
+    const labels = await vocabularyLabels(connectors);
+
+    if (values.json) {
+      out(JSON.stringify({
+        sandbox: { customers, seed, requests: sandbox.requests() },
+        cycle: first,
+        changes,
+        escalations: items.filter((i) => i.presentation === 'message'),
+        exceptions: items.filter((i) => i.presentation === 'exceptions'),
+        injected: countBy(verdict.byCategory, 'injected'),
+        found: countBy(verdict.byCategory, 'found'),
+        verdict: { ...verdict, financialWrites: verdict.financialWrites.length },
+        secondCycle: { writes: secondWrites, discrepancies: second.checks.reduce((n, c) => n + c.discrepancies.total, 0), changes: changeCount(second) },
+      }, null, 2));
+    } else {
+      out(`Recon demo: ${customers} Stripe customers and their HubSpot deals in a local sandbox (seed ${seed}), embedded database at ${dbDir}\n`);
+      out(renderSummary(first));
+      out(`\nChange log (${changes.length} rows):`);
+      out(renderChanges(changes, labels));
+      const messages = items.filter((i) => i.presentation === 'message');
+      out(`\nEscalations as they would read in Slack (${messages.length}):\n`);
+      out(messages.map((item) => renderEscalation(item, labels)).join('\n\n'));
+      out(`\n${renderExceptions(items.filter((i) => i.presentation === 'exceptions'))}`);
+      out(`\n${renderVerdict(verdict)}`);
+      out(`\nSecond cycle on the same sandbox: ${secondWrites} writes, ${changeCount(second)} change-log rows, ${second.checks.reduce((n, c) => n + c.escalated, 0)} escalations still open and not posted again.`);
+    }
+    return verdict.ok && secondWrites === 0 ? 0 : 1;
+  } finally {
+    await database.close();
+    await sandbox.close();
+  }
+}
+
+function changeCount(result: CycleResult): number {
+  return result.checks.reduce((n, c) => n + c.autoFixed + c.noop + c.stale + c.failed, 0);
+}
+
+function financialFields(policy: Policy): Set<string> {
+  const fields = new Set<string>();
+  for (const check of policy.checks.map(resolveCheck)) {
+    for (const side of [check.source, check.target]) if (side.financial) fields.add(`${side.system}:${side.object}:${side.field}`);
+  }
+  return fields;
+}
+
+function countBy(rows: Verdict['byCategory'], key: 'injected' | 'found'): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const row of rows) (out[row.check] ??= {})[row.category] = row[key];
+  return out;
+}
+
+async function vocabularyLabels(connectors: ReturnType<typeof buildConnectors>): Promise<Labels> {
+  const labels = new Map<string, string>();
+  const stages = await connectors.hubspot?.vocabulary('deals', 'dealstage').catch(() => null);
+  for (const v of stages?.values ?? []) labels.set(v.value, v.label);
+  return labels;
+}
+
+function renderVerdict(verdict: Verdict): string {
+  const lines = ['Injected against found:'];
+  lines.push(renderTable(['check', 'category', 'injected', 'found'], verdict.byCategory.map((r) => [r.check, r.category, r.injected, r.found])));
+  lines.push(
+    `\n${verdict.matched} of ${verdict.injected} injected discrepancies found with the expected kind, category and resolution; ` +
+      `${verdict.unexpected.length} found that were not injected; ${verdict.financialWrites.length} writes to a financial field.`,
+  );
+  for (const m of verdict.missed) lines.push(`  missed: ${m.drift} (${m.check}) ${m.stripeCustomerId ?? ''} ${m.hubspotDealId ?? ''}`);
+  for (const w of verdict.wrong) lines.push(`  wrong: ${w.injected.drift} expected ${w.injected.category} → ${w.injected.expected}, got ${w.found.category} → ${w.found.resolution}${w.found.reason ? `:${w.found.reason}` : ''}`);
+  for (const u of verdict.unexpected) lines.push(`  unexpected: ${u.check} ${u.kind} ${u.sourceKey ?? ''} ${u.targetKey ?? ''}`);
+  lines.push(verdict.ok ? 'Every injected discrepancy was found and handled as the policy says.' : 'MISMATCH: see above.');
+  return lines.join('\n');
+}

@@ -1,0 +1,36 @@
+import { generateScenario } from '../../sandbox/generate.ts';
+import { startSandbox } from '../../sandbox/server.ts';
+import { parseCommandArgs, positiveInteger } from '../args.ts';
+import type { CommandContext } from '../context.ts';
+
+/** Serves a seeded sandbox until interrupted, and prints the environment that points Recon at it. */
+export async function sandboxCommand(args: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs('sandbox', args, {
+    customers: { type: 'string' },
+    seed: { type: 'string' },
+    port: { type: 'string' },
+  });
+  const scenario = generateScenario({
+    customers: positiveInteger('customers', values.customers, 200),
+    seed: positiveInteger('seed', values.seed, 42),
+    now: Date.now(),
+  });
+  const sandbox = await startSandbox(scenario.state, { port: values.port ? positiveInteger('port', values.port, 0) : 0 });
+  ctx.stdout.write(
+    [
+      `Sandbox serving ${scenario.state.stripe.customers.size} Stripe customers and ${scenario.state.hubspot.deals.size} HubSpot deals (${scenario.injected.length} injected discrepancies).`,
+      'Point Recon at it with:',
+      `  export STRIPE_SECRET_KEY=sk_test_sandbox STRIPE_API_URL=${sandbox.stripeUrl}`,
+      `  export HUBSPOT_ACCESS_TOKEN=pat-sandbox HUBSPOT_API_URL=${sandbox.hubspotUrl} HUBSPOT_PORTAL_ID=${scenario.state.hubspot.portalId} HUBSPOT_APP_ID=${scenario.state.hubspot.appId}`,
+      '  export RECON_CONFIG=examples/recon.config.hubspot.yml',
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sandbox.close();
+  return 0;
+}

@@ -1,0 +1,56 @@
+import { ConfigError } from '../config/errors.ts';
+import { commandContext, type CommandContext } from './context.ts';
+
+const HELP = `recon: keeps customer status in agreement across your CRM, Stripe and Google Calendar.
+
+Usage:
+  recon demo [--customers N] [--seed N] [--json]
+      The whole product against a local sandbox on the embedded database: no account needed.
+  recon run [--check NAME]... [--dry-run] [--full] [--json]
+      One reconciliation cycle now. --dry-run writes nothing anywhere but the run record.
+      Cycles are full scans (--full is accepted; incremental cycles come later).
+  recon doctor        Validate the policy and environment, and check each connection.
+  recon migrate       Apply database migrations.
+  recon status [--json]
+      The last run of each check and the open review queue.
+  recon sandbox [--customers N] [--seed N] [--port N]
+      Start the local Stripe and HubSpot sandbox and print the environment to point Recon at it.
+  recon help
+
+Exit codes: 0 ok; 1 some records or checks failed; 2 bad configuration or usage.
+Configuration: RECON_CONFIG (default recon.config.yml), DATABASE_URL (default: embedded in .recon/db).`;
+
+type Command = (args: string[], ctx: CommandContext) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.ts')).runCommand,
+  demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
+  migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
+  status: async () => (await import('./commands/status.ts')).statusCommand,
+  sandbox: async () => (await import('./commands/sandbox.ts')).sandboxCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`recon: unknown command "${name}"\n\n${HELP}\n`);
+    return 2;
+  }
+  try {
+    const command = await load();
+    return await command(args, commandContext());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`recon: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`recon ${name} failed: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+const systemName = z.enum(['stripe', 'hubspot', 'gohighlevel', 'google_calendar']);
+
+const duration = z
+  .string()
+  .refine((text) => parseDuration(text) !== null, { message: 'expected a duration such as 30s, 15m, 24h or 7d' })
+  .transform((text) => parseDuration(text) as number);
+
+const valueList = z.array(z.string().min(1)).min(1);
+
+const mapEntry = z.strictObject({
+  /** What Recon writes into the target when the source holds this value. */
+  write: z.string().min(1),
+  /** Target values that already agree with this source value (an ordered pipeline may be further along). */
+  accept: valueList.optional(),
+});
+
+const category = z
+  .strictObject({
+    source: valueList.optional(),
+    sourceNot: valueList.optional(),
+    target: valueList.optional(),
+    targetNot: valueList.optional(),
+  })
+  .refine((c) => Object.values(c).some((v) => v !== undefined), {
+    message: 'expected at least one of source, sourceNot, target, targetNot',
+  });
+
+const side = z.strictObject({
+  system: systemName,
+  object: z.string().min(1).optional(),
+  field: z.string().min(1),
+  /** Marks the field as financial: it is never written without a financial approver. */
+  financial: z.boolean().optional(),
+});
+
+const check = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lower-case letters, digits and dashes'),
+    source: side,
+    target: side,
+    rule: z.enum(['source_of_truth', 'recency', 'merge', 'escalate']),
+    map: z.record(z.string(), mapEntry).optional(),
+    categories: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected snake_case'), category).optional(),
+    highValue: z
+      .strictObject({ field: z.string().min(1), atLeast: z.number().positive(), side: z.enum(['source', 'target']).default('target') })
+      .optional(),
+    humanEditWindow: duration.optional(),
+    clockSkew: duration.optional(),
+    /** Report records with no counterpart (exceptions report). Default true; one check per pair of objects is enough. */
+    reportUnmatched: z.boolean().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.rule === 'recency' || c.rule === 'merge') && c.map) {
+      ctx.addIssue({ code: 'custom', path: ['map'], message: `rule ${c.rule} compares values as they are; remove map` });
+    }
+    if (c.source.system === c.target.system && c.source.object === c.target.object) {
+      ctx.addIssue({ code: 'custom', path: ['target'], message: 'expected a target other than the source' });
+    }
+  });
+
+const slackId = z.string().regex(/^[A-Z0-9]{2,}$/, 'expected a Slack id such as C0123ABC or U0123ABC');
+
+export const policySchema = z.strictObject({
+  crm: z.enum(['hubspot', 'gohighlevel']),
+  slack: z
+    .strictObject({
+      reviewChannel: slackId,
+      digestChannel: slackId,
+      approvers: z.array(slackId).min(1),
+      financialApprovers: z.array(slackId).min(1),
+    })
+    .optional(),
+  schedule: z
+    .strictObject({
+      timezone: z.string().refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin' }),
+      reconcile: z.string().min(1),
+      digest: z.string().min(1).optional(),
+    })
+    .optional(),
+  checks: z.array(check).min(1),
+}).superRefine((policy, ctx) => {
+  const seen = new Set<string>();
+  policy.checks.forEach((c, i) => {
+    if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['checks', i, 'name'], message: `duplicate check name "${c.name}"` });
+    seen.add(c.name);
+    for (const [key, s] of [['source', c.source], ['target', c.target]] as const) {
+      if ((s.system === 'hubspot' || s.system === 'gohighlevel') && s.system !== policy.crm) {
+        ctx.addIssue({ code: 'custom', path: ['checks', i, key, 'system'], message: `expected ${policy.crm}, the policy's crm` });
+      }
+    }
+  });
+});
+
+export type Policy = z.output<typeof policySchema>;
+export type CheckPolicy = Policy['checks'][number];
+export type CheckSide = CheckPolicy['source'];
+export type MapEntry = z.output<typeof mapEntry>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,75 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export type Db = Kysely<Database>;
+/** Repository functions take either the database or a transaction, so callers own transactions. */
+export type DbOrTx = Kysely<Database> | Transaction<Database>;
+
+export interface DbTarget {
+  /** postgres://... for a real server; absent for the embedded database. */
+  url?: string | undefined;
+  /** Where the embedded database keeps its files; `memory://` keeps nothing. */
+  embeddedDir?: string | undefined;
+}
+
+export interface OpenDatabase {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** Where the data lives, without credentials. */
+  describe: string;
+  /** Runs a multi-statement SQL script in one session (migrations). */
+  runScript(script: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+// bigint (int8) ids and counts come back as strings on both drivers: never lossy numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => value);
+
+/** Opens Kysely over `pg` when a URL is given, over embedded PGlite otherwise. */
+export async function openDatabase(target: DbTarget): Promise<OpenDatabase> {
+  if (target.url) {
+    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const { hostname, port, pathname } = new URL(target.url);
+    return {
+      db,
+      kind: 'postgres',
+      describe: `postgres ${hostname}:${port || 5432}${pathname}`,
+      async runScript(script) {
+        const client = await pool.connect();
+        try {
+          await client.query(script); // no parameters: the simple protocol runs every statement
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined); // leave no open transaction behind
+          throw error;
+        } finally {
+          client.release();
+        }
+      },
+      close: () => db.destroy(),
+    };
+  }
+  const dir = target.embeddedDir ?? '.recon/db';
+  if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true });
+  const pglite = new PGlite(dir, { parsers: { [pgliteTypes.INT8]: (value: string) => value } });
+  await pglite.waitReady;
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    kind: 'pglite',
+    describe: `embedded ${dir}`,
+    async runScript(script) {
+      try {
+        await pglite.exec(script);
+      } catch (error) {
+        await pglite.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    },
+    close: () => db.destroy(),
+  };
+}

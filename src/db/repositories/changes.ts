@@ -1,0 +1,115 @@
+import type { DbOrTx } from '../connect.ts';
+import type { Change, ChangeOutcome, WriteIntent } from '../schema.ts';
+import { jsonValue } from './discrepancies.ts';
+
+/** One write attempt as the change log records it. */
+export interface WriteAttempt {
+  actor: string;
+  origin: string;
+  runId: string | null;
+  check: string | null;
+  fingerprint: string | null;
+  system: string;
+  object: string;
+  externalId: string;
+  field: string;
+  before: unknown;
+  after: unknown;
+  rule: string | null;
+  reason: string | null;
+  idempotencyKey: string;
+}
+
+function columns(a: WriteAttempt) {
+  return {
+    actor: a.actor,
+    origin: a.origin,
+    run_id: a.runId,
+    check_name: a.check,
+    fingerprint: a.fingerprint,
+    system: a.system,
+    object: a.object,
+    external_id: a.externalId,
+    field: a.field,
+    before: jsonValue(a.before),
+    after: jsonValue(a.after),
+    rule: a.rule,
+    reason: a.reason,
+    idempotency_key: a.idempotencyKey,
+  };
+}
+
+/** Records that writes are about to be sent, so a crash between sending and logging is recoverable. */
+export async function recordIntents(db: DbOrTx, attempts: WriteAttempt[]): Promise<void> {
+  for (let i = 0; i < attempts.length; i += 500) {
+    await db
+      .insertInto('write_intents')
+      .values(attempts.slice(i, i + 500).map(columns))
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .execute();
+  }
+}
+
+type LoggedOutcome = { attempt: WriteAttempt; outcome: ChangeOutcome; error?: string | null };
+
+/** Appends attempts to the change log without settling their intents (a retry follows). */
+export async function appendChanges(db: DbOrTx, outcomes: LoggedOutcome[]): Promise<void> {
+  for (let i = 0; i < outcomes.length; i += 500) {
+    await db
+      .insertInto('changes')
+      .values(outcomes.slice(i, i + 500).map(({ attempt, outcome, error }) => ({ ...columns(attempt), outcome, error: error ?? null })))
+      .execute();
+  }
+}
+
+/**
+ * Appends outcomes to the change log and settles their intents, in one statement batch.
+ * Call inside a transaction so the log and the intents never disagree.
+ */
+export async function logOutcomes(
+  db: DbOrTx,
+  outcomes: LoggedOutcome[],
+): Promise<void> {
+  for (let i = 0; i < outcomes.length; i += 500) {
+    const chunk = outcomes.slice(i, i + 500);
+    await appendChanges(db, chunk);
+    await db
+      .updateTable('write_intents')
+      .set({ settled_at: new Date() })
+      .where('idempotency_key', 'in', chunk.map((o) => o.attempt.idempotencyKey))
+      .where('settled_at', 'is', null)
+      .execute();
+  }
+}
+
+export async function unsettledIntents(db: DbOrTx): Promise<WriteIntent[]> {
+  return db.selectFrom('write_intents').selectAll().where('settled_at', 'is', null).orderBy('created_at').execute();
+}
+
+export function attemptOf(intent: WriteIntent): WriteAttempt {
+  return {
+    actor: intent.actor,
+    origin: intent.origin,
+    runId: intent.run_id,
+    check: intent.check_name,
+    fingerprint: intent.fingerprint,
+    system: intent.system,
+    object: intent.object,
+    externalId: intent.external_id,
+    field: intent.field,
+    before: intent.before,
+    after: intent.after,
+    rule: intent.rule,
+    reason: intent.reason,
+    idempotencyKey: intent.idempotency_key,
+  };
+}
+
+export async function changesOfRuns(db: DbOrTx, runIds: string[]): Promise<Change[]> {
+  if (runIds.length === 0) return [];
+  return db.selectFrom('changes').selectAll().where('run_id', 'in', runIds).orderBy('id').execute();
+}
+
+export async function recentChanges(db: DbOrTx, limit = 50): Promise<Change[]> {
+  return db.selectFrom('changes').selectAll().orderBy('id', 'desc').limit(limit).execute();
+}

@@ -1,0 +1,103 @@
+import type { Discrepancy, Resolution } from '../../domain/discrepancy.ts';
+import type { SystemRecord } from '../../domain/records.ts';
+import type { DbOrTx } from '../connect.ts';
+import type { ReviewItem } from '../schema.ts';
+
+type Escalation = Extract<Resolution, { type: 'escalate' }>;
+
+/** What a person needs to see of a record, kept with the item. */
+function recordSummary(record: SystemRecord | null, field: string) {
+  if (!record) return null;
+  return { system: record.system, object: record.object, id: record.id, field, value: record.fields[field] ?? null, email: record.email, url: record.url };
+}
+
+/**
+ * Opens a review item per escalated fingerprint, or refreshes the open one: never two open items
+ * for one fingerprint. Returns the ids of items opened by this call.
+ */
+export async function upsertOpenItems(
+  db: DbOrTx,
+  runId: string,
+  fields: { source: string; target: string },
+  escalations: { discrepancy: Discrepancy; resolution: Escalation }[],
+): Promise<{ opened: number; refreshed: number }> {
+  let opened = 0;
+  let refreshed = 0;
+  for (let i = 0; i < escalations.length; i += 200) {
+    const chunk = escalations.slice(i, i + 200);
+    const rows = chunk.map(({ discrepancy: d, resolution: r }) => ({
+      fingerprint: d.fingerprint,
+      check_name: d.check,
+      kind: d.kind,
+      category: d.category,
+      reason: r.reason,
+      presentation: r.presentation,
+      entity_key: d.entityKey,
+      source: JSON.stringify(recordSummary(d.source, fields.source)),
+      target: JSON.stringify(recordSummary(d.target, fields.target)),
+      suggestion: JSON.stringify({ explanation: r.explanation, writes: r.suggestion, candidates: d.candidates.map((c) => ({ system: c.system, object: c.object, id: c.id, email: c.email, url: c.url })) }),
+      status: 'open' as const,
+      opened_run_id: runId,
+      last_seen_run_id: runId,
+    }));
+    const result = await db
+      .insertInto('review_items')
+      .values(rows)
+      .onConflict((oc) =>
+        oc
+          .column('fingerprint')
+          .where('status', 'in', ['open', 'deciding'])
+          .doUpdateSet((eb) => ({
+            last_seen_run_id: eb.ref('excluded.last_seen_run_id'),
+            reason: eb.ref('excluded.reason'),
+            suggestion: eb.ref('excluded.suggestion'),
+            source: eb.ref('excluded.source'),
+            target: eb.ref('excluded.target'),
+            updated_at: new Date(),
+          })),
+      )
+      .returning(['id', 'opened_run_id'])
+      .execute();
+    for (const row of result) {
+      if (row.opened_run_id === runId) opened++;
+      else refreshed++;
+    }
+  }
+  return { opened, refreshed };
+}
+
+/** Open items of a check that this full run no longer found: someone fixed them elsewhere. */
+export async function resolveVanished(db: DbOrTx, check: string, runId: string, stillFound: ReadonlySet<string>): Promise<ReviewItem[]> {
+  const open = await db
+    .selectFrom('review_items')
+    .selectAll()
+    .where('check_name', '=', check)
+    .where('status', '=', 'open')
+    .execute();
+  const gone = open.filter((item) => !stillFound.has(item.fingerprint)).map((item) => item.id);
+  if (gone.length === 0) return [];
+  const resolved: ReviewItem[] = [];
+  for (let i = 0; i < gone.length; i += 500) {
+    resolved.push(
+      ...(await db
+        .updateTable('review_items')
+        .set({ status: 'resolved_elsewhere', updated_at: new Date(), last_seen_run_id: runId })
+        .where('id', 'in', gone.slice(i, i + 500))
+        .where('status', '=', 'open')
+        .returningAll()
+        .execute()),
+    );
+  }
+  return resolved;
+}
+
+export async function openItems(db: DbOrTx, options: { check?: string; limit?: number } = {}): Promise<ReviewItem[]> {
+  let query = db.selectFrom('review_items').selectAll().where('status', 'in', ['open', 'deciding']);
+  if (options.check) query = query.where('check_name', '=', options.check);
+  return query.orderBy('opened_at').orderBy('id').limit(options.limit ?? 1000).execute();
+}
+
+export async function itemsOpenedInRuns(db: DbOrTx, runIds: string[]): Promise<ReviewItem[]> {
+  if (runIds.length === 0) return [];
+  return db.selectFrom('review_items').selectAll().where('last_seen_run_id', 'in', runIds).orderBy('id').execute();
+}

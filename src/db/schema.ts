@@ -1,0 +1,143 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** A JSON column: written as JSON text (the same on pg and PGlite), read back parsed. */
+export type Json<T = unknown> = ColumnType<T, string, string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Id = ColumnType<string, never, never>;
+
+export interface EntitiesTable {
+  id: Generated<string>;
+  created_at: CreatedAt;
+}
+
+export interface LinksTable {
+  id: Generated<string>;
+  entity_id: string;
+  system: string;
+  object: string;
+  external_id: string;
+  matched_by: 'link' | 'shared_id' | 'email' | 'person';
+  matched_at: CreatedAt;
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
+
+export interface RunsTable {
+  id: Generated<string>;
+  cycle_id: string;
+  check_name: string;
+  mode: 'full' | 'incremental';
+  dry_run: boolean;
+  status: RunStatus;
+  started_at: CreatedAt;
+  finished_at: Timestamp | null;
+  cursors: Json<Record<string, string>>;
+  stats: Json<Record<string, unknown>>;
+  error: string | null;
+}
+
+export interface DiscrepanciesTable {
+  id: Generated<string>;
+  run_id: string;
+  check_name: string;
+  fingerprint: string;
+  kind: string;
+  category: string;
+  entity_key: string;
+  source_key: string | null;
+  target_key: string | null;
+  source_value: Json | null;
+  target_value: Json | null;
+  resolution: 'auto_fix' | 'escalate' | 'suppressed' | 'noop';
+  reason: string | null;
+  created_at: CreatedAt;
+}
+
+export type ChangeOutcome = 'applied' | 'noop' | 'stale' | 'failed';
+
+interface WriteColumns {
+  actor: string;
+  origin: string;
+  run_id: string | null;
+  check_name: string | null;
+  fingerprint: string | null;
+  system: string;
+  object: string;
+  external_id: string;
+  field: string;
+  before: Json | null;
+  after: Json | null;
+  rule: string | null;
+  reason: string | null;
+  idempotency_key: string;
+}
+
+export interface WriteIntentsTable extends WriteColumns {
+  created_at: CreatedAt;
+  settled_at: Timestamp | null;
+}
+
+export interface ChangesTable extends WriteColumns {
+  id: Generated<string>;
+  at: CreatedAt;
+  outcome: ChangeOutcome;
+  error: string | null;
+}
+
+export type ReviewStatus = 'open' | 'deciding' | 'approved' | 'overridden' | 'ignored' | 'failed' | 'resolved_elsewhere';
+
+export interface ReviewItemsTable {
+  id: Generated<string>;
+  fingerprint: string;
+  check_name: string;
+  kind: string;
+  category: string;
+  reason: string;
+  presentation: 'message' | 'exceptions';
+  entity_key: string;
+  source: Json | null;
+  target: Json | null;
+  suggestion: Json | null;
+  status: ReviewStatus;
+  opened_run_id: string | null;
+  last_seen_run_id: string | null;
+  opened_at: CreatedAt;
+  updated_at: CreatedAt;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  decision: Json | null;
+  slack_channel: string | null;
+  slack_ts: string | null;
+}
+
+export interface SuppressionsTable {
+  id: Generated<string>;
+  fingerprint: string;
+  check_name: string;
+  created_by: string;
+  reason: string | null;
+  review_item_id: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp | null;
+}
+
+export interface Database {
+  entities: EntitiesTable;
+  links: LinksTable;
+  runs: RunsTable;
+  discrepancies: DiscrepanciesTable;
+  write_intents: WriteIntentsTable;
+  changes: ChangesTable;
+  review_items: ReviewItemsTable;
+  suppressions: SuppressionsTable;
+}
+
+export type Link = Selectable<LinksTable>;
+export type Run = Selectable<RunsTable>;
+export type Change = Selectable<ChangesTable>;
+export type NewChange = Insertable<ChangesTable>;
+export type WriteIntent = Selectable<WriteIntentsTable>;
+export type ReviewItem = Selectable<ReviewItemsTable>;
+export type Suppression = Selectable<SuppressionsTable>;
+export type { Id };

@@ -1,0 +1,57 @@
+/** The external tools Recon talks to. */
+export const SYSTEMS = ['stripe', 'hubspot', 'gohighlevel', 'google_calendar', 'slack'] as const;
+export type SystemName = (typeof SYSTEMS)[number];
+
+/** A normalised field value. Lists hold things like tags; amounts are numbers in major units. */
+export type FieldValue = string | number | boolean | string[] | null;
+
+/** Who changed a field last, when the system can say so. */
+export type ChangedBy = 'human' | 'integration' | 'recon' | 'unknown';
+
+export interface FieldChange {
+  /** Epoch milliseconds of the last change, or null when the system does not say. */
+  changedAt: number | null;
+  changedBy: ChangedBy;
+  /** The system's own word for the writer (HubSpot `sourceType`, e.g. `CRM_UI`), for people. */
+  sourceType?: string | undefined;
+}
+
+/**
+ * One object of one system, normalised. Connectors' mappers produce these; the engine reads only these.
+ *
+ * @example
+ * { system: 'hubspot', object: 'deals', id: '901', fields: { dealstage: 'closedwon', amount: 1200 },
+ *   email: 'ada@example.com', refs: { stripe: 'cus_123' }, aliases: ['501'], updatedAt: 1700000000000,
+ *   history: { dealstage: { changedAt: 1700000000000, changedBy: 'human', sourceType: 'CRM_UI' } },
+ *   url: 'https://app.hubspot.com/contacts/1/deal/901' }
+ */
+export interface SystemRecord {
+  system: SystemName;
+  object: string;
+  id: string;
+  fields: Record<string, FieldValue>;
+  /** Lower-cased, trimmed email of the customer behind the record, if any. */
+  email: string | null;
+  /** Stable ids of this customer in other systems, as stored in this record (Stripe `metadata.crm_id`, ...). */
+  refs: Partial<Record<SystemName, string>>;
+  /** Other ids this record is known by in its own system (a deal's associated contact ids). */
+  aliases: string[];
+  /** Epoch milliseconds of the record's last modification, or null. */
+  updatedAt: number | null;
+  /** The last change of a field, for the fields whose history the system gave. */
+  history: Record<string, FieldChange>;
+  /** A URL a person can open, or null. */
+  url: string | null;
+}
+
+/** Normalises an email for matching: trimmed, lower-cased; empty becomes null. */
+export function normaliseEmail(email: string | null | undefined): string | null {
+  if (email == null) return null;
+  const trimmed = email.trim().toLowerCase();
+  return trimmed.length > 0 && trimmed.includes('@') ? trimmed : null;
+}
+
+/** The key that names one record across Recon: `system:object:id`. */
+export function recordKey(record: Pick<SystemRecord, 'system' | 'object' | 'id'>): string {
+  return `${record.system}:${record.object}:${record.id}`;
+}

@@ -1,0 +1,164 @@
+import type { Discrepancy, PlannedWrite, Resolution } from '../domain/discrepancy.ts';
+import type { FieldValue, SystemRecord } from '../domain/records.ts';
+import type { Check, CheckSide } from './check.ts';
+import { asNumber, valueKey } from './values.ts';
+
+export interface RuleContext {
+  /** Ignores in force, by fingerprint: until when (epoch ms), or null for this occurrence for good. */
+  suppressions: ReadonlyMap<string, number | null>;
+  /** Epoch milliseconds. */
+  now: number;
+}
+
+const escalate = (
+  reason: Extract<Resolution, { type: 'escalate' }>['reason'],
+  explanation: string,
+  suggestion: PlannedWrite[] = [],
+  presentation: 'message' | 'exceptions' = 'message',
+): Resolution => ({ type: 'escalate', reason, explanation, suggestion, presentation });
+
+function writeInto(side: CheckSide, record: SystemRecord, to: FieldValue): PlannedWrite {
+  return {
+    system: side.system,
+    object: side.object,
+    id: record.id,
+    field: side.field,
+    from: record.fields[side.field] ?? null,
+    to,
+    financial: side.financial,
+  };
+}
+
+/** What the target should hold under source_of_truth: the map's write value, or the source value as-is. */
+function desiredTargetValue(check: Check, sourceValue: FieldValue): FieldValue {
+  if (!check.map) return sourceValue;
+  const key = valueKey(sourceValue);
+  return key === null ? null : (check.map.get(key)?.write ?? null);
+}
+
+/** When the checked field last changed on a side: the field's history, else the record's. */
+function changedAt(record: SystemRecord, field: string): number | null {
+  return record.history[field]?.changedAt ?? record.updatedAt;
+}
+
+/** The writes the check's rule asks for, or why none can be chosen. */
+function propose(check: Check, d: Discrepancy & { source: SystemRecord; target: SystemRecord }):
+  | { writes: PlannedWrite[]; explanation: string }
+  | { ambiguous: string; candidates: PlannedWrite[] } {
+  switch (check.rule) {
+    case 'source_of_truth':
+    case 'escalate':
+      return {
+        writes: [writeInto(check.target, d.target, desiredTargetValue(check, d.sourceValue))],
+        explanation: `${check.source.system} is the source of truth for ${check.target.field}`,
+      };
+    case 'recency': {
+      const s = changedAt(d.source, check.source.field);
+      const t = changedAt(d.target, check.target.field);
+      const toTarget = writeInto(check.target, d.target, d.sourceValue);
+      const toSource = writeInto(check.source, d.source, d.targetValue);
+      if (s === null || t === null) {
+        return { ambiguous: 'one side does not say when it changed', candidates: [toTarget, toSource] };
+      }
+      if (Math.abs(s - t) <= check.clockSkewMs) {
+        return { ambiguous: 'both sides changed within the clock-skew tolerance', candidates: [toTarget, toSource] };
+      }
+      return s > t
+        ? { writes: [toTarget], explanation: `${check.source.system} changed last` }
+        : { writes: [toSource], explanation: `${check.target.system} changed last` };
+    }
+    case 'merge': {
+      const left = toList(d.sourceValue);
+      const right = toList(d.targetValue);
+      const union = [...new Set([...left, ...right])].sort();
+      const writes: PlannedWrite[] = [];
+      if (union.length > left.length) writes.push(writeInto(check.source, d.source, union));
+      if (union.length > right.length) writes.push(writeInto(check.target, d.target, union));
+      return { writes, explanation: 'merge adds what either side is missing' };
+    }
+  }
+}
+
+function toList(value: FieldValue): string[] {
+  if (value === null) return [];
+  if (Array.isArray(value)) return value;
+  return String(value).split(/[;,]/).map((v) => v.trim()).filter(Boolean);
+}
+
+function reachesHighValue(check: Check, d: Discrepancy): number | null {
+  if (!check.highValue) return null;
+  const { field, atLeast, side } = check.highValue;
+  const record = side === 'source' ? d.source : d.target;
+  const amount = record ? asNumber(record.fields[field] ?? null) : null;
+  return amount !== null && amount >= atLeast ? amount : null;
+}
+
+/**
+ * Decides one discrepancy, in the order of DESIGN section 4. Pure: the same inputs always give
+ * the same resolution, and no financial field and no mapping gap is ever auto-written.
+ */
+export function decide(check: Check, d: Discrepancy, context: RuleContext): Resolution {
+  // 1. Schema drift: a value the map does not know.
+  if (d.kind === 'mapping_gap') {
+    return escalate('mapping_gap', `"${valueKey(d.sourceValue)}" is not in the map of check ${check.name}; add it to the policy`);
+  }
+  // 2. Records without a counterpart, and matches that would be guesses.
+  if (d.kind === 'missing_in_target' || d.kind === 'missing_in_source') {
+    const present = d.kind === 'missing_in_target' ? check.source.system : check.target.system;
+    const absent = d.kind === 'missing_in_target' ? check.target.system : check.source.system;
+    if (d.linked) {
+      return escalate('linked_record_missing', `the ${absent} record linked to this ${present} record is gone (deleted or archived)`);
+    }
+    return escalate('unmatched', `no ${absent} record matches this ${present} record by id or email`, [], 'exceptions');
+  }
+  if (d.kind === 'ambiguous_match') {
+    return escalate('ambiguous_match', `${d.candidates.length} records share ${d.entityKey.replace(/^(email|shared_id):/, '')}; Recon does not guess`);
+  }
+  const source = d.source;
+  const target = d.target;
+  if (!source || !target) return { type: 'noop' };
+  // 3. An Ignore still in force.
+  if (context.suppressions.has(d.fingerprint)) {
+    const until = context.suppressions.get(d.fingerprint) ?? null;
+    if (until === null || until > context.now) return { type: 'suppressed', until };
+  }
+  const proposal = propose(check, { ...d, source, target });
+  const candidates = 'writes' in proposal ? proposal.writes : proposal.candidates;
+  if (candidates.length === 0) return { type: 'noop' };
+  // 4. The policy says a person decides this check.
+  if (check.rule === 'escalate') return escalate('policy', `check ${check.name} always asks a person`, candidates);
+  // 5. Financial fields are never written by a machine.
+  const financial = candidates.find((w) => w.financial);
+  if (financial) {
+    return escalate('financial', `${financial.system} ${financial.field} is a financial field; only a financial approver may change it`, 'writes' in proposal ? proposal.writes : []);
+  }
+  // 6. High-value guard.
+  const amount = reachesHighValue(check, d);
+  if (amount !== null) {
+    return escalate('high_value', `${check.highValue?.field} ${amount} reaches the high-value threshold of ${check.highValue?.atLeast}`, candidates);
+  }
+  if ('ambiguous' in proposal) return escalate('ambiguous_recency', `Recon cannot tell which side is newer: ${proposal.ambiguous}`);
+  // 7. The conflict rule: a person's recent edit of the target wins over the source of truth.
+  if (check.rule === 'source_of_truth') {
+    const edit = target.history[check.target.field];
+    if (edit?.changedBy === 'human' && edit.changedAt !== null) {
+      const sourceChange = changedAt(source, check.source.field);
+      const afterSource = sourceChange === null || edit.changedAt > sourceChange;
+      const withinWindow = check.humanEditWindowMs !== null && context.now - edit.changedAt < check.humanEditWindowMs;
+      if (afterSource || withinWindow) {
+        const when = new Date(edit.changedAt).toISOString();
+        return escalate(
+          'recent_human_edit',
+          `a person set ${check.target.field} in ${check.target.system} at ${when}, ${afterSource ? 'after the source last changed' : 'within the human-edit window'}`,
+          proposal.writes,
+        );
+      }
+    }
+  }
+  return { type: 'auto_fix', rule: check.rule, writes: proposal.writes, explanation: proposal.explanation };
+}
+
+/** Whether deciding this discrepancy depends on who last edited the target field (history worth fetching). */
+export function needsTargetHistory(check: Check, d: Discrepancy): boolean {
+  return d.kind === 'value_mismatch' && check.rule === 'source_of_truth' && d.target !== null && !d.target.history[check.target.field];
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { matchRecords } from '../../src/engine/match.ts';
+import { customer, deal } from '../support/records.ts';
+
+const sides = { source: { system: 'stripe' as const, object: 'customers' }, target: { system: 'hubspot' as const, object: 'deals' } };
+const noLinks = new Map<string, string>();
+
+describe('matching records', () => {
+  it('pairs records through a stored link before anything else', () => {
+    const links = new Map([['stripe:customers:cus_1', '7'], ['hubspot:deals:900', '7']]);
+    const result = matchRecords([customer('cus_1', {}, { refs: { hubspot: '901' } })], [deal('900', {}), deal('901', {})], links, sides);
+    expect(result.pairs.map((p) => [p.source.id, p.target.id, p.matchedBy])).toEqual([['cus_1', '900', 'link']]);
+  });
+
+  it('pairs a Stripe customer whose metadata names the deal', () => {
+    const result = matchRecords([customer('cus_1', {}, { refs: { hubspot: '900' } })], [deal('900', {})], noLinks, sides);
+    expect(result.pairs[0]?.matchedBy).toBe('shared_id');
+  });
+
+  it('pairs through a deal contact id held in Stripe metadata', () => {
+    const result = matchRecords([customer('cus_1', {}, { refs: { hubspot: '501' } })], [deal('900', {}, { aliases: ['501'] })], noLinks, sides);
+    expect(result.pairs.map((p) => p.target.id)).toEqual(['900']);
+  });
+
+  it('pairs a deal whose property holds the Stripe customer id', () => {
+    const result = matchRecords([customer('cus_1', {})], [deal('900', {}, { refs: { stripe: 'cus_1' } })], noLinks, sides);
+    expect(result.pairs[0]?.matchedBy).toBe('shared_id');
+  });
+
+  it('pairs by email only when the email is unique on both sides', () => {
+    const result = matchRecords(
+      [customer('cus_1', {}, { email: 'ada@example.com' })],
+      [deal('900', {}, { email: 'ada@example.com' })],
+      noLinks,
+      sides,
+    );
+    expect(result.pairs[0]?.matchedBy).toBe('email');
+  });
+
+  it('calls two deals sharing a customer email ambiguous instead of guessing', () => {
+    const result = matchRecords(
+      [customer('cus_1', {}, { email: 'ada@example.com' })],
+      [deal('900', {}, { email: 'ada@example.com' }), deal('901', {}, { email: 'ada@example.com' })],
+      noLinks,
+      sides,
+    );
+    expect(result.pairs).toEqual([]);
+    expect(result.ambiguous).toHaveLength(1);
+    expect(result.ambiguous[0]?.targets.map((t) => t.id).sort()).toEqual(['900', '901']);
+  });
+
+  it('calls two customers claiming one deal by shared id ambiguous', () => {
+    const result = matchRecords(
+      [customer('cus_1', {}, { refs: { hubspot: '900' } }), customer('cus_2', {}, { refs: { hubspot: '900' } })],
+      [deal('900', {})],
+      noLinks,
+      sides,
+    );
+    expect(result.pairs).toEqual([]);
+    expect(result.ambiguous[0]?.sources.map((s) => s.id).sort()).toEqual(['cus_1', 'cus_2']);
+  });
+
+  it('does not offer a deal already paired by id to an email match', () => {
+    const result = matchRecords(
+      [customer('cus_1', {}, { refs: { hubspot: '900' } }), customer('cus_2', {}, { email: 'ada@example.com' })],
+      [deal('900', {}, { email: 'ada@example.com' })],
+      noLinks,
+      sides,
+    );
+    expect(result.pairs.map((p) => p.source.id)).toEqual(['cus_1']);
+    expect(result.unmatchedSources.map((u) => u.record.id)).toEqual(['cus_2']);
+  });
+
+  it('marks an unmatched record linked when its entity once had a counterpart', () => {
+    const links = new Map([['stripe:customers:cus_1', '7'], ['hubspot:deals:900', '7']]);
+    const result = matchRecords([customer('cus_1', {})], [], links, sides);
+    expect(result.unmatchedSources).toEqual([{ record: expect.objectContaining({ id: 'cus_1' }), linked: true }]);
+  });
+
+  it('leaves a record with neither id nor email unmatched and unlinked', () => {
+    const result = matchRecords([customer('cus_1', {})], [deal('900', {})], noLinks, sides);
+    expect(result.unmatchedSources[0]?.linked).toBe(false);
+    expect(result.unmatchedTargets[0]?.record.id).toBe('900');
+  });
+});

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { openDatabase, type OpenDatabase } from '../../src/db/connect.ts';
+import { migrate } from '../../src/db/migrate.ts';
+
+/** Set to run the storage tests on a real Postgres instead of the embedded one. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
+
+export interface TestDatabase extends OpenDatabase {
+  /** Empties every table, keeping the schema: cheaper than a new database per test. */
+  reset(): Promise<void>;
+  /** Opens another independent connection pool on the same data (a second replica). Postgres only. */
+  replica(): Promise<OpenDatabase>;
+}
+
+const TABLES = ['suppressions', 'review_items', 'changes', 'write_intents', 'discrepancies', 'runs', 'links', 'entities'];
+
+/**
+ * A migrated database for one test file: an embedded in-memory PGlite, or, when TEST_DATABASE_URL
+ * is set, a schema of its own on that Postgres so files can run in parallel.
+ */
+export async function openTestDatabase(): Promise<TestDatabase> {
+  let url: string | undefined;
+  let dropSchema = async () => {};
+  if (TEST_DATABASE_URL) {
+    const schema = `recon_test_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    const parsed = new URL(TEST_DATABASE_URL);
+    parsed.searchParams.set('options', `-c search_path=${schema}`);
+    url = parsed.toString();
+    dropSchema = async () => {
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA ${schema} CASCADE`);
+      await client.end();
+    };
+  }
+  const database = await openDatabase({ url, embeddedDir: 'memory://' });
+  await migrate(database);
+  return {
+    ...database,
+    async reset() {
+      await sql.raw(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`).execute(database.db);
+    },
+    async replica() {
+      if (!url) throw new Error('replicas need a real Postgres: set TEST_DATABASE_URL');
+      return openDatabase({ url });
+    },
+    async close() {
+      await database.close();
+      await dropSchema();
+    },
+  };
+}

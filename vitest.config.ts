@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Each file gets its own embedded database or Postgres schema, so files run in parallel safely.
+    fileParallelism: true,
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+});
