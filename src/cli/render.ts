@@ -130,8 +130,8 @@ export function renderExceptions(items: ReviewItem[]): string {
   for (const item of items) {
     const record = (item.source ?? item.target) as RecordSummary | null;
     if (!record) continue;
-    const other = item.kind === 'missing_in_target' ? 'target' : 'source';
-    lines.push(`  · ${systemName(record.system)} ${OBJECT_NAMES[record.object] ?? record.object} ${record.id}${record.email ? ` (${record.email})` : ''}, ${record.field} = ${show(record.value, new Map())}: no ${other} record (${item.check_name})`);
+    const why = (item.suggestion as Suggestion | null)?.explanation ?? 'no counterpart';
+    lines.push(`  · ${systemName(record.system)} ${OBJECT_NAMES[record.object] ?? record.object} ${record.id}${record.email ? ` (${record.email})` : ''}, ${record.field} = ${show(record.value, new Map())}: ${why} (${item.check_name})`);
   }
   return lines.join('\n');
 }

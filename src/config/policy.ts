@@ -49,7 +49,7 @@ const check = z
       .optional(),
     humanEditWindow: duration.optional(),
     clockSkew: duration.optional(),
-    /** Report records with no counterpart (exceptions report). Default true; one check per pair of objects is enough. */
+    /** Report records with no counterpart or several (unmatched, ambiguous). Default true; one check per pair of objects is enough. */
     reportUnmatched: z.boolean().optional(),
   })
   .superRefine((c, ctx) => {

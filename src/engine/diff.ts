@@ -74,7 +74,7 @@ function make(
 /** Every disagreement of one check, from a match of its two sides. Pure. */
 export function diff(check: Check, match: MatchResult): Discrepancy[] {
   const found: Discrepancy[] = [];
-  for (const group of match.ambiguous) {
+  for (const group of check.reportUnmatched ? match.ambiguous : []) {
     const candidates = [...group.sources, ...group.targets];
     const d = make(check, 'ambiguous_match', group.key, group.sources[0] ?? null, group.targets[0] ?? null, { candidates });
     found.push(d);

@@ -104,15 +104,14 @@ export function decide(check: Check, d: Discrepancy, context: RuleContext): Reso
   }
   // 2. Records without a counterpart, and matches that would be guesses.
   if (d.kind === 'missing_in_target' || d.kind === 'missing_in_source') {
-    const present = d.kind === 'missing_in_target' ? check.source.system : check.target.system;
-    const absent = d.kind === 'missing_in_target' ? check.target.system : check.source.system;
-    if (d.linked) {
-      return escalate('linked_record_missing', `the ${absent} record linked to this ${present} record is gone (deleted or archived)`);
-    }
-    return escalate('unmatched', `no ${absent} record matches this ${present} record by id or email`, [], 'exceptions');
+    const absent = d.kind === 'missing_in_target' ? check.target : check.source;
+    const what = `${absent.system} ${absent.object.replace(/s$/, '')}`;
+    if (d.linked) return escalate('linked_record_missing', `the ${what} linked to this record is gone (deleted or archived)`);
+    return escalate('unmatched', `no ${what} matches it by id or email`, [], 'exceptions');
   }
   if (d.kind === 'ambiguous_match') {
-    return escalate('ambiguous_match', `${d.candidates.length} records share ${d.entityKey.replace(/^(email|shared_id):/, '')}; Recon does not guess`);
+    const shared = d.entityKey.startsWith('email:') ? `the email ${d.entityKey.slice(6)}` : `the id ${d.entityKey.replace(/^shared_id:/, '')}`;
+    return escalate('ambiguous_match', `${describeCandidates(d.candidates)} share ${shared}; Recon does not guess which belong together`);
   }
   const source = d.source;
   const target = d.target;
@@ -146,16 +145,30 @@ export function decide(check: Check, d: Discrepancy, context: RuleContext): Reso
       const afterSource = sourceChange === null || edit.changedAt > sourceChange;
       const withinWindow = check.humanEditWindowMs !== null && context.now - edit.changedAt < check.humanEditWindowMs;
       if (afterSource || withinWindow) {
-        const when = new Date(edit.changedAt).toISOString();
         return escalate(
           'recent_human_edit',
-          `a person set ${check.target.field} in ${check.target.system} at ${when}, ${afterSource ? 'after the source last changed' : 'within the human-edit window'}`,
+          `a person set ${check.target.field} in ${check.target.system} ${ago(edit.changedAt, context.now)}, ${afterSource ? `after ${check.source.system} last changed` : 'within the human-edit window'}`,
           proposal.writes,
         );
       }
     }
   }
   return { type: 'auto_fix', rule: check.rule, writes: proposal.writes, explanation: proposal.explanation };
+}
+
+/** "1 stripe customers record and 2 hubspot deals records" in plain words: `1 stripe customer and 2 hubspot deals`. */
+function describeCandidates(candidates: SystemRecord[]): string {
+  const counts = new Map<string, number>();
+  for (const c of candidates) counts.set(`${c.system} ${c.object}`, (counts.get(`${c.system} ${c.object}`) ?? 0) + 1);
+  const parts = [...counts].map(([what, n]) => `${n} ${n === 1 ? what.replace(/s$/, '') : what}`);
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? 'several records');
+}
+
+/** "3 hours ago" for a person, with the exact time beside it. */
+export function ago(at: number, now: number): string {
+  const minutes = Math.round((now - at) / 60_000);
+  const text = minutes < 90 ? `${minutes} minutes ago` : minutes < 48 * 60 ? `${Math.round(minutes / 60)} hours ago` : `${Math.round(minutes / 1440)} days ago`;
+  return `${text} (${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
 }
 
 /** Whether deciding this discrepancy depends on who last edited the target field (history worth fetching). */

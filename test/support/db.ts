@@ -8,6 +8,8 @@ import { migrate } from '../../src/db/migrate.ts';
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 
 export interface TestDatabase extends OpenDatabase {
+  /** The connection string of this file's schema on Postgres; undefined on the embedded database. */
+  url: string | undefined;
   /** Empties every table, keeping the schema: cheaper than a new database per test. */
   reset(): Promise<void>;
   /** Opens another independent connection pool on the same data (a second replica). Postgres only. */
@@ -43,6 +45,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   await migrate(database);
   return {
     ...database,
+    url,
     async reset() {
       await sql.raw(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`).execute(database.db);
     },

@@ -39,7 +39,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
   await rm(dbDir, { recursive: true, force: true });
   const env = loadEnv({
     RECON_DB_DIR: dbDir,
-    LOG_LEVEL: ctx.env.LOG_LEVEL,
+    LOG_LEVEL: process.env.LOG_LEVEL ? ctx.env.LOG_LEVEL : 'warn',
     STRIPE_SECRET_KEY: 'sk_test_recon_demo',
     STRIPE_API_URL: sandbox.stripeUrl,
     HUBSPOT_ACCESS_TOKEN: 'pat-demo-recon',
@@ -48,12 +48,13 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
     HUBSPOT_APP_ID: String(scenario.state.hubspot.appId),
   });
   const policy = await loadPolicy(EXAMPLE_POLICY);
-  const database = await openMigratedDatabase(env, ctx.logger);
+  const logger = ctx.logger.child({}, { level: env.LOG_LEVEL });
+  const database = await openMigratedDatabase(env, logger);
   const out = (text: string) => ctx.stdout.write(`${text}\n`);
   try {
-    const connectors = buildConnectors(env, policy, ctx.logger);
+    const connectors = buildConnectors(env, policy, logger);
     const progress = createProgress(ctx.stderr, values.json);
-    const first = await runCycle({ database, connectors, policy, logger: ctx.logger, progress: progress.onPage }, { full: true });
+    const first = await runCycle({ database, connectors, policy, logger, progress: progress.onPage }, { full: true });
     progress.done();
     const runIds = first.checks.flatMap((c) => (c.runId ? [c.runId] : []));
     const changes = await changesOfRuns(database.db, runIds);
@@ -63,7 +64,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
       check: r.check_name, kind: r.kind, category: r.category, sourceKey: r.source_key, targetKey: r.target_key, resolution: r.resolution, reason: r.reason,
     }));
     const writesAfterFirst = scenario.state.writes.length;
-    const second = await runCycle({ database, connectors, policy, logger: ctx.logger }, { full: true });
+    const second = await runCycle({ database, connectors, policy, logger }, { full: true });
     const secondWrites = scenario.state.writes.length - writesAfterFirst;
     const verdict = verify(scenario.injected, found, scenario.state.writes, financialFields(policy));
     const labels = await vocabularyLabels(connectors);

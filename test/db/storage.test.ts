@@ -1,0 +1,100 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/db/migrate.ts';
+import { logOutcomes, recordIntents, unsettledIntents, type WriteAttempt } from '../../src/db/repositories/changes.ts';
+import { loadLinkIndex, savePairs } from '../../src/db/repositories/links.ts';
+import { openItems, resolveVanished, upsertOpenItems } from '../../src/db/repositories/review-items.ts';
+import { startRun } from '../../src/db/repositories/runs.ts';
+import { activeSuppressions, addSuppression } from '../../src/db/repositories/suppressions.ts';
+import type { Discrepancy, Resolution } from '../../src/domain/discrepancy.ts';
+import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
+import { customer, deal } from '../support/records.ts';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await openTestDatabase();
+});
+afterAll(async () => {
+  await database.close();
+});
+beforeEach(async () => {
+  await database.reset();
+});
+
+const attempt = (key: string, extra: Partial<WriteAttempt> = {}): WriteAttempt => ({
+  actor: 'auto', origin: 'run:1', runId: null, check: 'payment-status', fingerprint: 'f1', system: 'hubspot', object: 'deals',
+  externalId: '900', field: 'dealstage', before: 'qualifiedtobuy', after: 'closedwon', rule: 'source_of_truth', reason: 'test', idempotencyKey: key, ...extra,
+});
+
+const escalation = (fingerprint: string): { discrepancy: Discrepancy; resolution: Extract<Resolution, { type: 'escalate' }> } => ({
+  discrepancy: {
+    check: 'payment-status', kind: 'value_mismatch', category: 'paid_but_not_marked', fingerprint, entityKey: 'e', matchedBy: 'shared_id', linked: false, candidates: [],
+    source: customer('cus_1', { subscription_status: 'active' }), target: deal('900', { dealstage: 'qualifiedtobuy' }), sourceValue: 'active', targetValue: 'qualifiedtobuy',
+  },
+  resolution: { type: 'escalate', reason: 'high_value', explanation: 'big', suggestion: [], presentation: 'message' },
+});
+
+describe(`storage on ${TEST_DATABASE_URL ? 'Postgres' : 'embedded PGlite'}`, () => {
+  it('applies each migration once and records it', async () => {
+    expect((await migrate(database)).applied).toEqual([]);
+    const rows = await sql<{ name: string }>`SELECT name FROM recon_migrations`.execute(database.db);
+    expect(rows.rows.map((r) => r.name)).toEqual(['0001_core.sql']);
+  });
+
+  it('keeps the change log append-only', async () => {
+    await logOutcomes(database.db, [{ attempt: attempt('k1'), outcome: 'applied' }]);
+    await expect(sql`UPDATE changes SET outcome = 'failed'`.execute(database.db)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM changes`.execute(database.db)).rejects.toThrow(/append-only/);
+  });
+
+  it('refuses a second applied row for one idempotency key', async () => {
+    await logOutcomes(database.db, [{ attempt: attempt('k1'), outcome: 'applied' }]);
+    await expect(logOutcomes(database.db, [{ attempt: attempt('k1'), outcome: 'applied' }])).rejects.toThrow();
+  });
+
+  it('keeps an intent open until its outcome is logged', async () => {
+    await recordIntents(database.db, [attempt('k1'), attempt('k2')]);
+    await logOutcomes(database.db, [{ attempt: attempt('k1'), outcome: 'applied' }]);
+    expect((await unsettledIntents(database.db)).map((i) => i.idempotency_key)).toEqual(['k2']);
+  });
+
+  it('stores field values of every JSON type as they were', async () => {
+    await logOutcomes(database.db, [{ attempt: attempt('k1', { before: ['a', 'b'], after: 12.5 }), outcome: 'applied' }]);
+    const row = await database.db.selectFrom('changes').select(['before', 'after']).executeTakeFirstOrThrow();
+    expect(row).toEqual({ before: ['a', 'b'], after: 12.5 });
+  });
+
+  it('links a new pair to one new entity, and a half-linked pair to the existing entity', async () => {
+    const existing = new Map<string, string>();
+    await savePairs(database.db, [{ source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'deals', id: '900' }, matchedBy: 'email' }], existing);
+    const index = await loadLinkIndex(database.db, [{ system: 'stripe', object: 'customers' }, { system: 'hubspot', object: 'deals' }]);
+    expect(index.get('stripe:customers:cus_1')).toBe(index.get('hubspot:deals:900'));
+    await savePairs(database.db, [{ source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'contacts', id: '501' }, matchedBy: 'shared_id' }], index);
+    const again = await loadLinkIndex(database.db, [{ system: 'hubspot', object: 'contacts' }]);
+    expect(again.get('hubspot:contacts:501')).toBe(index.get('stripe:customers:cus_1'));
+  });
+
+  it('keeps one open review item per fingerprint across runs', async () => {
+    const first = await startRun(database.db, { cycleId: 'c1', check: 'payment-status', mode: 'full', dryRun: false });
+    const second = await startRun(database.db, { cycleId: 'c2', check: 'payment-status', mode: 'full', dryRun: false });
+    const fields = { source: 'subscription_status', target: 'dealstage' };
+    expect(await upsertOpenItems(database.db, first.id, fields, [escalation('f1')])).toEqual({ opened: 1, refreshed: 0 });
+    expect(await upsertOpenItems(database.db, second.id, fields, [escalation('f1')])).toEqual({ opened: 0, refreshed: 1 });
+    expect(await openItems(database.db)).toHaveLength(1);
+  });
+
+  it('resolves open items elsewhere when a run no longer finds them', async () => {
+    const run = await startRun(database.db, { cycleId: 'c1', check: 'payment-status', mode: 'full', dryRun: false });
+    await upsertOpenItems(database.db, run.id, { source: 's', target: 't' }, [escalation('f1'), escalation('f2')]);
+    const resolved = await resolveVanished(database.db, 'payment-status', run.id, new Set(['f2']));
+    expect(resolved.map((r) => [r.fingerprint, r.status])).toEqual([['f1', 'resolved_elsewhere']]);
+  });
+
+  it('honours a snooze until it expires', async () => {
+    const now = new Date('2026-11-23T12:00:00Z');
+    await addSuppression(database.db, { fingerprint: 'f1', check: 'payment-status', createdBy: 'U1', expiresAt: new Date(now.getTime() + 60_000) });
+    await addSuppression(database.db, { fingerprint: 'f2', check: 'payment-status', createdBy: 'U1', expiresAt: new Date(now.getTime() - 60_000) });
+    const active = await activeSuppressions(database.db, ['payment-status'], now);
+    expect([...active.keys()]).toEqual(['f1']);
+  });
+});

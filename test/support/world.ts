@@ -1,0 +1,51 @@
+import { loadEnv, type Env } from '../../src/config/env.ts';
+import { loadPolicy } from '../../src/config/load-policy.ts';
+import type { Policy } from '../../src/config/policy.ts';
+import type { ConnectorsBySystem } from '../../src/engine/apply.ts';
+import { runCycle, type CycleResult } from '../../src/engine/cycle.ts';
+import { silentLogger } from '../../src/log.ts';
+import { buildConnectors } from '../../src/main.ts';
+import { generateScenario, type Scenario, type ScenarioOptions } from '../../src/sandbox/generate.ts';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.ts';
+import type { TestDatabase } from './db.ts';
+
+export const EXAMPLE_POLICY = 'examples/recon.config.hubspot.yml';
+
+/** A seeded sandbox, the example policy and the real connectors pointed at the sandbox. */
+export interface World {
+  scenario: Scenario;
+  sandbox: RunningSandbox;
+  env: Env;
+  policy: Policy;
+  connectors: ConnectorsBySystem;
+  cycle(options?: Parameters<typeof runCycle>[1]): Promise<CycleResult>;
+  close(): Promise<void>;
+}
+
+export async function startWorld(
+  database: TestDatabase,
+  options: Partial<ScenarioOptions> = {},
+  sandboxOptions: SandboxOptions = { rateLimits: false },
+): Promise<World> {
+  const scenario = generateScenario({ customers: 120, seed: 7, now: Date.now(), ...options });
+  const sandbox = await startSandbox(scenario.state, sandboxOptions);
+  const env = loadEnv({
+    STRIPE_SECRET_KEY: 'sk_test_recon_tests',
+    STRIPE_API_URL: sandbox.stripeUrl,
+    HUBSPOT_ACCESS_TOKEN: 'pat-test-recon',
+    HUBSPOT_API_URL: sandbox.hubspotUrl,
+    HUBSPOT_PORTAL_ID: String(scenario.state.hubspot.portalId),
+    HUBSPOT_APP_ID: String(scenario.state.hubspot.appId),
+  });
+  const policy = await loadPolicy(EXAMPLE_POLICY);
+  const connectors = buildConnectors(env, policy, silentLogger);
+  return {
+    scenario,
+    sandbox,
+    env,
+    policy,
+    connectors,
+    cycle: (cycleOptions = {}) => runCycle({ database, connectors, policy, logger: silentLogger }, { full: true, ...cycleOptions }),
+    close: () => sandbox.close(),
+  };
+}
