@@ -1,0 +1,128 @@
+/**
+ * A rolling-window rate limiter shared by every request a connector sends.
+ *
+ * Why a rolling window and not a token bucket: vendors state their limits as "N requests per
+ * window" (HubSpot: 100 per rolling 10 s). A bucket of N that refills N per window lets up to 2N
+ * through in one window (a full burst, then the refill), which is exactly the 429 storm we avoid.
+ * The log holds at most `requests` timestamps, so it stays tiny.
+ *
+ * @example
+ * const limiter = createRateLimiter({ requests: 100, perMs: 10_000 });
+ * await limiter.take(); // then send the request
+ */
+
+export interface RateLimit {
+  /** Requests allowed in any window of `perMs`. */
+  requests: number;
+  perMs: number;
+}
+
+export interface LimiterClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface RateLimiterOptions extends RateLimit {
+  /**
+   * Added to the window so that requests sent exactly `perMs` apart cannot land inside one window
+   * on the vendor's side when network latency varies. Default: 1% of `perMs`.
+   */
+  marginMs?: number;
+  /** Injected clock and sleep, for tests. Defaults to `Date.now` and `setTimeout`. */
+  clock?: Partial<LimiterClock>;
+}
+
+export interface RateLimiter {
+  /** Resolves when one more request may be sent now; the caller must send it right away. */
+  take(): Promise<void>;
+  /** Stops every caller until `ms` from now (a 429 with Retry-After, seen by any caller). */
+  pauseFor(ms: number): void;
+  /**
+   * The vendor said how many requests remain in its current window (HubSpot's
+   * `X-HubSpot-RateLimit-Remaining`). Other apps share that budget, so when the vendor counts
+   * fewer remaining than we do, the difference is booked as used now.
+   */
+  observeRemaining(remaining: number): void;
+  readonly limit: RateLimit;
+}
+
+export const realClock: LimiterClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  if (!(options.requests >= 1) || !(options.perMs > 0)) {
+    throw new Error(`rate limit must allow at least 1 request per positive window, got ${options.requests} per ${options.perMs} ms`);
+  }
+  const clock: LimiterClock = { ...realClock, ...options.clock };
+  const requests = Math.floor(options.requests);
+  const windowMs = options.perMs + (options.marginMs ?? Math.ceil(options.perMs * 0.01));
+  /** Send times of the requests inside the current window, oldest first. */
+  const sent: number[] = [];
+  let pausedUntil = 0;
+  /** Callers are served one at a time, in arrival order. */
+  let queue: Promise<void> = Promise.resolve();
+
+  function forget(now: number): void {
+    while (sent.length > 0 && (sent[0] as number) <= now - windowMs) sent.shift();
+  }
+
+  async function acquire(): Promise<void> {
+    for (;;) {
+      const now = clock.now();
+      if (pausedUntil > now) {
+        await clock.sleep(pausedUntil - now);
+        continue;
+      }
+      forget(now);
+      if (sent.length < requests) {
+        sent.push(now);
+        return;
+      }
+      await clock.sleep((sent[0] as number) + windowMs - now);
+    }
+  }
+
+  return {
+    limit: { requests, perMs: options.perMs },
+    take() {
+      const turn = queue.then(acquire);
+      queue = turn.catch(() => undefined);
+      return turn;
+    },
+    pauseFor(ms) {
+      if (!(ms > 0)) return;
+      pausedUntil = Math.max(pausedUntil, clock.now() + ms);
+    },
+    observeRemaining(remaining) {
+      if (!Number.isFinite(remaining) || remaining < 0) return;
+      const now = clock.now();
+      forget(now);
+      const ours = requests - sent.length;
+      for (let i = remaining; i < ours; i++) sent.push(now);
+    },
+  };
+}
+
+/**
+ * One limiter made of several that must all agree, e.g. Stripe's per-endpoint limit and its
+ * account-wide limit. They are taken in the order given, and only the last one's timestamp is the
+ * real send time, so put first the one most likely to make callers wait. A pause and the vendor's
+ * remaining count apply to all of them.
+ */
+export function combineLimiters(first: RateLimiter, ...others: RateLimiter[]): RateLimiter {
+  const all = [first, ...others];
+  return {
+    limit: first.limit,
+    async take() {
+      for (const limiter of all) await limiter.take();
+    },
+    pauseFor(ms) {
+      for (const limiter of all) limiter.pauseFor(ms);
+    },
+    observeRemaining(remaining) {
+      for (const limiter of all) limiter.observeRemaining(remaining);
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import type { z } from 'zod';
+import type { Logger } from '../../log.ts';
+import type { RateLimiter } from '../http/limiter.ts';
+import { ApiError, parseRetryAfter, withRetry, type RetryMode, type RetryOptions } from '../http/retry.ts';
+import { parseRaw } from '../raw.ts';
+import { hubspotErrorBodySchema } from './schemas.ts';
+
+export interface HubSpotClientOptions {
+  accessToken: string;
+  /** `HUBSPOT_API_URL`; default `https://api.hubapi.com`. */
+  apiUrl?: string | undefined;
+  /** Per request. Default 30 s. */
+  timeoutMs?: number | undefined;
+  limiter: RateLimiter;
+  retry?: RetryOptions | undefined;
+  fetch?: typeof fetch | undefined;
+  logger: Logger;
+  now?: (() => number) | undefined;
+}
+
+export interface HubSpotRequest<S extends z.ZodType> {
+  method: 'GET' | 'POST';
+  /** Path without query, e.g. `/crm/v3/objects/deals`. */
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  /** Parses a successful (2xx) body; a mismatch names `kind` and the path in the body. */
+  schema: S;
+  kind: string;
+  /** Default `idempotent`; batch/update is `rate-limited-only`. */
+  mode?: RetryMode;
+  retry?: RetryOptions;
+}
+
+/** The response of a successful request: 200, or 207 for a batch with per-record errors. */
+export interface HubSpotResponse<T> {
+  status: number;
+  body: T;
+}
+
+/**
+ * HubSpot's CRM v3 over fetch: bearer token, JSON, a timeout per attempt, every attempt paced by
+ * the shared limiter, failed idempotent calls retried. Counts every HTTP request it sends.
+ */
+export class HubSpotClient {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly now: () => number;
+  private sent = 0;
+
+  constructor(private readonly options: HubSpotClientOptions) {
+    if (!options.accessToken) throw new Error('hubspot: an access token is required (HUBSPOT_ACCESS_TOKEN)');
+    this.baseUrl = (options.apiUrl ?? 'https://api.hubapi.com').replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** HTTP requests sent so far, retries included. */
+  requestCount(): number {
+    return this.sent;
+  }
+
+  request<S extends z.ZodType>(request: HubSpotRequest<S>): Promise<HubSpotResponse<z.output<S>>> {
+    const info = { system: 'hubspot' as const, method: request.method, path: request.path };
+    return withRetry(
+      { ...info, mode: request.mode ?? 'idempotent', limiter: this.options.limiter },
+      () => this.attempt(request),
+      { logger: this.options.logger, now: this.now, ...this.options.retry, ...request.retry },
+    );
+  }
+
+  private async attempt<S extends z.ZodType>(request: HubSpotRequest<S>): Promise<HubSpotResponse<z.output<S>>> {
+    const info = { system: 'hubspot' as const, method: request.method, path: request.path };
+    const url = new URL(this.baseUrl + request.path);
+    for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
+    const headers: Record<string, string> = { authorization: `Bearer ${this.options.accessToken}`, accept: 'application/json' };
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+
+    let response: Response;
+    let text: string;
+    this.sent++;
+    try {
+      response = await this.fetchImpl(url, {
+        method: request.method,
+        headers,
+        ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+      throw new ApiError({
+        ...info, kind: timedOut ? 'timeout' : 'network', status: null,
+        vendorMessage: `${error instanceof Error ? error.message : String(error)}${cause}`,
+      });
+    }
+
+    this.observeRateLimitHeaders(response.headers);
+    if (!response.ok) throw this.errorFrom(info, response, text);
+
+    let json: unknown;
+    try {
+      json = text === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new ApiError({ ...info, kind: 'http', status: response.status, vendorMessage: `answer is not JSON: ${text.slice(0, 200)}` });
+    }
+    return { status: response.status, body: parseRaw('hubspot', request.kind, request.schema, json) };
+  }
+
+  /** Keeps our limiter at or below what HubSpot says remains in its window (shared with other apps). */
+  private observeRateLimitHeaders(headers: Headers): void {
+    const remaining = headers.get('x-hubspot-ratelimit-remaining');
+    if (remaining !== null && /^\d+$/.test(remaining.trim())) this.options.limiter.observeRemaining(Number(remaining));
+  }
+
+  private errorFrom(info: { system: 'hubspot'; method: string; path: string }, response: Response, text: string): ApiError {
+    let message = text.slice(0, 500) || response.statusText || 'no message';
+    let category: string | undefined;
+    let policyName: string | undefined;
+    try {
+      const parsed = hubspotErrorBodySchema.safeParse(JSON.parse(text));
+      if (parsed.success) {
+        const details = parsed.data.errors?.map((detail) => detail.message).filter((m) => m && m !== parsed.data.message) ?? [];
+        message = [parsed.data.message, ...details].join('; ');
+        category = parsed.data.category;
+        policyName = parsed.data.policyName;
+      }
+    } catch {
+      // Not JSON: the raw text is the message.
+    }
+    return new ApiError({
+      ...info,
+      kind: 'http',
+      status: response.status,
+      vendorMessage: message,
+      code: category,
+      retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), this.now()),
+      // The daily limit resets at midnight in the account's time zone: waiting is pointless.
+      vendorSaysRetry: response.status === 429 && policyName === 'DAILY' ? false : undefined,
+    });
+  }
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { combineLimiters, createRateLimiter } from '../../../src/connectors/http/limiter.ts';
+
+/** A clock that only moves when someone sleeps. */
+function fakeClock(start = 0) {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+describe('rate limiter', () => {
+  it('lets a full window of requests through without waiting', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 3, perMs: 1000, marginMs: 0, clock });
+    for (let i = 0; i < 3; i++) await limiter.take();
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('makes the request past the limit wait until the oldest one leaves the window', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 2, perMs: 1000, marginMs: 0, clock });
+    await limiter.take();
+    clock.advance(300);
+    await limiter.take();
+    await limiter.take();
+    expect(clock.now()).toBe(1000);
+  });
+
+  it('never lets more than the limit into any rolling window', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 5, perMs: 1000, marginMs: 0, clock });
+    const sent: number[] = [];
+    for (let i = 0; i < 23; i++) {
+      await limiter.take();
+      sent.push(clock.now());
+      clock.advance(i % 3 === 0 ? 70 : 10);
+    }
+    for (const start of sent) expect(sent.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(5);
+  });
+
+  it('widens the window by the safety margin', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 1, perMs: 1000, marginMs: 50, clock });
+    await limiter.take();
+    await limiter.take();
+    expect(clock.now()).toBe(1050);
+  });
+
+  it('serves concurrent callers one at a time in arrival order', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 1, perMs: 100, marginMs: 0, clock });
+    const order: string[] = [];
+    await Promise.all(['a', 'b', 'c'].map((name) => limiter.take().then(() => order.push(`${name}@${clock.now()}`))));
+    expect(order).toEqual(['a@0', 'b@100', 'c@200']);
+  });
+
+  it('holds every caller back while paused after a 429', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 100, perMs: 10_000, clock });
+    limiter.pauseFor(2000);
+    await limiter.take();
+    expect(clock.now()).toBe(2000);
+  });
+
+  it('books the requests other apps used when the vendor reports fewer remaining', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 10, perMs: 1000, marginMs: 0, clock });
+    await limiter.take();
+    limiter.observeRemaining(1);
+    await limiter.take();
+    expect(clock.sleeps).toEqual([]);
+    await limiter.take();
+    expect(clock.now()).toBe(1000);
+  });
+
+  it('refuses a limit that allows no request', () => {
+    expect(() => createRateLimiter({ requests: 0, perMs: 1000 })).toThrow(/at least 1 request/);
+  });
+});
+
+describe('combined limiters', () => {
+  it('wait for the strictest of their limits', async () => {
+    let now = 0;
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const endpoint = createRateLimiter({ requests: 1, perMs: 1000, marginMs: 0, clock });
+    const account = createRateLimiter({ requests: 100, perMs: 1000, marginMs: 0, clock });
+    const both = combineLimiters(endpoint, account);
+    await both.take();
+    await both.take();
+    expect(now).toBe(1000);
+  });
+
+  it('pause together', async () => {
+    let now = 0;
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const endpoint = createRateLimiter({ requests: 10, perMs: 1000, clock });
+    const account = createRateLimiter({ requests: 10, perMs: 1000, clock });
+    combineLimiters(endpoint, account).pauseFor(500);
+    await account.take();
+    expect(now).toBe(500);
+  });
+});

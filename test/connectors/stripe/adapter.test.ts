@@ -1,0 +1,268 @@
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createStripeConnector, type StripeConnectorOptions } from '../../../src/connectors/stripe/adapter.ts';
+import { fixture } from '../fixtures.ts';
+
+const API = 'http://127.0.0.1:4010';
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+/** A connector whose waiting (retry backoff, limiter pauses) only moves a fake clock. */
+function connector(options: Partial<StripeConnectorOptions> = {}) {
+  const sleeps: number[] = [];
+  let fakeNow = 0;
+  const clock = () => fakeNow;
+  const sleep = async (ms: number) => {
+    sleeps.push(ms);
+    fakeNow += ms;
+  };
+  const stripe = createStripeConnector({
+    secretKey: 'sk_test_recon',
+    apiUrl: API,
+    rateLimit: { requests: 10_000, perMs: 1000 },
+    limiterClock: { now: () => fakeNow, sleep: async (ms) => void (fakeNow += ms) },
+    now: () => Date.parse('2023-11-01T00:00:00Z'),
+    ...options,
+    retry: { sleep, random: () => 0.5, ...options.retry },
+  });
+  return { stripe, sleeps, clock };
+}
+
+function customers(count: number) {
+  return Array.from({ length: count }, (_, i) => ({ ...fixture('stripe/customer'), id: `cus_${String(i).padStart(4, '0')}`, email: `c${i}@example.com` }));
+}
+
+function subscriptionFor(customerId: string, id: string) {
+  return { ...fixture('stripe/subscription'), id, customer: customerId };
+}
+
+/** Answers a Stripe list endpoint from `all`, honouring `limit` and `starting_after`. */
+function listAnswer(all: { id: string }[], url: string, request: Request) {
+  const params = new URL(request.url).searchParams;
+  const limit = Number(params.get('limit') ?? 10);
+  const after = params.get('starting_after');
+  const start = after ? all.findIndex((o) => o.id === after) + 1 : 0;
+  const data = all.slice(start, start + limit);
+  return HttpResponse.json({ object: 'list', data, has_more: start + limit < all.length, url });
+}
+
+const stripeError = (name: string, status: number, headers: Record<string, string> = {}) =>
+  HttpResponse.json(fixture(name), { status, headers });
+
+describe('Stripe connector: list', () => {
+  it('reads every page and builds one record per customer', async () => {
+    const allCustomers = customers(250);
+    const allSubscriptions = allCustomers.slice(0, 120).map((c, i) => subscriptionFor(c.id, `sub_${i}`));
+    server.use(
+      http.get(`${API}/v1/customers`, ({ request }) => listAnswer(allCustomers, '/v1/customers', request)),
+      http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer(allSubscriptions, '/v1/subscriptions', request)),
+    );
+    const { stripe } = connector();
+    const records = await stripe.list('customers', ['subscription_status']);
+    expect(records).toHaveLength(250);
+    expect(new Set(records.map((r) => r.id)).size).toBe(250);
+    expect(records.filter((r) => r.fields.subscription_status === 'active')).toHaveLength(120);
+    expect(stripe.apiCalls()).toBe(3 + 2);
+  });
+
+  it('asks for 100 per page, every status, and the latest invoice expanded', async () => {
+    let customerQuery = new URLSearchParams();
+    let subscriptionQuery = new URLSearchParams();
+    server.use(
+      http.get(`${API}/v1/customers`, ({ request }) => {
+        customerQuery = new URL(request.url).searchParams;
+        return listAnswer([], '/v1/customers', request);
+      }),
+      http.get(`${API}/v1/subscriptions`, ({ request }) => {
+        subscriptionQuery = new URL(request.url).searchParams;
+        return listAnswer([], '/v1/subscriptions', request);
+      }),
+    );
+    await connector().stripe.list('customers', []);
+    expect(customerQuery.get('limit')).toBe('100');
+    expect(subscriptionQuery.get('limit')).toBe('100');
+    expect(subscriptionQuery.get('status')).toBe('all');
+    // stripe-node writes arrays as expand[0]=...; Stripe reads it like expand[]=...
+    const expand = [...subscriptionQuery.entries()].filter(([key]) => key.startsWith('expand['));
+    expect(expand.map(([, value]) => value)).toEqual(['data.latest_invoice']);
+  });
+
+  it('reports progress after every page', async () => {
+    const allCustomers = customers(150);
+    server.use(
+      http.get(`${API}/v1/customers`, ({ request }) => listAnswer(allCustomers, '/v1/customers', request)),
+      http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([], '/v1/subscriptions', request)),
+    );
+    const events: string[] = [];
+    await connector().stripe.list('customers', [], (e) => events.push(`${e.object}:${e.fetched}`));
+    expect(events.filter((e) => e.startsWith('customers'))).toEqual(['customers:100', 'customers:150']);
+  });
+
+  it('paces a test-mode key at 25 requests per second, as Stripe documents', async () => {
+    const allCustomers = customers(3000);
+    server.use(
+      http.get(`${API}/v1/customers`, ({ request }) => listAnswer(allCustomers, '/v1/customers', request)),
+      http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([], '/v1/subscriptions', request)),
+    );
+    const { stripe, clock } = connector({ rateLimit: undefined });
+    await stripe.list('customers', []);
+    expect(stripe.apiCalls()).toBe(31);
+    expect(clock()).toBeGreaterThanOrEqual(1000);
+    expect(clock()).toBeLessThan(2000);
+  });
+
+  it('waits as long as Retry-After says after a 429, then retries', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${API}/v1/customers`, ({ request }) =>
+        ++calls === 1 ? stripeError('stripe/error-rate-limit', 429, { 'Retry-After': '2' }) : listAnswer(customers(1), '/v1/customers', request)),
+      http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([], '/v1/subscriptions', request)),
+    );
+    const { stripe, sleeps } = connector();
+    await expect(stripe.list('customers', [])).resolves.toHaveLength(1);
+    expect(sleeps).toEqual([2000]);
+    expect(stripe.apiCalls()).toBe(3);
+  });
+
+  it('retries a server error on a read', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${API}/v1/customers`, ({ request }) =>
+        ++calls === 1
+          ? HttpResponse.json({ error: { type: 'api_error', message: 'Something went wrong on our end.' } }, { status: 500 })
+          : listAnswer(customers(1), '/v1/customers', request)),
+      http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([], '/v1/subscriptions', request)),
+    );
+    const { stripe, sleeps } = connector();
+    await expect(stripe.list('customers', [])).resolves.toHaveLength(1);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('does not retry a 400 and names Stripe, the request and its message', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${API}/v1/customers`, () => {
+        calls++;
+        return stripeError('stripe/error-invalid-request', 400);
+      }),
+      http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([], '/v1/subscriptions', request)),
+    );
+    await expect(connector().stripe.list('customers', [])).rejects.toThrow(
+      'stripe GET /v1/customers failed: HTTP 400: Invalid integer: abc (after 1 attempt)',
+    );
+    expect(calls).toBe(1);
+  });
+
+  it('fails with the object id and path when a raw object is malformed', async () => {
+    const broken = subscriptionFor('cus_0000', 'sub_broken');
+    broken.status = 42;
+    server.use(
+      http.get(`${API}/v1/customers`, ({ request }) => listAnswer(customers(1), '/v1/customers', request)),
+      http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([broken], '/v1/subscriptions', request)),
+    );
+    await expect(connector().stripe.list('customers', [])).rejects.toThrow(/stripe subscription sub_broken .*: status: /);
+  });
+
+  it('refuses an object it does not know', async () => {
+    await expect(connector().stripe.list('charges', [])).rejects.toThrow(/unknown object "charges"/);
+  });
+});
+
+describe('Stripe connector: read', () => {
+  it('reads each customer with its subscriptions and leaves out missing and deleted ones', async () => {
+    const subscriptionQueries: URLSearchParams[] = [];
+    server.use(
+      http.get(`${API}/v1/customers/:id`, ({ params }) => {
+        if (params.id === 'cus_Oaxlz8kB0PJWGa') return HttpResponse.json(fixture('stripe/customer'));
+        if (params.id === 'cus_deleted') return HttpResponse.json({ id: 'cus_deleted', object: 'customer', deleted: true });
+        return stripeError('stripe/error-resource-missing', 404);
+      }),
+      http.get(`${API}/v1/subscriptions`, ({ request }) => {
+        subscriptionQueries.push(new URL(request.url).searchParams);
+        return listAnswer([fixture('stripe/subscription')], '/v1/subscriptions', request);
+      }),
+    );
+    const records = await connector().stripe.read('customers', ['cus_gone', 'cus_Oaxlz8kB0PJWGa', 'cus_deleted'], ['subscription_status']);
+    expect(records.map((r) => [r.id, r.fields.subscription_status])).toEqual([['cus_Oaxlz8kB0PJWGa', 'active']]);
+    expect(subscriptionQueries).toHaveLength(1);
+    expect(subscriptionQueries[0]?.get('customer')).toBe('cus_Oaxlz8kB0PJWGa');
+    expect(subscriptionQueries[0]?.get('status')).toBe('all');
+  });
+});
+
+describe('Stripe connector: write', () => {
+  it('sends the idempotency key and the metadata value', async () => {
+    let key: string | null = null;
+    let body = '';
+    server.use(
+      http.post(`${API}/v1/customers/:id`, async ({ request }) => {
+        key = request.headers.get('Idempotency-Key');
+        body = await request.text();
+        return HttpResponse.json(fixture('stripe/customer'));
+      }),
+    );
+    const outcomes = await connector().stripe.write([
+      { object: 'customers', id: 'cus_Oaxlz8kB0PJWGa', field: 'metadata.crm_id', value: '902', idempotencyKey: 'decision-17' },
+    ]);
+    expect(outcomes).toEqual([{ id: 'cus_Oaxlz8kB0PJWGa', field: 'metadata.crm_id', ok: true }]);
+    expect(key).toBe('decision-17');
+    expect(new URLSearchParams(body).get('metadata[crm_id]')).toBe('902');
+  });
+
+  it('reports each failed write without throwing', async () => {
+    server.use(
+      http.post(`${API}/v1/customers/:id`, ({ params }) =>
+        params.id === 'cus_gone' ? stripeError('stripe/error-resource-missing', 404) : HttpResponse.json(fixture('stripe/customer'))),
+    );
+    const outcomes = await connector().stripe.write([
+      { object: 'customers', id: 'cus_gone', field: 'name', value: 'Ada', idempotencyKey: 'k1' },
+      { object: 'customers', id: 'cus_Oaxlz8kB0PJWGa', field: 'email', value: 'ada@example.com', idempotencyKey: 'k2' },
+    ]);
+    expect(outcomes[0]).toMatchObject({ id: 'cus_gone', ok: false, retryable: false, error: expect.stringContaining("No such customer: 'cus_gone'") });
+    expect(outcomes[1]).toEqual({ id: 'cus_Oaxlz8kB0PJWGa', field: 'email', ok: true });
+  });
+
+  it('marks a write that stayed rate limited as retryable', async () => {
+    server.use(http.post(`${API}/v1/customers/:id`, () => stripeError('stripe/error-rate-limit', 429)));
+    const { stripe } = connector({ retry: { maxAttempts: 2 } });
+    const [outcome] = await stripe.write([{ object: 'customers', id: 'cus_1', field: 'name', value: 'Ada', idempotencyKey: 'k' }]);
+    expect(outcome).toMatchObject({ ok: false, retryable: true });
+    expect(stripe.apiCalls()).toBe(2);
+  });
+
+  it('refuses a field Recon does not write, without calling Stripe', async () => {
+    const { stripe } = connector();
+    const [outcome] = await stripe.write([{ object: 'customers', id: 'cus_1', field: 'subscription_status', value: 'active', idempotencyKey: 'k' }]);
+    expect(outcome).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining('not writable') });
+    expect(stripe.apiCalls()).toBe(0);
+  });
+});
+
+describe('Stripe connector: vocabulary and health', () => {
+  it('lists the eight subscription statuses', async () => {
+    const vocabulary = await connector().stripe.vocabulary('customers', 'subscription_status');
+    expect(vocabulary?.values.map((v) => v.value)).toEqual([
+      'active', 'trialing', 'past_due', 'unpaid', 'paused', 'incomplete', 'canceled', 'incomplete_expired',
+    ]);
+    expect(vocabulary?.values[2]).toEqual({ value: 'past_due', label: 'Past due' });
+  });
+
+  it('has no vocabulary for free-text fields', async () => {
+    await expect(connector().stripe.vocabulary('customers', 'email')).resolves.toBeNull();
+  });
+
+  it('reports a failing connection without throwing or retrying', async () => {
+    server.use(http.get(`${API}/v1/customers`, () => HttpResponse.json({ error: { type: 'api_error', message: 'down' } }, { status: 503 })));
+    const { stripe } = connector();
+    await expect(stripe.health()).resolves.toMatchObject({ system: 'stripe', ok: false, detail: expect.stringContaining('HTTP 503: down') });
+    expect(stripe.apiCalls()).toBe(1);
+  });
+
+  it('reports a working connection', async () => {
+    server.use(http.get(`${API}/v1/customers`, ({ request }) => listAnswer([], '/v1/customers', request)));
+    await expect(connector().stripe.health()).resolves.toMatchObject({ system: 'stripe', ok: true });
+  });
+});
