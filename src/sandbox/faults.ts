@@ -1,0 +1,97 @@
+/** Fault injection shared by the sandbox servers. Everything is off unless asked for. */
+
+export type SandboxSystem = 'stripe' | 'hubspot';
+
+/** Runs before a write is applied; throw (or reject) to make the write fail with a 500 unapplied. */
+export type BeforeWriteHook = (system: SandboxSystem, object: string, id: string) => void | Promise<void>;
+
+export interface FaultOptions {
+  /** Added to every request before it is handled, in milliseconds. */
+  latencyMs?: number;
+  /** Probability (0..1) that a read (GET, HubSpot batch/read) answers a 5xx. */
+  readErrorRate?: number;
+  /** The statuses such a read error picks from; default 500, 502 and 503. */
+  readErrorStatuses?: (500 | 502 | 503)[];
+  /** Seed of the generator behind `readErrorRate`, so a run fails the same requests every time. */
+  seed?: number;
+  /** The next N requests answer 429 with `Retry-After`: N for either system, or per system. */
+  rateLimitNext?: number | Partial<Record<SandboxSystem, number>>;
+  /** `Retry-After` of injected 429s, in seconds; default 1. */
+  retryAfterSeconds?: number;
+  /** Called before each write is applied, e.g. to kill a client process mid-apply. */
+  beforeWrite?: BeforeWriteHook;
+}
+
+export type FaultDecision =
+  | { kind: 'none' }
+  | { kind: 'rate_limit'; retryAfterSeconds: number }
+  | { kind: 'server_error'; status: 500 | 502 | 503 };
+
+/** Mulberry32: tiny, fast and good enough to pick which reads fail. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The live fault settings of a running sandbox; tests may change them between requests. */
+export class FaultInjector {
+  private options: FaultOptions = {};
+  private random: () => number = seededRandom(1);
+  private pending = { any: 0, stripe: 0, hubspot: 0 };
+
+  constructor(options: FaultOptions = {}) {
+    this.set(options);
+  }
+
+  /** Replaces every setting (and resets the seeded generator and pending 429s). */
+  set(options: FaultOptions): void {
+    const rate = options.readErrorRate ?? 0;
+    if (rate < 0 || rate > 1) throw new Error(`faults.readErrorRate must be between 0 and 1, got ${rate}`);
+    this.options = { ...options };
+    this.random = seededRandom(options.seed ?? 1);
+    this.pending = { any: 0, stripe: 0, hubspot: 0 };
+    const next = options.rateLimitNext;
+    if (typeof next === 'number') this.pending.any = next;
+    else if (next) this.pending = { any: 0, stripe: next.stripe ?? 0, hubspot: next.hubspot ?? 0 };
+  }
+
+  /** Makes the next `count` requests (of `system`, or of either) answer 429 with Retry-After. */
+  rateLimitNext(count: number, system?: SandboxSystem): void {
+    if (system) this.pending[system] += count;
+    else this.pending.any += count;
+  }
+
+  get latencyMs(): number {
+    return this.options.latencyMs ?? 0;
+  }
+
+  /** What, if anything, goes wrong with this request. Consumes one pending 429 when it applies. */
+  decide(system: SandboxSystem, isRead: boolean): FaultDecision {
+    const retryAfterSeconds = this.options.retryAfterSeconds ?? 1;
+    if (this.pending[system] > 0) {
+      this.pending[system] -= 1;
+      return { kind: 'rate_limit', retryAfterSeconds };
+    }
+    if (this.pending.any > 0) {
+      this.pending.any -= 1;
+      return { kind: 'rate_limit', retryAfterSeconds };
+    }
+    const rate = this.options.readErrorRate ?? 0;
+    if (isRead && rate > 0 && this.random() < rate) {
+      const statuses = this.options.readErrorStatuses ?? [500, 502, 503];
+      const status = statuses[Math.floor(this.random() * statuses.length)] ?? 500;
+      return { kind: 'server_error', status };
+    }
+    return { kind: 'none' };
+  }
+
+  async beforeWrite(system: SandboxSystem, object: string, id: string): Promise<void> {
+    await this.options.beforeWrite?.(system, object, id);
+  }
+}

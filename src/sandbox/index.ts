@@ -1,0 +1,14 @@
+/** The sandbox: stateful local Stripe and HubSpot servers with real shapes, limits and faults. */
+export {
+  createSandboxState, addStripeCustomer, addStripeSubscription, addHubSpotContact, addHubSpotDeal,
+  applyHubSpotUpdate, applyStripeCustomerUpdate,
+} from './state.ts';
+export type * from './state.ts';
+export { startSandbox, DEFAULT_RATE_LIMITS } from './server.ts';
+export type { RunningSandbox, SandboxOptions, RequestCounts } from './server.ts';
+export { FaultInjector } from './faults.ts';
+export type { FaultOptions, BeforeWriteHook, SandboxSystem } from './faults.ts';
+export { RollingWindowLimiter } from './rate-limit.ts';
+export type { RateLimitDecision } from './rate-limit.ts';
+export { defaultDealPipeline } from './hubspot-objects.ts';
+export { STRIPE_API_VERSION } from './stripe-server.ts';

@@ -1,0 +1,109 @@
+/**
+ * Starts the sandbox: one HTTP server on 127.0.0.1 answering Stripe under `/v1/` and HubSpot
+ * under `/crm/`, both over the same state.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FaultInjector } from './faults.ts';
+import type { FaultOptions, SandboxSystem } from './faults.ts';
+import { createHubSpotApi } from './hubspot-server.ts';
+import { readBody, sendJson, sleep } from './http.ts';
+import type { SandboxRequest, SandboxResponse } from './http.ts';
+import { RollingWindowLimiter } from './rate-limit.ts';
+import type { SandboxState } from './state.ts';
+import { createStripeApi } from './stripe-server.ts';
+
+/** Stripe's documented sandbox (test mode) limit, and HubSpot's default ten-secondly limit. */
+export const DEFAULT_RATE_LIMITS = { stripePerSecond: 25, hubspotPer10s: 100 } as const;
+
+export interface SandboxOptions {
+  /** Only loopback addresses; default 127.0.0.1. */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** `false` turns both off; a limit of `Infinity` turns one off. HubSpot Professional/Enterprise: 150. */
+  rateLimits?: { stripePerSecond?: number; hubspotPer10s?: number } | false;
+  faults?: FaultOptions;
+}
+
+export interface RequestCounts {
+  stripe: number;
+  hubspot: number;
+  /** Requests answered 429, by the rate limiters or by injected faults. */
+  rateLimited: number;
+}
+
+export interface RunningSandbox {
+  /** Base URL for the Stripe SDK (`host`, `port`, `protocol: 'http'`). */
+  stripeUrl: string;
+  /** Base URL of the HubSpot API (`${hubspotUrl}/crm/v3/...`). */
+  hubspotUrl: string;
+  requests(): RequestCounts;
+  /** Live fault settings: change them between requests. */
+  faults: FaultInjector;
+  close(): Promise<void>;
+}
+
+function limiter(perWindow: number | undefined, windowMs: number): RollingWindowLimiter | null {
+  if (perWindow === undefined || perWindow === Infinity) return null;
+  return new RollingWindowLimiter(perWindow, windowMs);
+}
+
+function systemOf(path: string): SandboxSystem | null {
+  if (path.startsWith('/v1/')) return 'stripe';
+  if (path.startsWith('/crm/')) return 'hubspot';
+  return null;
+}
+
+export async function startSandbox(state: SandboxState, options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const host = options.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') throw new Error(`sandbox: binds to loopback only, not ${host}`);
+  const limits = options.rateLimits === false ? { stripePerSecond: Infinity, hubspotPer10s: Infinity } : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  const faults = new FaultInjector(options.faults);
+  const apis: Record<SandboxSystem, (request: SandboxRequest) => Promise<SandboxResponse>> = {
+    stripe: createStripeApi(state, { limiter: limiter(limits.stripePerSecond, 1_000), faults }),
+    hubspot: createHubSpotApi(state, { limiter: limiter(limits.hubspotPer10s, 10_000), faults }),
+  };
+  const counts: RequestCounts = { stripe: 0, hubspot: 0, rateLimited: 0 };
+
+  const server = createServer((incoming, outgoing) => {
+    void (async () => {
+      const url = new URL(incoming.url ?? '/', 'http://sandbox');
+      const system = systemOf(url.pathname);
+      if (!system) {
+        sendJson(outgoing, { status: 404, body: { error: `no sandbox API under ${url.pathname}; Stripe is under /v1/, HubSpot under /crm/` } });
+        return;
+      }
+      counts[system] += 1;
+      const body = await readBody(incoming);
+      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+      const response = await apis[system]({
+        method: incoming.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: incoming.headers, body, params: {},
+      });
+      if (response.status === 429) counts.rateLimited += 1;
+      sendJson(outgoing, response);
+    })().catch((error: unknown) => {
+      if (!outgoing.headersSent) sendJson(outgoing, { status: 500, body: { error: String(error) } });
+      else outgoing.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return {
+    stripeUrl: base,
+    hubspotUrl: base,
+    faults,
+    requests: () => ({ ...counts }),
+    close: () => new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    }),
+  };
+}

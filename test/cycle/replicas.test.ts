@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenDatabase } from '../../src/db/connect.ts';
+import { runCycle } from '../../src/engine/cycle.ts';
+import { silentLogger } from '../../src/log.ts';
+import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
+import { startWorld, type World } from '../support/world.ts';
+
+// Advisory locks only contend between sessions of a real Postgres; PGlite is one session.
+describe.runIf(TEST_DATABASE_URL)('two replicas on one Postgres', () => {
+  let database: TestDatabase;
+  let replica: OpenDatabase;
+  let world: World;
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    replica = await database.replica();
+    world = await startWorld(database, { customers: 200, seed: 3 }, { rateLimits: false, faults: { latencyMs: 20 } });
+  });
+  afterAll(async () => {
+    await world.close();
+    await replica.close();
+    await database.close();
+  });
+
+  it('run the same check once at a time and write each fix once', async () => {
+    const deps = { connectors: world.connectors, policy: world.policy, logger: silentLogger };
+    const [a, b] = await Promise.all([
+      runCycle({ ...deps, database }, { checks: ['payment-status'] }),
+      runCycle({ ...deps, database: replica }, { checks: ['payment-status'] }),
+    ]);
+    const statuses = [a.checks[0]?.status, b.checks[0]?.status].sort();
+    expect(statuses).toEqual(['skipped', 'succeeded']);
+    const writes = world.scenario.state.writes.map((w) => w.id);
+    expect(new Set(writes).size).toBe(writes.length);
+    expect(writes.length).toBe(world.scenario.injected.filter((i) => i.expected === 'auto_fix').length);
+  });
+});
