@@ -13,7 +13,7 @@ Usage:
   recon migrate       Apply database migrations.
   recon status [--json]
       The last run of each check and the open review queue.
-  recon sandbox [--customers N] [--seed N] [--port N]
+  recon sandbox [--customers N] [--seed N] [--port N] [--drift-rate R] [--no-rate-limits]
       Start the local Stripe and HubSpot sandbox and print the environment to point Recon at it.
   recon help
 

@@ -4,7 +4,7 @@ import type { Connector, PageProgress } from '../connectors/ports.ts';
 import type { OpenDatabase } from '../db/connect.ts';
 import { withAdvisoryLock } from '../db/locks.ts';
 import { saveDiscrepancies } from '../db/repositories/discrepancies.ts';
-import { loadLinkIndex, savePairs, type NewLinkPair } from '../db/repositories/links.ts';
+import { flatLinks, loadLinkIndex, savePairs, type NewLinkPair } from '../db/repositories/links.ts';
 import { resolveVanished, upsertOpenItems } from '../db/repositories/review-items.ts';
 import { failAbandonedRuns, finishRun, startRun } from '../db/repositories/runs.ts';
 import { activeSuppressions } from '../db/repositories/suppressions.ts';
@@ -172,7 +172,7 @@ async function runCheck(
   stats.read.source.records = sources.length;
   stats.read.target.records = targets.length;
 
-  const links = await loadLinkIndex(db, [check.source, check.target]);
+  const links = await loadLinkIndex(db, { source: check.source, target: check.target });
   const suppressions = await activeSuppressions(db, [check.name], new Date(now()));
   const context = { suppressions, now: now() };
   const plan = planCheck(check, sources, targets, links, context);
@@ -187,7 +187,7 @@ async function runCheck(
         target: { system: p.target.system, object: p.target.object, id: p.target.id },
         matchedBy: p.matchedBy as NewLinkPair['matchedBy'],
       }));
-    if (fresh.length) stats.links.new = await db.transaction().execute((trx) => savePairs(trx, fresh, new Map(links)));
+    if (fresh.length) stats.links.new = await db.transaction().execute((trx) => savePairs(trx, fresh, flatLinks(links, { source: check.source, target: check.target })));
   }
 
   await fetchTargetHistory(deps.connectors, check, plan.decided, context);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
 import { logOutcomes, recordIntents, unsettledIntents, type WriteAttempt } from '../../src/db/repositories/changes.ts';
-import { loadLinkIndex, savePairs } from '../../src/db/repositories/links.ts';
+import { flatLinks, loadLinkIndex, savePairs } from '../../src/db/repositories/links.ts';
 import { openItems, resolveVanished, upsertOpenItems } from '../../src/db/repositories/review-items.ts';
 import { startRun } from '../../src/db/repositories/runs.ts';
 import { activeSuppressions, addSuppression } from '../../src/db/repositories/suppressions.ts';
@@ -67,11 +67,12 @@ describe(`storage on ${TEST_DATABASE_URL ? 'Postgres' : 'embedded PGlite'}`, () 
   it('links a new pair to one new entity, and a half-linked pair to the existing entity', async () => {
     const existing = new Map<string, string>();
     await savePairs(database.db, [{ source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'deals', id: '900' }, matchedBy: 'email' }], existing);
-    const index = await loadLinkIndex(database.db, [{ system: 'stripe', object: 'customers' }, { system: 'hubspot', object: 'deals' }]);
-    expect(index.get('stripe:customers:cus_1')).toBe(index.get('hubspot:deals:900'));
-    await savePairs(database.db, [{ source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'contacts', id: '501' }, matchedBy: 'shared_id' }], index);
-    const again = await loadLinkIndex(database.db, [{ system: 'hubspot', object: 'contacts' }]);
-    expect(again.get('hubspot:contacts:501')).toBe(index.get('stripe:customers:cus_1'));
+    const sides = { source: { system: 'stripe' as const, object: 'customers' }, target: { system: 'hubspot' as const, object: 'deals' } };
+    const index = await loadLinkIndex(database.db, sides);
+    expect(index.source.get('cus_1')).toBe(index.target.get('900'));
+    await savePairs(database.db, [{ source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'contacts', id: '501' }, matchedBy: 'shared_id' }], flatLinks(index, sides));
+    const again = await loadLinkIndex(database.db, { ...sides, target: { system: 'hubspot', object: 'contacts' } });
+    expect(again.target.get('501')).toBe(index.source.get('cus_1'));
   });
 
   it('keeps one open review item per fingerprint across runs', async () => {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { matchRecords } from '../../src/engine/match.ts';
+import { matchRecords, NO_LINKS } from '../../src/engine/match.ts';
 import { customer, deal } from '../support/records.ts';
 
 const sides = { source: { system: 'stripe' as const, object: 'customers' }, target: { system: 'hubspot' as const, object: 'deals' } };
-const noLinks = new Map<string, string>();
+const noLinks = NO_LINKS;
 
 describe('matching records', () => {
   it('pairs records through a stored link before anything else', () => {
-    const links = new Map([['stripe:customers:cus_1', '7'], ['hubspot:deals:900', '7']]);
+    const links = { source: new Map([['cus_1', '7']]), target: new Map([['900', '7']]) };
     const result = matchRecords([customer('cus_1', {}, { refs: { hubspot: '901' } })], [deal('900', {}), deal('901', {})], links, sides);
     expect(result.pairs.map((p) => [p.source.id, p.target.id, p.matchedBy])).toEqual([['cus_1', '900', 'link']]);
   });
@@ -72,7 +72,7 @@ describe('matching records', () => {
   });
 
   it('marks an unmatched record linked when its entity once had a counterpart', () => {
-    const links = new Map([['stripe:customers:cus_1', '7'], ['hubspot:deals:900', '7']]);
+    const links = { source: new Map([['cus_1', '7']]), target: new Map([['900', '7']]) };
     const result = matchRecords([customer('cus_1', {})], [], links, sides);
     expect(result.unmatchedSources).toEqual([{ record: expect.objectContaining({ id: 'cus_1' }), linked: true }]);
   });

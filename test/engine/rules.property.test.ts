@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import type { Check } from '../../src/engine/check.ts';
 import { diff } from '../../src/engine/diff.ts';
-import { matchRecords } from '../../src/engine/match.ts';
+import { matchRecords, NO_LINKS } from '../../src/engine/match.ts';
 import { decide } from '../../src/engine/rules.ts';
 import type { SystemRecord } from '../../src/domain/records.ts';
 import { checkFromYaml, NOW } from '../support/records.ts';
@@ -52,7 +52,7 @@ const withRecords = arbitraryCheck.chain((check) =>
 );
 
 function* resolutions(check: Check, source: SystemRecord, target: SystemRecord, suppressed: boolean) {
-  const match = matchRecords([source], [target], new Map(), { source: check.source, target: check.target });
+  const match = matchRecords([source], [target], NO_LINKS, { source: check.source, target: check.target });
   for (const d of diff(check, match)) {
     yield { d, r: decide(check, d, { suppressions: suppressed ? new Map([[d.fingerprint, null]]) : new Map(), now: NOW }) };
   }

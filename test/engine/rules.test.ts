@@ -3,7 +3,7 @@ import type { Discrepancy } from '../../src/domain/discrepancy.ts';
 import type { SystemRecord } from '../../src/domain/records.ts';
 import type { Check } from '../../src/engine/check.ts';
 import { diff } from '../../src/engine/diff.ts';
-import { matchRecords } from '../../src/engine/match.ts';
+import { matchRecords, NO_LINKS } from '../../src/engine/match.ts';
 import { decide } from '../../src/engine/rules.ts';
 import { checkFromYaml, customer, DAY, deal, NOW, paymentStatusCheck } from '../support/records.ts';
 
@@ -12,7 +12,7 @@ const check = paymentStatusCheck();
 const none = { suppressions: new Map<string, number | null>(), now: NOW };
 
 function discrepancy(c: Check, source: SystemRecord, target: SystemRecord): Discrepancy {
-  const found = diff(c, matchRecords([{ ...source, refs: { [target.system]: target.id } }], [target], new Map(), { source: c.source, target: c.target }));
+  const found = diff(c, matchRecords([{ ...source, refs: { [target.system]: target.id } }], [target], NO_LINKS, { source: c.source, target: c.target }));
   if (!found[0]) throw new Error('expected a discrepancy');
   return found[0];
 }
@@ -33,12 +33,12 @@ describe('deciding a discrepancy', () => {
   });
 
   it('sends unmatched records to the exceptions report', () => {
-    const [d] = diff(check, matchRecords([paid()], [], new Map(), { source: check.source, target: check.target }));
+    const [d] = diff(check, matchRecords([paid()], [], NO_LINKS, { source: check.source, target: check.target }));
     expect(decide(check, d as Discrepancy, none)).toMatchObject({ type: 'escalate', reason: 'unmatched', presentation: 'exceptions' });
   });
 
   it('escalates a missing record that a stored link says existed', () => {
-    const links = new Map([['stripe:customers:cus_1', '1'], ['hubspot:deals:900', '1']]);
+    const links = { source: new Map([['cus_1', '1']]), target: new Map([['900', '1']]) };
     const [d] = diff(check, matchRecords([paid()], [], links, { source: check.source, target: check.target }));
     expect(decide(check, d as Discrepancy, none)).toMatchObject({ type: 'escalate', reason: 'linked_record_missing', presentation: 'message' });
   });

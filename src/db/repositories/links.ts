@@ -1,4 +1,5 @@
 import type { MatchedBy } from '../../domain/discrepancy.ts';
+import type { LinkIndex } from '../../engine/match.ts';
 import type { DbOrTx } from '../connect.ts';
 
 export interface ObjectRef {
@@ -6,17 +7,27 @@ export interface ObjectRef {
   object: string;
 }
 
-/** Stored links of some objects: `system:object:id` → entity id. */
-export async function loadLinkIndex(db: DbOrTx, objects: ObjectRef[]): Promise<Map<string, string>> {
-  const index = new Map<string, string>();
-  if (objects.length === 0) return index;
-  const rows = await db
-    .selectFrom('links')
-    .select(['entity_id', 'system', 'object', 'external_id'])
-    .where((eb) => eb.or(objects.map((o) => eb.and([eb('system', '=', o.system), eb('object', '=', o.object)]))))
-    .execute();
-  for (const row of rows) index.set(`${row.system}:${row.object}:${row.external_id}`, row.entity_id);
-  return index;
+/** Stored links of a check's two objects: external id → entity id, per side. */
+export async function loadLinkIndex(db: DbOrTx, sides: { source: ObjectRef; target: ObjectRef }): Promise<LinkIndex> {
+  const load = async (side: ObjectRef) => {
+    const rows = await db
+      .selectFrom('links')
+      .select(['entity_id', 'external_id'])
+      .where('system', '=', side.system)
+      .where('object', '=', side.object)
+      .execute();
+    return new Map(rows.map((row) => [row.external_id, row.entity_id]));
+  };
+  const [source, target] = await Promise.all([load(sides.source), load(sides.target)]);
+  return { source, target };
+}
+
+/** The link index as savePairs keeps it: `system:object:id` → entity id. */
+export function flatLinks(index: LinkIndex, sides: { source: ObjectRef; target: ObjectRef }): Map<string, string> {
+  const flat = new Map<string, string>();
+  for (const [id, entity] of index.source) flat.set(`${sides.source.system}:${sides.source.object}:${id}`, entity);
+  for (const [id, entity] of index.target) flat.set(`${sides.target.system}:${sides.target.object}:${id}`, entity);
+  return flat;
 }
 
 export interface NewLinkPair {
