@@ -8,7 +8,8 @@
  *
  * @example
  * const limiter = createRateLimiter({ requests: 100, perMs: 10_000 });
- * await limiter.take(); // then send the request
+ * const release = await limiter.take(); // then send the request
+ * release(); // once the response arrived
  */
 
 export interface RateLimit {
@@ -16,6 +17,8 @@ export interface RateLimit {
   requests: number;
   perMs: number;
 }
+
+export type Release = () => void;
 
 export interface LimiterClock {
   now(): number;
@@ -26,7 +29,7 @@ export interface RateLimiterOptions extends RateLimit {
   /**
    * Added to the window so that requests sent exactly `perMs` apart cannot land inside one window
    * on the vendor's side when network latency and event-loop delays vary. Default: 1% of `perMs`,
-   * at least 100 ms (measured: 10 ms let 3 of 100 Stripe requests into a 429 at 25/s, 50 ms 1 of 196).
+   * at least 50 ms.
    */
   marginMs?: number;
   /** Injected clock and sleep, for tests. Defaults to `Date.now` and `setTimeout`. */
@@ -34,8 +37,13 @@ export interface RateLimiterOptions extends RateLimit {
 }
 
 export interface RateLimiter {
-  /** Resolves when one more request may be sent now; the caller must send it right away. */
-  take(): Promise<void>;
+  /**
+   * Resolves when one more request may be sent now; the caller must send it right away, and call
+   * the returned `release` when the response arrived. The slot then counts from that moment: the
+   * vendor counts arrivals, and a request held up on our side (a busy event loop) must not let
+   * the next window's requests land inside the vendor's window.
+   */
+  take(): Promise<Release>;
   /** Stops every caller until `ms` from now (a 429 with Retry-After, seen by any caller). */
   pauseFor(ms: number): void;
   /**
@@ -58,18 +66,29 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
   const clock: LimiterClock = { ...realClock, ...options.clock };
   const requests = Math.floor(options.requests);
-  const windowMs = options.perMs + (options.marginMs ?? Math.max(100, Math.ceil(options.perMs * 0.01)));
-  /** Send times of the requests inside the current window, oldest first. */
+  const windowMs = options.perMs + (options.marginMs ?? Math.max(50, Math.ceil(options.perMs * 0.01)));
+  /** Send (then response) times of the requests inside the current window, oldest first. */
   const sent: number[] = [];
   let pausedUntil = 0;
   /** Callers are served one at a time, in arrival order. */
-  let queue: Promise<void> = Promise.resolve();
+  let queue: Promise<unknown> = Promise.resolve();
 
   function forget(now: number): void {
     while (sent.length > 0 && (sent[0] as number) <= now - windowMs) sent.shift();
   }
 
-  async function acquire(): Promise<void> {
+  /** Moves a slot's time to when its response arrived; the list stays sorted. */
+  function settle(at: number): void {
+    const now = clock.now();
+    const index = sent.indexOf(at);
+    if (index < 0 || now <= at) return;
+    sent.splice(index, 1);
+    let i = sent.length;
+    while (i > 0 && (sent[i - 1] as number) > now) i--;
+    sent.splice(i, 0, now);
+  }
+
+  async function acquire(): Promise<Release> {
     for (;;) {
       const now = clock.now();
       if (pausedUntil > now) {
@@ -79,7 +98,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       forget(now);
       if (sent.length < requests) {
         sent.push(now);
-        return;
+        let released = false;
+        return () => {
+          if (released) return;
+          released = true;
+          settle(now);
+        };
       }
       await clock.sleep((sent[0] as number) + windowMs - now);
     }
@@ -90,6 +114,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     take() {
       const turn = queue.then(acquire);
       queue = turn.catch(() => undefined);
+
       return turn;
     },
     pauseFor(ms) {
@@ -117,7 +142,11 @@ export function combineLimiters(first: RateLimiter, ...others: RateLimiter[]): R
   return {
     limit: first.limit,
     async take() {
-      for (const limiter of all) await limiter.take();
+      const releases: Release[] = [];
+      for (const limiter of all) releases.push(await limiter.take());
+      return () => {
+        for (const release of releases) release();
+      };
     },
     pauseFor(ms) {
       for (const limiter of all) limiter.pauseFor(ms);

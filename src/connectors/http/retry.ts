@@ -159,10 +159,11 @@ export async function withRetry<T>(call: RetryCall, attempt: (attemptNumber: num
   const backoff = { baseDelayMs: options.baseDelayMs ?? 500, maxDelayMs: options.maxDelayMs ?? 30_000, random };
 
   for (let n = 1; ; n++) {
-    await call.limiter?.take();
+    const release = await call.limiter?.take();
     try {
       return await attempt(n);
     } catch (error) {
+      release?.();
       if (!(error instanceof ApiError)) throw error;
       const retryAfterTooLong = error.retryAfterMs !== null && error.retryAfterMs > maxRetryAfterMs;
       if (n >= maxAttempts || retryAfterTooLong || !shouldRetry(error, mode)) throw error.withAttempts(n);
@@ -174,6 +175,8 @@ export async function withRetry<T>(call: RetryCall, attempt: (attemptNumber: num
         'vendor request failed; retrying',
       );
       await sleep(delay);
+    } finally {
+      release?.();
     }
   }
 }

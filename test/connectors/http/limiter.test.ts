@@ -36,6 +36,16 @@ describe('rate limiter', () => {
     expect(clock.now()).toBe(1000);
   });
 
+  it('counts a slot from when its response arrived, once released', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 1, perMs: 1000, marginMs: 0, clock });
+    const release = await limiter.take();
+    clock.advance(400); // the request was held up, or slow to answer
+    release();
+    await limiter.take();
+    expect(clock.now()).toBe(1400);
+  });
+
   it('never lets more than the limit into any rolling window', async () => {
     const clock = fakeClock();
     const limiter = createRateLimiter({ requests: 5, perMs: 1000, marginMs: 0, clock });

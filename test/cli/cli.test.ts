@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateScenario } from '../../src/sandbox/generate.ts';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.ts';
+
+let dir: string;
+let sandbox: RunningSandbox;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'recon-cli-'));
+  sandbox = await startSandbox(generateScenario({ customers: 60, seed: 5, now: Date.now() }).state, { rateLimits: false });
+});
+afterAll(async () => {
+  await sandbox.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI in a child process; asynchronously, so the sandbox in this process keeps answering. */
+function recon(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/recon.js', ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', RECON_DB_DIR: join(dir, 'db'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const sandboxEnv = () => ({
+  RECON_CONFIG: 'examples/recon.config.hubspot.yml',
+  STRIPE_SECRET_KEY: 'sk_test_cli',
+  STRIPE_API_URL: sandbox.stripeUrl,
+  HUBSPOT_ACCESS_TOKEN: 'pat-cli',
+  HUBSPOT_API_URL: sandbox.hubspotUrl,
+});
+
+describe('the recon command', () => {
+  it('exits 2 and names the key path when the policy is wrong', async () => {
+    const policy = join(dir, 'bad.yml');
+    await writeFile(policy, 'crm: hubspot\nchecks:\n  - name: x\n    source: { system: stripe, field: s }\n    target: { system: hubspot, object: deals, field: t }\n    rule: sometimes\n');
+    const { code, stderr } = await recon(['run'], { RECON_CONFIG: policy });
+    expect(code).toBe(2);
+    expect(stderr).toContain('policy.checks[0].rule');
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    const { code, stderr } = await recon(['run', '--fast']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("Unknown option '--fast'");
+  });
+
+  it('exits 2 and names the variable when a credential is missing', async () => {
+    const { code, stderr } = await recon(['run'], { RECON_CONFIG: 'examples/recon.config.hubspot.yml' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('STRIPE_SECRET_KEY is not set');
+  });
+
+  it('prints one JSON object with the figures of each check', async () => {
+    const { code, stdout } = await recon(['run', '--json', '--dry-run'], sandboxEnv());
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    const check = result.checks.find((c: { check: string }) => c.check === 'payment-status');
+    expect(Object.keys(check)).toEqual(expect.arrayContaining(['read', 'discrepancies', 'autoFixed', 'escalated', 'suppressed', 'noop', 'failed', 'apiCalls']));
+    expect(check.discrepancies.byKind).toHaveProperty('value_mismatch');
+    expect(check.apiCalls.stripe).toBeGreaterThan(0);
+  });
+
+  it('checks each connection in doctor', async () => {
+    const { code, stdout } = await recon(['doctor'], sandboxEnv());
+    expect(stdout).toMatch(/^ok +stripe: /m);
+    expect(stdout).toMatch(/^ok +hubspot: /m);
+    expect(code).toBe(0);
+  });
+
+  it('answers an unknown command with help and exit 2', async () => {
+    const { code, stderr } = await recon(['reconcile']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Usage:');
+  });
+});
