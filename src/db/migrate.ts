@@ -32,12 +32,16 @@ const LOCK_ID = 7_265_301; // any constant: serialises migrators of several repl
  */
 export async function migrate(database: OpenDatabase, dir = MIGRATIONS_DIR): Promise<{ applied: string[] }> {
   const files = await readMigrations(dir);
+  // CREATE TABLE IF NOT EXISTS races between sessions on Postgres: take the lock first.
   await database.runScript(`
+    BEGIN;
+    SELECT pg_advisory_xact_lock(${LOCK_ID});
     CREATE TABLE IF NOT EXISTS recon_migrations (
       name text PRIMARY KEY,
       checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
-    );`);
+    );
+    COMMIT;`);
   const applied: string[] = [];
   for (const file of files) {
     const done = await sql<{ checksum: string }>`SELECT checksum FROM recon_migrations WHERE name = ${file.name}`.execute(database.db);

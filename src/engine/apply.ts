@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Connector, FieldWrite, WriteOutcome } from '../connectors/ports.ts';
+import type { Connector, WriteOutcome } from '../connectors/ports.ts';
 import type { Db } from '../db/connect.ts';
-import { appendChanges, attemptOf, logOutcomes, recordIntents, unsettledIntents, type WriteAttempt } from '../db/repositories/changes.ts';
+import { appendChanges, attemptOf, logOutcomes, recordIntents, unsettledIntents, type LoggedOutcome, type WriteAttempt } from '../db/repositories/changes.ts';
 import type { ChangeOutcome } from '../db/schema.ts';
 import type { PlannedWrite } from '../domain/discrepancy.ts';
 import type { FieldValue, SystemName, SystemRecord } from '../domain/records.ts';
@@ -43,6 +43,9 @@ export interface ApplyTally {
 }
 
 const BATCH = 100;
+/** Actors that are not a person: they may never write a financial field. */
+const MACHINE_ACTORS = new Set(['auto', 'fast-loop']);
+const ABANDON_UNREADABLE_AFTER_MS = 7 * 86_400_000;
 const RETRY_DELAYS_MS = [500, 2_000];
 
 /** An idempotency key derived from the decision: its origin, fingerprint and the write itself. */
@@ -95,6 +98,11 @@ function compareAndSet(write: PlannedWrite, current: SystemRecord | undefined): 
  */
 export async function applyWrites(ctx: ApplyContext, orders: WriteOrder[]): Promise<ApplyTally> {
   const tally: ApplyTally = { applied: 0, noop: 0, stale: 0, failed: 0, errors: [] };
+  // The engine never plans these; this guard makes sure no future caller can either.
+  const financial = orders.find((o) => o.write.financial && MACHINE_ACTORS.has(ctx.actor));
+  if (financial) {
+    throw new Error(`refused: ${ctx.actor} may not write the financial field ${financial.write.system} ${financial.write.field}; a financial approver must decide`);
+  }
   const groups = new Map<string, WriteOrder[]>();
   for (const order of orders) {
     const key = `${order.write.system}:${order.write.object}`;
@@ -110,56 +118,57 @@ export async function applyWrites(ctx: ApplyContext, orders: WriteOrder[]): Prom
   return tally;
 }
 
+/**
+ * One batch of one system and object. Each round re-reads the targets and compares before it
+ * sends, so a retry after a failed write never overwrites what a person changed meanwhile; a
+ * retried write whose target already holds the new value is logged `applied` (our earlier
+ * attempt landed).
+ */
 async function applyBatch(ctx: ApplyContext, batch: WriteOrder[], tally: ApplyTally): Promise<void> {
   const first = batch[0] as WriteOrder;
   const connector = connectorFor(ctx, first.write.system);
   const fields = [...new Set(batch.map((o) => o.write.field))];
-  const current = new Map(
-    (await connector.read(first.write.object, [...new Set(batch.map((o) => o.write.id))], fields)).map((r) => [r.id, r]),
-  );
-  const logged: { attempt: WriteAttempt; outcome: ChangeOutcome; error?: string | null }[] = [];
-  let toSend: WriteOrder[] = [];
-  for (const order of batch) {
-    const verdict = compareAndSet(order.write, current.get(order.write.id));
-    if (verdict.send) toSend.push(order);
-    else logged.push({ attempt: attempt(ctx, order), outcome: verdict.outcome, error: verdict.error });
-  }
-  if (logged.length) await ctx.db.transaction().execute((trx) => logOutcomes(trx, logged));
-  count(tally, logged);
+  let pending = batch;
+  for (let round = 0; pending.length > 0; round++) {
+    const current = new Map(
+      (await connector.read(first.write.object, [...new Set(pending.map((o) => o.write.id))], fields)).map((r) => [r.id, r]),
+    );
+    const settled: LoggedOutcome[] = [];
+    const toSend: WriteOrder[] = [];
+    for (const order of pending) {
+      const verdict = compareAndSet(order.write, current.get(order.write.id));
+      if (verdict.send) toSend.push(order);
+      else if (round > 0 && verdict.outcome === 'noop') settled.push({ attempt: attempt(ctx, order), outcome: 'applied', error: null });
+      else settled.push({ attempt: attempt(ctx, order), outcome: verdict.outcome, error: verdict.error });
+    }
+    if (settled.length) await ctx.db.transaction().execute((trx) => logOutcomes(trx, settled));
+    count(tally, settled);
+    if (toSend.length === 0) return;
 
-  await recordIntents(ctx.db, toSend.map((o) => attempt(ctx, o)));
-  for (let round = 0; toSend.length > 0; round++) {
-    const writes: FieldWrite[] = toSend.map((o) => ({
-      object: o.write.object,
-      id: o.write.id,
-      field: o.write.field,
-      value: o.write.to,
-      idempotencyKey: o.idempotencyKey,
-    }));
-    const outcomes = await connector.write(writes);
+    if (round === 0) await recordIntents(ctx.db, toSend.map((o) => attempt(ctx, o)));
+    const outcomes = await connector.write(
+      toSend.map((o) => ({ object: o.write.object, id: o.write.id, field: o.write.field, value: o.write.to, idempotencyKey: o.idempotencyKey })),
+    );
     const results = toSend.map((order, n) => ({ order, result: outcomes[n] as WriteOutcome }));
     const retry = round < RETRY_DELAYS_MS.length ? results.filter(({ result }) => !result.ok && result.retryable) : [];
-    const final = results.filter((r) => !retry.includes(r));
-    const settledEntries = final.map(({ order, result }) => ({
+    const done: LoggedOutcome[] = results
+      .filter((r) => !retry.includes(r))
+      .map(({ order, result }) => ({ attempt: attempt(ctx, order), outcome: result.ok ? 'applied' : 'failed', error: result.ok ? null : result.error }));
+    // A retryable failure is an attempt of its own; its intent stays open until a later round settles it.
+    const retried: LoggedOutcome[] = retry.map(({ order, result }) => ({
       attempt: attempt(ctx, order),
-      outcome: (result.ok ? 'applied' : 'failed') as ChangeOutcome,
-      error: result.ok ? null : result.error,
-    }));
-    // A retryable failure is an attempt of its own; its intent stays open until the retry settles it.
-    const retriedEntries = retry.map(({ order, result }) => ({
-      attempt: attempt(ctx, order),
-      outcome: 'failed' as const,
+      outcome: 'failed',
       error: `${result.ok ? '' : result.error} (will retry)`,
     }));
     await ctx.db.transaction().execute(async (trx) => {
-      await logOutcomes(trx, settledEntries);
-      await appendChanges(trx, retriedEntries);
+      await logOutcomes(trx, done);
+      await appendChanges(trx, retried);
     });
-    count(tally, settledEntries);
-    for (const e of settledEntries) if (e.error) tally.errors.push(`${e.attempt.system} ${e.attempt.externalId} ${e.attempt.field}: ${e.error}`);
-    toSend = retry.map((r) => r.order);
-    if (toSend.length) {
-      ctx.logger.warn({ count: toSend.length, round }, 'retrying failed writes');
+    count(tally, done);
+    for (const e of done) if (e.error) tally.errors.push(`${e.attempt.system} ${e.attempt.externalId} ${e.attempt.field}: ${e.error}`);
+    pending = retry.map((r) => r.order);
+    if (pending.length) {
+      ctx.logger.warn({ count: pending.length, round }, 'retrying failed writes after re-reading them');
       await (ctx.sleep ?? delay)(RETRY_DELAYS_MS[round] as number);
     }
   }
@@ -195,19 +204,28 @@ export async function settleInterruptedWrites(
       const connector = connectorFor(ctx, first.system as SystemName);
       const fields = [...new Set(chunk.map((c) => c.field))];
       const current = new Map((await connector.read(first.object, chunk.map((c) => c.external_id), fields)).map((r) => [r.id, r]));
-      const entries = chunk.map((intent) => {
-        const now = current.get(intent.external_id)?.fields[intent.field] ?? null;
+      const entries: LoggedOutcome[] = [];
+      for (const intent of chunk) {
+        const record = current.get(intent.external_id);
         const a = attemptOf(intent);
-        if (current.has(intent.external_id) && sameValue(now, a.after as FieldValue)) {
-          return { attempt: { ...a, reason: `${a.reason ?? ''} (confirmed after an interrupted run)`.trim() }, outcome: 'applied' as const };
+        if (!record) {
+          // A failed read and a deleted record look alike: wait for a read that answers, for a while.
+          if (Date.now() - new Date(intent.created_at).getTime() > ABANDON_UNREADABLE_AFTER_MS) {
+            entries.push({ attempt: a, outcome: 'stale', error: 'the record could not be read for 7 days after an interrupted run' });
+          }
+          continue;
         }
-        if (current.has(intent.external_id) && sameValue(now, a.before as FieldValue)) {
-          return { attempt: a, outcome: 'failed' as const, error: 'interrupted before the write was confirmed; the target still holds the old value' };
+        const now = record.fields[intent.field] ?? null;
+        if (sameValue(now, a.after as FieldValue)) {
+          entries.push({ attempt: { ...a, reason: `${a.reason ?? ''} (confirmed after an interrupted run)`.trim() }, outcome: 'applied' });
+        } else if (sameValue(now, a.before as FieldValue)) {
+          entries.push({ attempt: a, outcome: 'failed', error: 'interrupted before the write was confirmed; the target still holds the old value' });
+        } else {
+          entries.push({ attempt: a, outcome: 'stale', error: `the target now holds ${stableJson(now)}` });
         }
-        return { attempt: a, outcome: 'stale' as const, error: `the target now holds ${stableJson(now)}` };
-      });
+      }
       await ctx.db.transaction().execute((trx) => logOutcomes(trx, entries));
-      for (const e of entries) settled[e.outcome]++;
+      for (const e of entries) if (e.outcome !== 'noop') settled[e.outcome]++;
     }
   }
   if (intents.length) ctx.logger.warn({ ...settled }, 'settled writes left unconfirmed by an interrupted run');

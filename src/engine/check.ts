@@ -44,12 +44,25 @@ export interface Check {
 
 const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
 
-export function resolveCheck(policy: CheckPolicy): Check {
+const fieldKey = (s: CheckPolicy['source']) => `${s.system}:${s.object ?? DEFAULT_OBJECT[s.system]}:${s.field}`;
+
+/**
+ * Every field any check marks financial, as `system:object:field`: a field is financial for all
+ * checks once one says so, so a check that forgot the flag cannot auto-write it.
+ */
+export function financialFields(checks: readonly CheckPolicy[]): Set<string> {
+  const fields = new Set<string>();
+  for (const c of checks) for (const s of [c.source, c.target]) if (s.financial) fields.add(fieldKey(s));
+  return fields;
+}
+
+/** `financial`: the policy's financial fields (from {@link financialFields}); this check's own flags count anyway. */
+export function resolveCheck(policy: CheckPolicy, financial: ReadonlySet<string> = new Set()): Check {
   const side = (s: CheckPolicy['source']): CheckSide => ({
     system: s.system,
     object: s.object ?? DEFAULT_OBJECT[s.system],
     field: s.field,
-    financial: s.system === 'stripe' || s.financial === true,
+    financial: s.system === 'stripe' || s.financial === true || financial.has(fieldKey(s)),
   });
   const toSet = (values: string[] | undefined) => (values ? new Set(values) : undefined);
   return {

@@ -12,7 +12,7 @@ import type { Resolution } from '../domain/discrepancy.ts';
 import type { SystemName, SystemRecord } from '../domain/records.ts';
 import type { Logger } from '../log.ts';
 import { applyWrites, idempotencyKey, settleInterruptedWrites, type ConnectorsBySystem, type WriteOrder } from './apply.ts';
-import { resolveCheck, type Check, type CheckSide } from './check.ts';
+import { financialFields, resolveCheck, type Check, type CheckSide } from './check.ts';
 import { needsHistory, planCheck, type Decided } from './plan.ts';
 import { decide } from './rules.ts';
 import { bump, emptyStats, type CheckStats } from './stats.ts';
@@ -97,7 +97,8 @@ function callsSince(connectors: ConnectorsBySystem, before: Partial<Record<Syste
 export async function runCycle(deps: CycleDeps, options: CycleOptions = {}): Promise<CycleResult> {
   const started = Date.now();
   const cycleId = randomUUID();
-  const all = deps.policy.checks.map(resolveCheck);
+  const financial = financialFields(deps.policy.checks);
+  const all = deps.policy.checks.map((c) => resolveCheck(c, financial));
   const unknown = (options.checks ?? []).filter((name) => !all.some((c) => c.name === name));
   if (unknown.length) throw new Error(`no check named ${unknown.join(', ')}; the policy has ${all.map((c) => c.name).join(', ')}`);
   const selected = options.checks?.length ? all.filter((c) => options.checks?.includes(c.name)) : all;
@@ -190,7 +191,8 @@ async function runCheck(
     if (fresh.length) stats.links.new = await db.transaction().execute((trx) => savePairs(trx, fresh, flatLinks(links, { source: check.source, target: check.target })));
   }
 
-  await fetchTargetHistory(deps.connectors, check, plan.decided, context);
+  const historyUnavailable = await fetchHistory(deps.connectors, check, plan.decided, context);
+  if (historyUnavailable > 0) stats.errors.push(`the edit history of ${historyUnavailable} records could not be read; they are left for the next cycle`);
 
   for (const { discrepancy: d, resolution: r } of plan.decided) {
     stats.discrepancies.total++;
@@ -234,30 +236,48 @@ async function runCheck(
   stats.stale = tally.stale;
   stats.failed = tally.failed;
   stats.errors.push(...tally.errors);
-  stats.status = tally.failed > 0 ? 'partial' : 'succeeded';
+  stats.failed += historyUnavailable;
+  stats.status = stats.failed > 0 ? 'partial' : 'succeeded';
   log.info({ discrepancies: stats.discrepancies.total, autoFixed: tally.applied, escalated: stats.escalated }, 'check reconciled');
 }
 
 /**
- * For auto-fixes that hinge on the conflict rule, reads who last changed the target field and
- * decides again with that knowledge. One batch read per 100 records.
+ * For decisions that hinge on who changed a field and when, reads that field's history (one batch
+ * read per 100 records) and decides again. A record whose history cannot be read is not fixed
+ * this cycle: without it the conflict rule cannot be honoured. Returns how many were held so.
  */
-async function fetchTargetHistory(connectors: ConnectorsBySystem, check: Check, decided: Decided[], context: Parameters<typeof decide>[2]): Promise<void> {
-  const pending = needsHistory(check, decided);
-  if (pending.length === 0) return;
-  const connector = connectors[check.target.system];
-  if (!connector) return;
-  const ids = [...new Set(pending.map((x) => (x.discrepancy.target as SystemRecord).id))];
-  const fresh = new Map<string, SystemRecord>();
-  for (let i = 0; i < ids.length; i += 100) {
-    const records = await connector.read(check.target.object, ids.slice(i, i + 100), [check.target.field], { withHistory: true });
-    for (const record of records) fresh.set(record.id, record);
+async function fetchHistory(connectors: ConnectorsBySystem, check: Check, decided: Decided[], context: Parameters<typeof decide>[2]): Promise<number> {
+  const needs = needsHistory(check, decided);
+  if (needs.length === 0) return 0;
+  const load = async (side: CheckSide, records: SystemRecord[]) => {
+    const fresh = new Map<string, SystemRecord>();
+    const connector = connectors[side.system];
+    const ids = [...new Set(records.map((r) => r.id))];
+    if (!connector || ids.length === 0) return fresh;
+    for (const record of await connector.read(side.object, ids, [side.field], { withHistory: true })) fresh.set(record.id, record);
+    return fresh;
+  };
+  const sources = await load(check.source, needs.filter((n) => n.source).map((n) => n.item.discrepancy.source as SystemRecord));
+  const targets = await load(check.target, needs.filter((n) => n.target).map((n) => n.item.discrepancy.target as SystemRecord));
+  let unavailable = 0;
+  for (const need of needs) {
+    const d = need.item.discrepancy;
+    let known = true;
+    for (const [wanted, side, record, fresh] of [
+      [need.source, check.source, d.source, sources],
+      [need.target, check.target, d.target, targets],
+    ] as const) {
+      if (!wanted || !record) continue;
+      const history = fresh.get(record.id)?.history[side.field];
+      if (!fresh.has(record.id)) known = false;
+      // The snapshot is shared by later checks: record what we learnt on it.
+      else record.history[side.field] = history ?? { changedAt: null, changedBy: 'unknown' };
+    }
+    if (known) need.item.resolution = decide(check, d, context);
+    else {
+      need.item.resolution = { type: 'noop' };
+      unavailable++;
+    }
   }
-  for (const item of pending) {
-    const target = item.discrepancy.target as SystemRecord;
-    const history = fresh.get(target.id)?.history[check.target.field];
-    // The snapshot is shared by later checks: record what we learnt on it.
-    target.history[check.target.field] = history ?? { changedAt: null, changedBy: 'unknown' };
-    item.resolution = decide(check, item.discrepancy, context);
-  }
+  return unavailable;
 }

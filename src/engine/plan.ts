@@ -25,10 +25,30 @@ export function planCheck(check: Check, sources: SystemRecord[], targets: System
   return { match, decided };
 }
 
-/** Auto-fixes whose safety depends on who last edited the target, when that is not known yet. */
-export function needsHistory(check: Check, decided: Decided[]): Decided[] {
-  if (check.rule !== 'source_of_truth' && check.rule !== 'recency') return [];
-  return decided.filter(
-    ({ discrepancy: d, resolution: r }) => r.type === 'auto_fix' && d.target !== null && d.target.history[check.target.field] === undefined,
-  );
+/** Which sides' field history a decision still needs before it can be trusted. */
+export interface HistoryNeed {
+  item: Decided;
+  source: boolean;
+  target: boolean;
+}
+
+/**
+ * Decisions that hinge on who changed a field and when, where a side's history is not known yet:
+ * auto-fixes of source_of_truth (the conflict rule reads the target's history) and recency
+ * (both sides), and recency escalations that only lacked a timestamp.
+ */
+export function needsHistory(check: Check, decided: Decided[]): HistoryNeed[] {
+  const needs: HistoryNeed[] = [];
+  for (const item of decided) {
+    const { discrepancy: d, resolution: r } = item;
+    if (d.kind !== 'value_mismatch' || !d.source || !d.target) continue;
+    const missingSource = d.source.history[check.source.field] === undefined;
+    const missingTarget = d.target.history[check.target.field] === undefined;
+    if (check.rule === 'source_of_truth' && r.type === 'auto_fix' && missingTarget) {
+      needs.push({ item, source: false, target: true });
+    } else if (check.rule === 'recency' && (r.type === 'auto_fix' || (r.type === 'escalate' && r.reason === 'ambiguous_recency')) && (missingSource || missingTarget)) {
+      needs.push({ item, source: missingSource, target: missingTarget });
+    }
+  }
+  return needs;
 }

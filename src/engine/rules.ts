@@ -41,6 +41,11 @@ function changedAt(record: SystemRecord, field: string): number | null {
   return record.history[field]?.changedAt ?? record.updatedAt;
 }
 
+/** When the field itself last changed, or null: a record's own timestamp moves with any field. */
+function fieldChangedAt(record: SystemRecord, field: string): number | null {
+  return record.history[field]?.changedAt ?? null;
+}
+
 /** The writes the check's rule asks for, or why none can be chosen. */
 function propose(check: Check, d: Discrepancy & { source: SystemRecord; target: SystemRecord }):
   | { writes: PlannedWrite[]; explanation: string }
@@ -53,12 +58,12 @@ function propose(check: Check, d: Discrepancy & { source: SystemRecord; target: 
         explanation: `${check.source.system} is the source of truth for ${check.target.field}`,
       };
     case 'recency': {
-      const s = changedAt(d.source, check.source.field);
-      const t = changedAt(d.target, check.target.field);
+      const s = fieldChangedAt(d.source, check.source.field);
+      const t = fieldChangedAt(d.target, check.target.field);
       const toTarget = writeInto(check.target, d.target, d.sourceValue);
       const toSource = writeInto(check.source, d.source, d.targetValue);
       if (s === null || t === null) {
-        return { ambiguous: 'one side does not say when it changed', candidates: [toTarget, toSource] };
+        return { ambiguous: `one side does not say when ${s === null ? check.source.field : check.target.field} last changed`, candidates: [toTarget, toSource] };
       }
       if (Math.abs(s - t) <= check.clockSkewMs) {
         return { ambiguous: 'both sides changed within the clock-skew tolerance', candidates: [toTarget, toSource] };
@@ -98,6 +103,12 @@ function reachesHighValue(check: Check, d: Discrepancy): number | null {
  * the same resolution, and no financial field and no mapping gap is ever auto-written.
  */
 export function decide(check: Check, d: Discrepancy, context: RuleContext): Resolution {
+  // 3. An Ignore still in force. It can only hold something back, never write, so it is
+  // checked first: an ignored mapping gap or unmatched record must not come back every cycle.
+  if (context.suppressions.has(d.fingerprint)) {
+    const until = context.suppressions.get(d.fingerprint) ?? null;
+    if (until === null || until > context.now) return { type: 'suppressed', until };
+  }
   // 1. Schema drift: a value the map does not know.
   if (d.kind === 'mapping_gap') {
     return escalate('mapping_gap', `"${valueKey(d.sourceValue)}" is not in the map of check ${check.name}; add it to the policy`);
@@ -116,11 +127,6 @@ export function decide(check: Check, d: Discrepancy, context: RuleContext): Reso
   const source = d.source;
   const target = d.target;
   if (!source || !target) return { type: 'noop' };
-  // 3. An Ignore still in force.
-  if (context.suppressions.has(d.fingerprint)) {
-    const until = context.suppressions.get(d.fingerprint) ?? null;
-    if (until === null || until > context.now) return { type: 'suppressed', until };
-  }
   const proposal = propose(check, { ...d, source, target });
   const candidates = 'writes' in proposal ? proposal.writes : proposal.candidates;
   if (candidates.length === 0) return { type: 'noop' };

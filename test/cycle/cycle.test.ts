@@ -108,6 +108,29 @@ describe('a reconciliation cycle against the sandbox', () => {
     expect(world.scenario.state.writes).toEqual([]);
   });
 
+  it('re-reads before retrying a failed write and leaves a change a person made meanwhile', async () => {
+    const [id, record] = [...world.scenario.state.hubspot.deals].find(([, d]) => d.properties.dealstage === 'appointmentscheduled') ?? [];
+    if (!id || !record) throw new Error('no deal to use');
+    let failedOnce = false;
+    world.sandbox.faults.set({
+      beforeWrite: () => {
+        if (failedOnce) return;
+        failedOnce = true;
+        applyHubSpotUpdate(world.scenario.state, 'deals', record, { dealstage: 'closedlost' }, new Date());
+        throw new Error('HubSpot had a bad moment');
+      },
+    });
+    const write = { system: 'hubspot' as const, object: 'deals', id, field: 'dealstage', from: 'appointmentscheduled', to: 'closedwon', financial: false };
+    const tally = await applyWrites(
+      { db: database.db, connectors: world.connectors, actor: 'auto', origin: 'test', runId: null, logger: silentLogger, sleep: async () => {} },
+      [{ write, check: null, fingerprint: null, rule: null, reason: null, idempotencyKey: idempotencyKey('test', null, write) }],
+    );
+    expect(tally).toMatchObject({ applied: 0, stale: 1 });
+    expect(record.properties.dealstage).toBe('closedlost');
+    const outcomes = await database.db.selectFrom('changes').select(['outcome']).orderBy('id').execute();
+    expect(outcomes.map((o) => o.outcome)).toEqual(['failed', 'stale']);
+  });
+
   it('logs noop and sends nothing when the target already holds the value', async () => {
     const [id] = [...world.scenario.state.hubspot.deals].find(([, d]) => d.properties.dealstage === 'closedwon') ?? [];
     if (!id) throw new Error('no deal to use');
@@ -118,5 +141,22 @@ describe('a reconciliation cycle against the sandbox', () => {
     );
     expect(tally).toMatchObject({ applied: 0, noop: 1 });
     expect(world.scenario.state.writes).toEqual([]);
+  });
+});
+
+describe('the apply guard', () => {
+  it('refuses a financial write by a machine actor whatever the caller planned', async () => {
+    const database = await openTestDatabase();
+    try {
+      const write = { system: 'hubspot' as const, object: 'deals', id: '1', field: 'amount', from: 1, to: 2, financial: true };
+      await expect(
+        applyWrites(
+          { db: database.db, connectors: {}, actor: 'auto', origin: 'test', runId: null, logger: silentLogger },
+          [{ write, check: null, fingerprint: null, rule: null, reason: null, idempotencyKey: 'k' }],
+        ),
+      ).rejects.toThrow(/may not write the financial field hubspot amount/);
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/db/migrate.ts';
 import type { OpenDatabase } from '../../src/db/connect.ts';
 import { runCycle } from '../../src/engine/cycle.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -33,5 +35,24 @@ describe.runIf(TEST_DATABASE_URL)('two replicas on one Postgres', () => {
     const writes = world.scenario.state.writes.map((w) => w.id);
     expect(new Set(writes).size).toBe(writes.length);
     expect(writes.length).toBe(world.scenario.injected.filter((i) => i.expected === 'auto_fix').length);
+  });
+});
+
+describe.runIf(TEST_DATABASE_URL)('replicas starting at once', () => {
+  it('migrate a fresh schema once between them, without errors', async () => {
+    const database = await openTestDatabase();
+    try {
+      await sql`DROP TABLE IF EXISTS recon_migrations, suppressions, review_items, changes, write_intents, discrepancies, runs, links, entities CASCADE`.execute(database.db);
+      await sql`DROP FUNCTION IF EXISTS changes_are_append_only() CASCADE`.execute(database.db);
+      const replicas = await Promise.all([database.replica(), database.replica(), database.replica()]);
+      try {
+        const results = await Promise.all(replicas.map((r) => migrate(r)));
+        expect(results.flatMap((r) => r.applied)).toEqual(['0001_core.sql']);
+      } finally {
+        await Promise.all(replicas.map((r) => r.close()));
+      }
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -27,6 +27,11 @@ describe('deciding a discrepancy', () => {
     expect(r).toMatchObject({ type: 'auto_fix', rule: 'source_of_truth', writes: [{ system: 'hubspot', id: '900', field: 'dealstage', from: 'qualifiedtobuy', to: 'closedwon', financial: false }] });
   });
 
+  it('suppresses an ignored mapping gap instead of escalating it again', () => {
+    const d = discrepancy(check, customer('cus_1', { subscription_status: 'paused' }), openDeal());
+    expect(decide(check, d, { suppressions: new Map([[d.fingerprint, null]]), now: NOW }).type).toBe('suppressed');
+  });
+
   it('escalates a mapping gap', () => {
     const d = discrepancy(check, customer('cus_1', { subscription_status: 'paused' }), openDeal());
     expect(decide(check, d, none)).toMatchObject({ type: 'escalate', reason: 'mapping_gap' });
@@ -111,9 +116,11 @@ describe('deciding a discrepancy', () => {
     rule: recency
     clockSkew: 5m`);
     const contact = (name: string, changedAt: number | null): SystemRecord => ({
-      system: 'hubspot', object: 'contacts', id: '501', fields: { name }, email: null, refs: {}, aliases: [], updatedAt: changedAt, history: {}, url: null,
+      system: 'hubspot', object: 'contacts', id: '501', fields: { name }, email: null, refs: {}, aliases: [], updatedAt: NOW,
+      history: changedAt === null ? {} : { name: { changedAt, changedBy: 'human' } }, url: null,
     });
-    const hs = (name: string, changedAt: number | null) => deal('900', { dealname: name }, { updatedAt: changedAt });
+    const hs = (name: string, changedAt: number | null) =>
+      deal('900', { dealname: name }, { updatedAt: NOW, history: changedAt === null ? {} : { dealname: { changedAt, changedBy: 'human' } } });
 
     it('writes the newer value into the older side', () => {
       const d = discrepancy(recency, hs('New', NOW - HOUR), contact('Old', NOW - DAY));
@@ -127,6 +134,11 @@ describe('deciding a discrepancy', () => {
 
     it('escalates when both sides changed within the clock-skew tolerance', () => {
       const d = discrepancy(recency, hs('A', NOW - 60_000), contact('B', NOW - 120_000));
+      expect(decide(recency, d, none)).toMatchObject({ type: 'escalate', reason: 'ambiguous_recency' });
+    });
+
+    it('does not take a record-level timestamp for the field changing', () => {
+      const d = discrepancy(recency, hs('A', null), contact('B', NOW - DAY));
       expect(decide(recency, d, none)).toMatchObject({ type: 'escalate', reason: 'ambiguous_recency' });
     });
 

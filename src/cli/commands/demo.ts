@@ -3,11 +3,10 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadEnv } from '../../config/env.ts';
 import { loadPolicy } from '../../config/load-policy.ts';
-import type { Policy } from '../../config/policy.ts';
 import { changesOfRuns } from '../../db/repositories/changes.ts';
 import { itemsOpenedInRuns } from '../../db/repositories/review-items.ts';
 import { runCycle, type CycleResult } from '../../engine/cycle.ts';
-import { resolveCheck } from '../../engine/check.ts';
+import { financialFields } from '../../engine/check.ts';
 import { buildConnectors, openMigratedDatabase } from '../../main.ts';
 import { generateScenario } from '../../sandbox/generate.ts';
 import { startSandbox } from '../../sandbox/server.ts';
@@ -66,7 +65,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
     const writesAfterFirst = scenario.state.writes.length;
     const second = await runCycle({ database, connectors, policy, logger }, { full: true });
     const secondWrites = scenario.state.writes.length - writesAfterFirst;
-    const verdict = verify(scenario.injected, found, scenario.state.writes, financialFields(policy));
+    const verdict = verify(scenario.injected, found, scenario.state.writes, financialFields(policy.checks));
     const labels = await vocabularyLabels(connectors);
 
     if (values.json) {
@@ -104,13 +103,6 @@ function changeCount(result: CycleResult): number {
   return result.checks.reduce((n, c) => n + c.autoFixed + c.noop + c.stale + c.failed, 0);
 }
 
-function financialFields(policy: Policy): Set<string> {
-  const fields = new Set<string>();
-  for (const check of policy.checks.map(resolveCheck)) {
-    for (const side of [check.source, check.target]) if (side.financial) fields.add(`${side.system}:${side.object}:${side.field}`);
-  }
-  return fields;
-}
 
 function countBy(rows: Verdict['byCategory'], key: 'injected' | 'found'): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};

@@ -37,7 +37,7 @@ export async function doctorCommand(args: string[], ctx: CommandContext): Promis
     say(health.ok, `${health.system}: ${health.detail}`);
   }
   // The policy's map must only write values the target knows.
-  for (const check of policy.checks.map(resolveCheck)) {
+  for (const check of policy.checks.map((c) => resolveCheck(c))) {
     if (!check.map) continue;
     const vocabulary = await connectors[check.target.system]?.vocabulary(check.target.object, check.target.field).catch(() => null);
     if (!vocabulary) continue;

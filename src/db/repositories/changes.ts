@@ -50,7 +50,7 @@ export async function recordIntents(db: DbOrTx, attempts: WriteAttempt[]): Promi
   }
 }
 
-type LoggedOutcome = { attempt: WriteAttempt; outcome: ChangeOutcome; error?: string | null };
+export type LoggedOutcome = { attempt: WriteAttempt; outcome: ChangeOutcome; error?: string | null };
 
 /** Appends attempts to the change log without settling their intents (a retry follows). */
 export async function appendChanges(db: DbOrTx, outcomes: LoggedOutcome[]): Promise<void> {
