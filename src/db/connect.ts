@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { ConfigError } from '../config/errors.ts';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -54,7 +55,11 @@ export async function openDatabase(target: DbTarget): Promise<OpenDatabase> {
     };
   }
   const dir = target.embeddedDir ?? '.recon/db';
-  if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true });
+  let unlock = async () => {};
+  if (!dir.startsWith('memory://')) {
+    await mkdir(dir, { recursive: true });
+    unlock = await lockDirectory(dir);
+  }
   const pglite = new PGlite(dir, { parsers: { [pgliteTypes.INT8]: (value: string) => value } });
   await pglite.waitReady;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
@@ -70,6 +75,43 @@ export async function openDatabase(target: DbTarget): Promise<OpenDatabase> {
         throw error;
       }
     },
-    close: () => db.destroy(),
+    async close() {
+      await db.destroy();
+      await unlock();
+    },
   };
+}
+
+/**
+ * The embedded database is one session owned by one process: two processes on one directory
+ * would each overwrite the other's writes. A pid file beside it keeps a second one out; a pid
+ * file left by a killed process is taken over.
+ */
+async function lockDirectory(dir: string): Promise<() => Promise<void>> {
+  const lockFile = `${dir.replace(/[\\/]+$/, '')}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lockFile, String(process.pid), { flag: 'wx' });
+      return () => rm(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+        throw new ConfigError(
+          `the embedded database in ${dir} is in use by process ${holder}; wait for it, or set DATABASE_URL to a Postgres that several processes can share`,
+        );
+      }
+      await rm(lockFile, { force: true });
+    }
+  }
+  throw new ConfigError(`could not lock the embedded database in ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

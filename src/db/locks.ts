@@ -1,13 +1,26 @@
 import { sql } from 'kysely';
 import type { OpenDatabase } from './connect.ts';
 
+const heldInProcess = new WeakMap<OpenDatabase, Set<string>>();
+
 /**
  * Runs `work` while holding a Postgres advisory lock named `name` on a dedicated session, so a
  * check's run never overlaps itself across replicas. Returns null when another session holds it.
- * The embedded database is one session in one process: there is nobody to exclude.
+ * The embedded database is one session in one process: the lock is held in memory.
  */
 export async function withAdvisoryLock<T>(database: OpenDatabase, name: string, work: () => Promise<T>): Promise<{ value: T } | null> {
-  if (database.kind === 'pglite') return { value: await work() };
+  if (database.kind === 'pglite') {
+    // One process owns the embedded database (see its directory lock); exclude within it.
+    const held = heldInProcess.get(database) ?? new Set<string>();
+    heldInProcess.set(database, held);
+    if (held.has(name)) return null;
+    held.add(name);
+    try {
+      return { value: await work() };
+    } finally {
+      held.delete(name);
+    }
+  }
   return database.db.connection().execute(async (session) => {
     const got = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${name})) AS locked`.execute(session);
     if (!got.rows[0]?.locked) return null;

@@ -8,7 +8,7 @@ const noLinks = NO_LINKS;
 describe('matching records', () => {
   it('pairs records through a stored link before anything else', () => {
     const links = { source: new Map([['cus_1', '7']]), target: new Map([['900', '7']]) };
-    const result = matchRecords([customer('cus_1', {}, { refs: { hubspot: '901' } })], [deal('900', {}), deal('901', {})], links, sides);
+    const result = matchRecords([customer('cus_1', {}, { refs: { hubspot: '999' }, email: 'a@example.com' })], [deal('900', {}), deal('901', {}, { email: 'a@example.com' })], links, sides);
     expect(result.pairs.map((p) => [p.source.id, p.target.id, p.matchedBy])).toEqual([['cus_1', '900', 'link']]);
   });
 
@@ -81,5 +81,37 @@ describe('matching records', () => {
     const result = matchRecords([customer('cus_1', {})], [deal('900', {})], noLinks, sides);
     expect(result.unmatchedSources[0]?.linked).toBe(false);
     expect(result.unmatchedTargets[0]?.record.id).toBe('900');
+  });
+
+  it('asks a person when a linked customer now names another present deal', () => {
+    const links = { source: new Map([['cus_1', '7']]), target: new Map([['900', '7']]) };
+    const result = matchRecords([customer('cus_1', {}, { refs: { hubspot: '901' } })], [deal('900', {}), deal('901', {})], links, sides);
+    expect(result.pairs).toEqual([]);
+    expect(result.ambiguous[0]?.targets.map((t) => t.id).sort()).toEqual(['900', '901']);
+  });
+
+  it('asks a person when a new deal holds the id of a customer linked to an old deal', () => {
+    const links = { source: new Map([['cus_1', '7']]), target: new Map([['900', '7']]) };
+    const result = matchRecords([customer('cus_1', {})], [deal('900', {}), deal('901', {}, { refs: { stripe: 'cus_1' } })], links, sides);
+    expect(result.pairs).toEqual([]);
+    expect(result.ambiguous[0]?.targets.map((t) => t.id).sort()).toEqual(['900', '901']);
+  });
+
+  it('asks a person when two present deals share one stored entity', () => {
+    const links = { source: new Map([['cus_1', '7']]), target: new Map([['900', '7'], ['901', '7']]) };
+    const result = matchRecords([customer('cus_1', {})], [deal('900', {}), deal('901', {})], links, sides);
+    expect(result.pairs).toEqual([]);
+    expect(result.ambiguous).toHaveLength(1);
+  });
+
+  it('does not pair by an email that a paired customer shares too', () => {
+    const result = matchRecords(
+      [customer('cus_1', {}, { refs: { hubspot: '900' }, email: 'ada@example.com' }), customer('cus_2', {}, { email: 'ada@example.com' })],
+      [deal('900', {}, { email: 'ada@example.com' }), deal('901', {}, { email: 'ada@example.com' })],
+      noLinks,
+      sides,
+    );
+    expect(result.pairs.map((p) => [p.source.id, p.target.id])).toEqual([['cus_1', '900']]);
+    expect(result.ambiguous[0]?.key).toBe('email:ada@example.com');
   });
 });
