@@ -27,7 +27,8 @@ export async function withAdvisoryLock<T>(database: OpenDatabase, name: string, 
     try {
       return { value: await work() };
     } finally {
-      await sql`SELECT pg_advisory_unlock(hashtext(${name}))`.execute(session);
+      // A session that broke has lost the lock with it; the work's outcome stands either way.
+      await sql`SELECT pg_advisory_unlock(hashtext(${name}))`.execute(session).catch(() => undefined);
     }
   });
 }

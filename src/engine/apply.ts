@@ -112,7 +112,18 @@ export async function applyWrites(ctx: ApplyContext, orders: WriteOrder[]): Prom
   }
   for (const group of groups.values()) {
     for (let i = 0; i < group.length; i += BATCH) {
-      await applyBatch(ctx, group.slice(i, i + BATCH), tally);
+      const batch = group.slice(i, i + BATCH);
+      const before = tally.applied + tally.noop + tally.stale + tally.failed;
+      try {
+        await applyBatch(ctx, batch, tally);
+      } catch (error) {
+        // A read or the database failed: what this batch did not settle counts as failed, and the
+        // next batches still get their chance. Unsent writes have no intent; sent ones settle next run.
+        const unsettled = batch.length - (tally.applied + tally.noop + tally.stale + tally.failed - before);
+        tally.failed += unsettled;
+        tally.errors.push(`${unsettled} writes to ${batch[0]?.write.system} ${batch[0]?.write.object} not completed: ${(error as Error).message}`);
+        ctx.logger.error({ err: error }, 'a batch of writes did not complete');
+      }
     }
   }
   return tally;

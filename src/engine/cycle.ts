@@ -133,7 +133,10 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions = {}): Pro
     stats.durationMs = Date.now() - startedCheck;
     stats.apiCalls = callsSince(deps.connectors, callsBefore);
     if (stats.runId && stats.status !== 'failed') {
-      await finishRun(deps.database.db, stats.runId, { status: stats.status === 'skipped' ? 'failed' : stats.status, stats: { ...stats } });
+      await finishRun(deps.database.db, stats.runId, { status: stats.status === 'skipped' ? 'failed' : stats.status, stats: { ...stats } }).catch((error: Error) => {
+        stats.errors.push(`the run's record could not be saved: ${error.message}`);
+        deps.logger.error({ err: error, check: check.name }, 'could not record the end of a run');
+      });
     }
     results.push(stats);
   }
@@ -225,7 +228,9 @@ async function runCheck(
   }
   const items = await db.transaction().execute(async (trx) => {
     const upserted = await upsertOpenItems(trx, run.id, { source: check.source.field, target: check.target.field }, escalations);
-    const resolved = await resolveVanished(trx, check.name, run.id, new Set(plan.decided.map((x) => x.discrepancy.fingerprint)));
+    // An item stays open while its discrepancy is still there and Recon is not fixing it now.
+    const waiting = plan.decided.filter((x) => x.resolution.type !== 'auto_fix');
+    const resolved = await resolveVanished(trx, check.name, run.id, new Set(waiting.map((x) => x.discrepancy.fingerprint)));
     return { ...upserted, resolvedElsewhere: resolved.length };
   });
   stats.reviewItems = items;
