@@ -1,4 +1,5 @@
 /** Fault injection shared by the sandbox servers. Everything is off unless asked for. */
+import { seededRandom } from './random.ts';
 
 export type SandboxSystem = 'stripe' | 'hubspot';
 
@@ -26,18 +27,6 @@ export type FaultDecision =
   | { kind: 'none' }
   | { kind: 'rate_limit'; retryAfterSeconds: number }
   | { kind: 'server_error'; status: 500 | 502 | 503 };
-
-/** Mulberry32: tiny, fast and good enough to pick which reads fail. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The live fault settings of a running sandbox; tests may change them between requests. */
 export class FaultInjector {

@@ -4,6 +4,7 @@
  * injected, so a run can be checked against it. Pure: no I/O, no clock (pass `now`).
  */
 import type { EscalationReason } from '../domain/discrepancy.ts';
+import { seededRandom } from './random.ts';
 import {
   addHubSpotContact, addHubSpotDeal, addStripeCustomer, addStripeSubscription, createSandboxState,
   type HubSpotHistoryEntry, type SandboxState, type StripeSubscriptionStatus,
@@ -49,23 +50,11 @@ export interface Scenario {
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-/** mulberry32: small, fast, good enough for reproducible test data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const FIRST = ['ada', 'grace', 'alan', 'edsger', 'barbara', 'ken', 'margaret', 'donald', 'frances', 'john', 'radia', 'leslie'];
 const LAST = ['lovelace', 'hopper', 'turing', 'dijkstra', 'liskov', 'thompson', 'hamilton', 'knuth', 'allen', 'backus', 'perlman', 'lamport'];
 
 export function generateScenario(options: ScenarioOptions): Scenario {
-  const rand = random(options.seed ?? 42);
+  const rand = seededRandom(options.seed ?? 42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
   const state = createSandboxState();
   const now = options.now;
