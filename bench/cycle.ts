@@ -45,6 +45,7 @@ async function sandboxCounts(): Promise<{ stripe: number; hubspot: number; rateL
   }
   return null;
 }
+if (!env.STRIPE_API_URL) throw new Error('the sandbox did not start: see its error above');
 const dir = await mkdtemp(join(tmpdir(), 'recon-bench-'));
 const logger = createLogger('warn');
 try {
