@@ -109,6 +109,27 @@ export interface ReviewItemsTable {
   decision: Json | null;
   slack_channel: string | null;
   slack_ts: string | null;
+  posted_at: Timestamp | null;
+  closed_at: Timestamp | null;
+}
+
+export type DecisionAction = 'approve' | 'override' | 'ignore' | 'retry';
+export type DecisionOutcome = 'refused' | 'already_decided' | 'approved' | 'overridden' | 'ignored' | 'stale' | 'failed';
+
+export interface DecisionLogTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  review_item_id: string;
+  actor: string;
+  action: DecisionAction;
+  outcome: DecisionOutcome;
+  detail: Json | null;
+}
+
+export interface ScheduleSlotsTable {
+  key: string;
+  claimed_by: string;
+  claimed_at: CreatedAt;
 }
 
 export interface SuppressionsTable {
@@ -131,6 +152,8 @@ export interface Database {
   changes: ChangesTable;
   review_items: ReviewItemsTable;
   suppressions: SuppressionsTable;
+  decision_log: DecisionLogTable;
+  schedule_slots: ScheduleSlotsTable;
 }
 
 export type Link = Selectable<LinksTable>;

@@ -42,12 +42,12 @@ describe.runIf(TEST_DATABASE_URL)('replicas starting at once', () => {
   it('migrate a fresh schema once between them, without errors', async () => {
     const database = await openTestDatabase();
     try {
-      await sql`DROP TABLE IF EXISTS recon_migrations, suppressions, review_items, changes, write_intents, discrepancies, runs, links, entities CASCADE`.execute(database.db);
+      await sql`DROP TABLE IF EXISTS recon_migrations, decision_log, schedule_slots, suppressions, review_items, changes, write_intents, discrepancies, runs, links, entities CASCADE`.execute(database.db);
       await sql`DROP FUNCTION IF EXISTS changes_are_append_only() CASCADE`.execute(database.db);
       const replicas = await Promise.all([database.replica(), database.replica(), database.replica()]);
       try {
         const results = await Promise.all(replicas.map((r) => migrate(r)));
-        expect(results.flatMap((r) => r.applied)).toEqual(['0001_core.sql']);
+        expect(results.flatMap((r) => r.applied).sort()).toEqual(['0001_core.sql', '0002_slack.sql']);
       } finally {
         await Promise.all(replicas.map((r) => r.close()));
       }

@@ -81,7 +81,7 @@ export async function resolveVanished(db: DbOrTx, check: string, runId: string, 
     resolved.push(
       ...(await db
         .updateTable('review_items')
-        .set({ status: 'resolved_elsewhere', updated_at: new Date(), last_seen_run_id: runId })
+        .set({ status: 'resolved_elsewhere', updated_at: new Date(), closed_at: new Date(), last_seen_run_id: runId })
         .where('id', 'in', gone.slice(i, i + 500))
         .where('status', '=', 'open')
         .returningAll()
@@ -100,4 +100,45 @@ export async function openItems(db: DbOrTx, options: { check?: string; limit?: n
 export async function itemsOpenedInRuns(db: DbOrTx, runIds: string[]): Promise<ReviewItem[]> {
   if (runIds.length === 0) return [];
   return db.selectFrom('review_items').selectAll().where('last_seen_run_id', 'in', runIds).orderBy('id').execute();
+}
+
+export async function reviewItem(db: DbOrTx, id: string): Promise<ReviewItem | undefined> {
+  if (!/^\d+$/.test(id)) return undefined;
+  return db.selectFrom('review_items').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Claims an item for one decision: only one caller gets the row back, whoever clicks at once.
+ * `from` lists the statuses a decision may start from (`open`, or `failed` for a retry).
+ */
+export async function claimItem(db: DbOrTx, id: string, user: string, from: ReviewItem['status'][]): Promise<ReviewItem | undefined> {
+  return db
+    .updateTable('review_items')
+    .set({ status: 'deciding', decided_by: user, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Ends a decision: the item's new status, who, what was written or why not. */
+export async function settleItem(
+  db: DbOrTx,
+  id: string,
+  outcome: { status: ReviewItem['status']; by: string; decision: unknown },
+): Promise<ReviewItem> {
+  const closed = outcome.status !== 'open' && outcome.status !== 'failed';
+  return db
+    .updateTable('review_items')
+    .set({
+      status: outcome.status,
+      decided_by: outcome.status === 'open' ? null : outcome.by,
+      decided_at: outcome.status === 'open' ? null : new Date(),
+      decision: JSON.stringify(outcome.decision),
+      updated_at: new Date(),
+      ...(closed ? { closed_at: new Date() } : {}),
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }

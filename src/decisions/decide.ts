@@ -1,0 +1,166 @@
+/**
+ * A person's decision on a review item, from Slack or anywhere else: authorize, claim the item
+ * atomically, write through the engine's compare-and-set apply, log, and settle the item.
+ */
+import type { Policy } from '../config/policy.ts';
+import type { Db } from '../db/connect.ts';
+import { claimItem, reviewItem, settleItem } from '../db/repositories/review-items.ts';
+import { addSuppression } from '../db/repositories/suppressions.ts';
+import type { DecisionAction, DecisionOutcome, ReviewItem } from '../db/schema.ts';
+import type { PlannedWrite } from '../domain/discrepancy.ts';
+import type { FieldValue, SystemName } from '../domain/records.ts';
+import { applyWrites, idempotencyKey, type ConnectorsBySystem, type WriteOrder } from '../engine/apply.ts';
+import { financialFields, resolveCheck, type Check } from '../engine/check.ts';
+import type { Logger } from '../log.ts';
+import { refusal, type Directory } from './authorize.ts';
+
+/** Override's choice meaning "write the target's value into the source instead". */
+export const OTHER_DIRECTION = '__other_direction__';
+
+export type DecisionRequest =
+  | { action: 'approve'; itemId: string; user: string }
+  | { action: 'override'; itemId: string; user: string; value: string; reason: string }
+  | { action: 'ignore'; itemId: string; user: string; snoozeDays: number | null; reason?: string | null }
+  | { action: 'retry'; itemId: string; user: string };
+
+export type DecisionResult =
+  | { kind: 'refused'; message: string }
+  | { kind: 'already_decided'; item: ReviewItem; message: string }
+  | { kind: 'decided'; item: ReviewItem; outcome: Exclude<DecisionOutcome, 'refused' | 'already_decided'>; message: string };
+
+export interface DecisionDeps {
+  db: Db;
+  connectors: ConnectorsBySystem;
+  policy: Policy;
+  directory: Directory;
+  logger: Logger;
+  now?: () => number;
+}
+
+interface StoredSide {
+  system: SystemName;
+  object: string;
+  id: string;
+  field: string;
+  value: FieldValue;
+}
+
+/** What a decision would write, or why it cannot write anything. */
+function plannedWrites(request: DecisionRequest, item: ReviewItem, check: Check | undefined): PlannedWrite[] | string {
+  const source = item.source as StoredSide | null;
+  const target = item.target as StoredSide | null;
+  const previous = item.decision as { writes?: PlannedWrite[] } | null;
+  switch (request.action) {
+    case 'ignore':
+      return [];
+    case 'retry':
+      return previous?.writes?.length ? previous.writes : 'there is nothing to retry';
+    case 'approve': {
+      const writes = (item.suggestion as { writes?: PlannedWrite[] } | null)?.writes ?? [];
+      return writes.length ? writes : 'there is no suggested fix to approve; use Override to choose a value';
+    }
+    case 'override': {
+      if (!check) return `check ${item.check_name} is no longer in the policy`;
+      if (!request.reason.trim()) return 'an override needs a reason';
+      if (request.value === OTHER_DIRECTION) {
+        if (!source || !target) return 'this mismatch has only one record; there is no other direction';
+        if (check.map) return `check ${check.name} maps values one way; choose a ${check.target.system} value instead`;
+        return [{ system: source.system, object: source.object, id: source.id, field: source.field, from: source.value, to: target.value, financial: check.source.financial }];
+      }
+      if (!target) return 'this mismatch has no target record to write';
+      return [{ system: target.system, object: target.object, id: target.id, field: target.field, from: target.value, to: request.value, financial: check.target.financial }];
+    }
+  }
+}
+
+const OUTCOME_OF: Record<DecisionAction, 'approved' | 'overridden' | 'ignored'> = {
+  approve: 'approved',
+  override: 'overridden',
+  ignore: 'ignored',
+  retry: 'approved',
+};
+
+export async function decideItem(deps: DecisionDeps, request: DecisionRequest): Promise<DecisionResult> {
+  const now = deps.now ?? Date.now;
+  const item = await reviewItem(deps.db, request.itemId);
+  if (!item) return { kind: 'refused', message: `There is no review item ${request.itemId}.` };
+  const financial = financialFields(deps.policy.checks);
+  const policyCheck = deps.policy.checks.find((c) => c.name === item.check_name);
+  const check = policyCheck ? resolveCheck(policyCheck, financial) : undefined;
+  const log = (outcome: DecisionOutcome, detail: unknown) =>
+    deps.db
+      .insertInto('decision_log')
+      .values({ review_item_id: item.id, actor: request.user, action: request.action, outcome, detail: JSON.stringify(detail ?? null) })
+      .execute();
+
+  const startsFrom: ReviewItem['status'][] = request.action === 'retry' ? ['failed'] : ['open'];
+  if (!startsFrom.includes(item.status)) return alreadyDecided(item, log);
+
+  const writes = plannedWrites(request, item, check);
+  if (typeof writes === 'string') {
+    await log('refused', { why: writes });
+    return { kind: 'refused', message: `Nothing was changed: ${writes}.` };
+  }
+  const roles = deps.policy.slack ?? { approvers: [], financialApprovers: [] };
+  const refused = await refusal(request.user, roles, writes.some((w) => w.financial), deps.directory);
+  if (refused) {
+    await log('refused', { why: refused, writes });
+    deps.logger.warn({ user: request.user, item: item.id, action: request.action }, 'decision refused');
+    return { kind: 'refused', message: refused };
+  }
+
+  const claimed = await claimItem(deps.db, item.id, request.user, startsFrom);
+  if (!claimed) return alreadyDecided((await reviewItem(deps.db, item.id)) ?? item, log);
+
+  if (request.action === 'ignore') {
+    const expiresAt = request.snoozeDays ? new Date(now() + request.snoozeDays * 86_400_000) : null;
+    await addSuppression(deps.db, { fingerprint: item.fingerprint, check: item.check_name, createdBy: request.user, reason: request.reason ?? null, reviewItemId: item.id, expiresAt });
+    const settled = await settleItem(deps.db, item.id, { status: 'ignored', by: request.user, decision: { action: 'ignore', until: expiresAt?.toISOString() ?? null, reason: request.reason ?? null } });
+    await log('ignored', { until: expiresAt?.toISOString() ?? null });
+    const until = expiresAt ? `until ${expiresAt.toISOString().slice(0, 10)}` : 'for as long as the values stay as they are';
+    return { kind: 'decided', item: settled, outcome: 'ignored', message: `Ignored ${until}.` };
+  }
+
+  const origin = `decision:${item.id}`;
+  const orders: WriteOrder[] = writes.map((write) => ({
+    write,
+    check: item.check_name,
+    fingerprint: item.fingerprint,
+    rule: request.action,
+    reason: request.action === 'override' ? `override by ${request.user}: ${request.reason}` : `${request.action} by ${request.user}: ${item.category}`,
+    idempotencyKey: idempotencyKey(origin, item.fingerprint, write),
+  }));
+  let tally;
+  try {
+    tally = await applyWrites({ db: deps.db, connectors: deps.connectors, actor: request.user, origin, runId: null, logger: deps.logger }, orders);
+  } catch (error) {
+    tally = { applied: 0, noop: 0, stale: 0, failed: orders.length, errors: [(error as Error).message] };
+  }
+  const decision = { action: request.action, writes, reason: request.action === 'override' ? request.reason : null, tally };
+  if (tally.failed > 0) {
+    const settled = await settleItem(deps.db, item.id, { status: 'failed', by: request.user, decision: { ...decision, error: tally.errors.join('; ') } });
+    await log('failed', { errors: tally.errors });
+    return { kind: 'decided', item: settled, outcome: 'failed', message: `The write failed: ${tally.errors.join('; ')}` };
+  }
+  if (tally.stale > 0 && tally.applied + tally.noop === 0) {
+    // The record changed since the item was raised: nothing is overwritten; the next cycle refreshes it.
+    const settled = await settleItem(deps.db, item.id, { status: 'open', by: request.user, decision: { ...decision, stale: true } });
+    await log('stale', { tally });
+    return { kind: 'decided', item: settled, outcome: 'stale', message: 'The record changed since this was raised, so nothing was written. The next cycle will show it as it is now.' };
+  }
+  const outcome = OUTCOME_OF[request.action];
+  const settled = await settleItem(deps.db, item.id, { status: outcome, by: request.user, decision });
+  await log(outcome, { tally });
+  return { kind: 'decided', item: settled, outcome, message: `${outcome === 'overridden' ? 'Overridden' : 'Approved'}: ${describeWrites(writes)}.` };
+}
+
+function describeWrites(writes: PlannedWrite[]): string {
+  return writes.map((w) => `${w.system} ${w.object.replace(/s$/, '')} ${w.id} ${w.field} set to ${JSON.stringify(w.to)}`).join('; ');
+}
+
+async function alreadyDecided(item: ReviewItem, log: (outcome: DecisionOutcome, detail: unknown) => Promise<unknown>): Promise<DecisionResult> {
+  await log('already_decided', { status: item.status, by: item.decided_by });
+  const who = item.decided_by ? `<@${item.decided_by}>` : 'Recon';
+  const what = item.status === 'deciding' ? `is being decided by ${who}` : `was already ${item.status.replace('_', ' ')} by ${who}`;
+  return { kind: 'already_decided', item, message: `This mismatch ${what}.` };
+}

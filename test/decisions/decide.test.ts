@@ -1,0 +1,137 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decideItem, OTHER_DIRECTION, type DecisionDeps } from '../../src/decisions/decide.ts';
+import type { ReviewItem } from '../../src/db/schema.ts';
+import { silentLogger } from '../../src/log.ts';
+import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
+import { startWorld, type World } from '../support/world.ts';
+
+// The example policy: approvers U0OPSLEAD and group S0OPSTEAM; financial approver U0OPSLEAD.
+const LEAD = 'U0OPSLEAD';
+const TEAM_MEMBER = 'U0MEMBER';
+const STRANGER = 'U0STRANGER';
+
+let database: TestDatabase;
+let world: World;
+let deps: DecisionDeps;
+beforeAll(async () => {
+  database = await openTestDatabase();
+});
+afterAll(async () => {
+  await database.close();
+});
+beforeEach(async () => {
+  await database.reset();
+  world = await startWorld(database);
+  deps = {
+    db: database.db,
+    connectors: world.connectors,
+    policy: world.policy,
+    directory: { membersOf: async (group) => (group === 'S0OPSTEAM' ? [TEAM_MEMBER] : []) },
+    logger: silentLogger,
+  };
+  await world.cycle();
+});
+afterEach(async () => {
+  await world.close();
+});
+
+const item = (reason: string) => database.db.selectFrom('review_items').selectAll().where('reason', '=', reason).orderBy('id').executeTakeFirstOrThrow();
+const deal = (record: ReviewItem) => world.scenario.state.hubspot.deals.get((record.target as { id: string }).id);
+
+describe('deciding a review item', () => {
+  it('approves a high-value fix: writes the suggestion, logs it, closes the item', async () => {
+    const highValue = await item('high_value');
+    const result = await decideItem(deps, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER });
+    expect(result).toMatchObject({ kind: 'decided', outcome: 'approved', item: { status: 'approved', decided_by: TEAM_MEMBER } });
+    expect(deal(highValue)?.properties.dealstage).toBe('closedwon');
+    const change = await database.db.selectFrom('changes').selectAll().where('origin', '=', `decision:${highValue.id}`).executeTakeFirstOrThrow();
+    expect(change).toMatchObject({ actor: TEAM_MEMBER, outcome: 'applied', after: 'closedwon' });
+  });
+
+  it('refuses someone who is not an approver and changes nothing', async () => {
+    const highValue = await item('high_value');
+    const writesBefore = world.scenario.state.writes.length;
+    const result = await decideItem(deps, { action: 'approve', itemId: highValue.id, user: STRANGER });
+    expect(result.kind).toBe('refused');
+    expect(world.scenario.state.writes.length).toBe(writesBefore);
+    expect((await item('high_value')).status).toBe('open');
+    const logged = await database.db.selectFrom('decision_log').selectAll().execute();
+    expect(logged).toMatchObject([{ actor: STRANGER, outcome: 'refused' }]);
+  });
+
+  it('refuses an approver who is not a financial approver on a financial write', async () => {
+    const financial = await item('financial');
+    const result = await decideItem(deps, { action: 'approve', itemId: financial.id, user: TEAM_MEMBER });
+    expect(result).toMatchObject({ kind: 'refused', message: expect.stringContaining('financial approver') });
+    expect((await item('financial')).status).toBe('open');
+  });
+
+  it('lets a financial approver approve a financial write', async () => {
+    const financial = await item('financial');
+    const result = await decideItem(deps, { action: 'approve', itemId: financial.id, user: LEAD });
+    expect(result).toMatchObject({ kind: 'decided', outcome: 'approved' });
+    const written = world.scenario.state.writes.find((w) => w.id === (financial.target as { id: string }).id);
+    expect(written?.properties).toHaveProperty('amount');
+  });
+
+  it('writes the chosen value on an override with a reason', async () => {
+    const edited = await item('recent_human_edit');
+    const result = await decideItem(deps, { action: 'override', itemId: edited.id, user: TEAM_MEMBER, value: 'contractsent', reason: 'still negotiating' });
+    expect(result).toMatchObject({ kind: 'decided', outcome: 'overridden' });
+    expect(deal(edited)?.properties.dealstage).toBe('contractsent');
+  });
+
+  it('refuses an override without a reason', async () => {
+    const edited = await item('recent_human_edit');
+    expect((await decideItem(deps, { action: 'override', itemId: edited.id, user: LEAD, value: 'closedwon', reason: ' ' })).kind).toBe('refused');
+  });
+
+  it('refuses the other direction on a check that maps values one way', async () => {
+    const edited = await item('recent_human_edit');
+    const result = await decideItem(deps, { action: 'override', itemId: edited.id, user: LEAD, value: OTHER_DIRECTION, reason: 'test' });
+    expect(result).toMatchObject({ kind: 'refused', message: expect.stringContaining('maps values one way') });
+  });
+
+  it('suppresses an ignored fingerprint in the next cycle', async () => {
+    const highValue = await item('high_value');
+    await decideItem(deps, { action: 'ignore', itemId: highValue.id, user: TEAM_MEMBER, snoozeDays: 7 });
+    const next = await world.cycle();
+    expect(next.checks.find((c) => c.check === 'payment-status')?.suppressed).toBe(1);
+    expect(world.scenario.state.writes.some((w) => w.id === (highValue.target as { id: string }).id)).toBe(false);
+  });
+
+  it('tells a second clicker who already decided', async () => {
+    const highValue = await item('high_value');
+    await decideItem(deps, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER });
+    const second = await decideItem(deps, { action: 'approve', itemId: highValue.id, user: LEAD });
+    expect(second).toMatchObject({ kind: 'already_decided', message: expect.stringContaining(`<@${TEAM_MEMBER}>`) });
+  });
+
+  it('writes nothing and reopens the item when the record changed since it was raised', async () => {
+    const highValue = await item('high_value');
+    const record = deal(highValue);
+    if (!record) throw new Error('deal missing');
+    record.properties.dealstage = 'contractsent';
+    const result = await decideItem(deps, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER });
+    expect(result).toMatchObject({ kind: 'decided', outcome: 'stale', item: { status: 'open' } });
+    expect(record.properties.dealstage).toBe('contractsent');
+  });
+});
+
+describe.runIf(TEST_DATABASE_URL)('two approvers clicking at once on real Postgres', () => {
+  it('write once, and the second is told who decided', async () => {
+    const highValue = await item('high_value');
+    const replica = await database.replica();
+    try {
+      const [a, b] = await Promise.all([
+        decideItem(deps, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER }),
+        decideItem({ ...deps, db: replica.db }, { action: 'approve', itemId: highValue.id, user: LEAD }),
+      ]);
+      expect([a.kind, b.kind].sort()).toEqual(['already_decided', 'decided']);
+      const writes = world.scenario.state.writes.filter((w) => w.id === (highValue.target as { id: string }).id);
+      expect(writes).toHaveLength(1);
+    } finally {
+      await replica.close();
+    }
+  });
+});
