@@ -1,0 +1,60 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Policy } from '../config/policy.ts';
+import { ConfigError } from '../config/errors.ts';
+import type { Db } from '../db/connect.ts';
+import type { Logger } from '../log.ts';
+import { postgresRunCoordinator } from './coordinator.ts';
+
+export interface ScheduledJobs {
+  reconcile: () => Promise<unknown>;
+  digest?: (() => Promise<unknown>) | undefined;
+}
+
+/**
+ * Starts the policy's schedules in its time zone: each slot runs on one replica (the Postgres
+ * coordinator), and a job never overlaps itself (a tick that comes while it runs is skipped).
+ */
+export function startSchedules(policy: Policy, db: Db, jobs: ScheduledJobs, logger: Logger): { stop(): Promise<void>; tasks: ScheduledTask[] } {
+  const schedule = policy.schedule;
+  if (!schedule) return { stop: async () => {}, tasks: [] };
+  const coordinator = postgresRunCoordinator(db);
+  const plan: [string, string, () => Promise<unknown>][] = [['reconcile', schedule.reconcile, jobs.reconcile]];
+  if (schedule.digest && jobs.digest) plan.push(['digest', schedule.digest, jobs.digest]);
+  const tasks = plan.map(([name, expression, job]) => {
+    if (!cron.validate(expression)) throw new ConfigError(`policy.schedule.${name}: "${expression}" is not a cron expression`);
+    return cron.schedule(
+      expression,
+      async () => {
+        try {
+          await job();
+        } catch (error) {
+          logger.error({ err: error, job: name }, 'scheduled job failed');
+        }
+      },
+      { name: `recon-${name}`, timezone: schedule.timezone, noOverlap: true, runCoordinator: coordinator, distributed: true },
+    );
+  });
+  return {
+    tasks,
+    async stop() {
+      for (const task of tasks) await task.stop();
+    },
+  };
+}
+
+/** The next time each schedule fires, for `/recon status`. */
+export function nextRuns(policy: Policy): { reconcile: Date | null; digest: Date | null } {
+  const schedule = policy.schedule;
+  if (!schedule) return { reconcile: null, digest: null };
+  const next = (expression: string | undefined) => {
+    if (!expression || !cron.validate(expression)) return null;
+    // node-cron computes the next run only for a started task; this one never fires.
+    const task = cron.schedule(expression, () => {}, { timezone: schedule.timezone });
+    try {
+      return task.getNextRun();
+    } finally {
+      void task.destroy();
+    }
+  };
+  return { reconcile: next(schedule.reconcile), digest: next(schedule.digest) };
+}
