@@ -20,5 +20,6 @@ CREATE TABLE schedule_slots (
 );
 
 -- Where the weekly digest and the posting of a cycle's escalations keep track.
-ALTER TABLE review_items ADD COLUMN posted_at timestamptz;
-ALTER TABLE review_items ADD COLUMN closed_at timestamptz;
+ALTER TABLE review_items ADD COLUMN posted_at timestamptz;          -- posted, or counted in a cycle's summary
+ALTER TABLE review_items ADD COLUMN closed_at timestamptz;          -- left open/deciding for good
+ALTER TABLE review_items ADD COLUMN message_synced_at timestamptz;  -- its Slack message shows its latest state

@@ -111,6 +111,7 @@ export interface ReviewItemsTable {
   slack_ts: string | null;
   posted_at: Timestamp | null;
   closed_at: Timestamp | null;
+  message_synced_at: Timestamp | null;
 }
 
 export type DecisionAction = 'approve' | 'override' | 'ignore' | 'retry';

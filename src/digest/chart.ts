@@ -29,7 +29,7 @@ export function weekChartSpec(week: WeekFigures): vega.Spec {
       { orient: 'bottom', scale: 'x' },
       { orient: 'left', scale: 'y', tickMinStep: 1, grid: true },
     ],
-    legends: [{ fill: 'color', orient: 'top-right', direction: 'horizontal' }],
+    legends: [{ fill: 'color', orient: 'top', direction: 'horizontal' }],
     marks: [
       {
         type: 'group',
