@@ -32,6 +32,12 @@ for (const [system, ratio] of Object.entries(cycle.apiCallRatioPerSystem as Reco
 rows.push(['', `wall time ÷ rate-limit bound (${cycle.wallSeconds} s ÷ ${cycle.wallLowerBoundSeconds} s)`, cycle.wallRatio, '≤ 1.15']);
 rows.push(['', 'failed requests (429s answered / failed writes)', `${cycle.rateLimited ?? '?'} / ${cycle.failedWrites}`, '0']);
 
+process.stderr.write('Slack interactions, 1,000 signed clicks...\n');
+const ack = run('bench/slack-ack.ts', [1000]);
+results.push(ack);
+rows.push(['Slack interaction, 1,000 signed clicks', 'time to ack p50 / p99, ms', `${ack.p50Ms} / ${ack.p99Ms}`, 'p99 ≤ 200']);
+rows.push(['', 'answers other than 200', ack.non200, '0']);
+
 process.stdout.write(`${renderTable(['scenario', 'figure', 'measured', 'target'], rows)}\n`);
 mkdirSync('bench/results', { recursive: true });
 const report = { at: new Date().toISOString(), node: process.version, quick, results };

@@ -9,6 +9,8 @@ Usage:
   recon run [--check NAME]... [--dry-run] [--full] [--json]
       One reconciliation cycle now. --dry-run writes nothing anywhere but the run record.
       Cycles are full scans (--full is accepted; incremental cycles come later).
+  recon serve         The Slack app (POST /slack/events or Socket Mode), the schedules,
+                      GET /healthz and GET /metrics, on PORT (default 3000).
   recon doctor        Validate the policy and environment, and check each connection.
   recon migrate       Apply database migrations.
   recon status [--json]
@@ -24,6 +26,7 @@ type Command = (args: string[], ctx: CommandContext) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.ts')).runCommand,
+  serve: async () => (await import('./commands/serve.ts')).serveCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
   migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,

@@ -7,15 +7,14 @@ import type { Db } from '../db/connect.ts';
 import { claimItem, reviewItem, settleItem } from '../db/repositories/review-items.ts';
 import { addSuppression } from '../db/repositories/suppressions.ts';
 import type { DecisionAction, DecisionOutcome, ReviewItem } from '../db/schema.ts';
-import type { PlannedWrite } from '../domain/discrepancy.ts';
+import { OTHER_DIRECTION, type PlannedWrite } from '../domain/discrepancy.ts';
 import type { FieldValue, SystemName } from '../domain/records.ts';
 import { applyWrites, idempotencyKey, type ConnectorsBySystem, type WriteOrder } from '../engine/apply.ts';
 import { financialFields, resolveCheck, type Check } from '../engine/check.ts';
 import type { Logger } from '../log.ts';
 import { refusal, type Directory } from './authorize.ts';
 
-/** Override's choice meaning "write the target's value into the source instead". */
-export const OTHER_DIRECTION = '__other_direction__';
+export { OTHER_DIRECTION };
 
 export type DecisionRequest =
   | { action: 'approve'; itemId: string; user: string }

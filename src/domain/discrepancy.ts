@@ -60,3 +60,6 @@ export type Resolution =
     }
   | { type: 'suppressed'; until: number | null }
   | { type: 'noop' };
+
+/** An Override's choice meaning "write the target's value into the source instead". */
+export const OTHER_DIRECTION = '__other_direction__';

@@ -1,4 +1,4 @@
-/** The sandbox: stateful local Stripe and HubSpot servers with real shapes, limits and faults. */
+/** The sandbox: stateful local Stripe, HubSpot and Slack servers with real shapes, limits and faults. */
 export {
   createSandboxState, addStripeCustomer, addStripeSubscription, addHubSpotContact, addHubSpotDeal,
   applyHubSpotUpdate, applyStripeCustomerUpdate,
@@ -6,6 +6,10 @@ export {
 export type * from './state.ts';
 export { startSandbox, DEFAULT_RATE_LIMITS } from './server.ts';
 export type { RunningSandbox, SandboxOptions, RequestCounts } from './server.ts';
+export { createSlackState } from './slack-state.ts';
+export type {
+  SlackState, SlackCall, SlackFailure, SlackStoredMessage, SlackStoredEphemeral, SlackStoredView, SlackStoredFile, SlackUserSeed,
+} from './slack-state.ts';
 export { FaultInjector } from './faults.ts';
 export type { FaultOptions, BeforeWriteHook, SandboxSystem } from './faults.ts';
 export { RollingWindowLimiter } from './rate-limit.ts';

@@ -1,6 +1,6 @@
 /**
  * Starts the sandbox: one HTTP server on 127.0.0.1 answering Stripe under `/v1/` and HubSpot
- * under `/crm/`, both over the same state.
+ * under `/crm/`, both over the same state, and Slack's Web API under `/api/` over its own.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,25 +10,35 @@ import { createHubSpotApi } from './hubspot-server.ts';
 import { readBody, sendJson, sleep } from './http.ts';
 import type { SandboxRequest, SandboxResponse } from './http.ts';
 import { RollingWindowLimiter } from './rate-limit.ts';
+import { createSlackApi, readRawBody, sendSlackResponse } from './slack-server.ts';
+import { createSlackState } from './slack-state.ts';
+import type { SlackState } from './slack-state.ts';
 import type { SandboxState } from './state.ts';
 import { createStripeApi } from './stripe-server.ts';
 
-/** Stripe's documented sandbox (test mode) limit, and HubSpot's default ten-secondly limit. */
-export const DEFAULT_RATE_LIMITS = { stripePerSecond: 25, hubspotPer10s: 100 } as const;
+/**
+ * Stripe's documented sandbox (test mode) limit, HubSpot's default ten-secondly limit, and Slack's
+ * chat.postMessage pace: one per second per channel after a burst of this many.
+ */
+export const DEFAULT_RATE_LIMITS = { stripePerSecond: 25, hubspotPer10s: 100, slackMessageBurst: 3 } as const;
 
 export interface SandboxOptions {
   /** Only loopback addresses; default 127.0.0.1. */
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
-  /** `false` turns both off; a limit of `Infinity` turns one off. HubSpot Professional/Enterprise: 150. */
-  rateLimits?: { stripePerSecond?: number; hubspotPer10s?: number } | false;
+  /** `false` turns all off; a limit of `Infinity` turns one off. HubSpot Professional/Enterprise: 150. */
+  rateLimits?: { stripePerSecond?: number; hubspotPer10s?: number; slackMessageBurst?: number } | false;
   faults?: FaultOptions;
+  /** The Slack workspace to serve, e.g. one seeded beforehand; default a new `createSlackState()`. */
+  slack?: SlackState;
 }
 
 export interface RequestCounts {
   stripe: number;
   hubspot: number;
+  /** Requests under `/api/` (Slack), once there has been one: Stripe/HubSpot-only counts keep their shape. */
+  slack?: number;
   /** Requests answered 429, by the rate limiters or by injected faults. */
   rateLimited: number;
 }
@@ -38,6 +48,10 @@ export interface RunningSandbox {
   stripeUrl: string;
   /** Base URL of the HubSpot API (`${hubspotUrl}/crm/v3/...`). */
   hubspotUrl: string;
+  /** The Slack Web API, ending in `/api/`: the WebClient's `slackApiUrl` (and SLACK_API_URL). */
+  slackUrl: string;
+  /** The Slack workspace: calls, messages, views, files; seed `usergroups`, `users`, `channels` here. */
+  slack: SlackState;
   requests(): RequestCounts;
   /** Live fault settings: change them between requests. */
   faults: FaultInjector;
@@ -58,20 +72,33 @@ function systemOf(path: string): SandboxSystem | null {
 export async function startSandbox(state: SandboxState, options: SandboxOptions = {}): Promise<RunningSandbox> {
   const host = options.host ?? '127.0.0.1';
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') throw new Error(`sandbox: binds to loopback only, not ${host}`);
-  const limits = options.rateLimits === false ? { stripePerSecond: Infinity, hubspotPer10s: Infinity } : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  const limits = options.rateLimits === false
+    ? { stripePerSecond: Infinity, hubspotPer10s: Infinity, slackMessageBurst: Infinity }
+    : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const faults = new FaultInjector(options.faults);
   const apis: Record<SandboxSystem, (request: SandboxRequest) => Promise<SandboxResponse>> = {
     stripe: createStripeApi(state, { limiter: limiter(limits.stripePerSecond, 1_000), faults }),
     hubspot: createHubSpotApi(state, { limiter: limiter(limits.hubspotPer10s, 10_000), faults }),
   };
+  const slack = options.slack ?? createSlackState();
+  const slackApi = createSlackApi(slack, { messageBurst: limits.slackMessageBurst === Infinity ? null : limits.slackMessageBurst });
   const counts: RequestCounts = { stripe: 0, hubspot: 0, rateLimited: 0 };
 
   const server = createServer((incoming, outgoing) => {
     void (async () => {
       const url = new URL(incoming.url ?? '/', 'http://sandbox');
+      if (url.pathname.startsWith('/api/')) {
+        counts.slack = (counts.slack ?? 0) + 1;
+        const body = await readRawBody(incoming);
+        if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+        const response = await slackApi({ method: incoming.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: incoming.headers, body });
+        if (response.status === 429) counts.rateLimited += 1;
+        sendSlackResponse(outgoing, response);
+        return;
+      }
       const system = systemOf(url.pathname);
       if (!system) {
-        sendJson(outgoing, { status: 404, body: { error: `no sandbox API under ${url.pathname}; Stripe is under /v1/, HubSpot under /crm/` } });
+        sendJson(outgoing, { status: 404, body: { error: `no sandbox API under ${url.pathname}; Stripe is under /v1/, HubSpot under /crm/, Slack under /api/` } });
         return;
       }
       counts[system] += 1;
@@ -99,6 +126,8 @@ export async function startSandbox(state: SandboxState, options: SandboxOptions 
   return {
     stripeUrl: base,
     hubspotUrl: base,
+    slackUrl: `${base}/api/`,
+    slack,
     faults,
     requests: () => ({ ...counts }),
     close: () => new Promise<void>((resolve, reject) => {

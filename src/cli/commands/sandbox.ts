@@ -33,6 +33,7 @@ export async function sandboxCommand(args: string[], ctx: CommandContext): Promi
       'Point Recon at it with:',
       `  export STRIPE_SECRET_KEY=sk_test_sandbox STRIPE_API_URL=${sandbox.stripeUrl}`,
       `  export HUBSPOT_ACCESS_TOKEN=pat-sandbox HUBSPOT_API_URL=${sandbox.hubspotUrl} HUBSPOT_PORTAL_ID=${scenario.state.hubspot.portalId} HUBSPOT_APP_ID=${scenario.state.hubspot.appId}`,
+      `  export SLACK_BOT_TOKEN=xoxb-test-sandbox SLACK_SIGNING_SECRET=sandbox-signing-secret SLACK_API_URL=${sandbox.slackUrl}`,
       '  export RECON_CONFIG=examples/recon.config.hubspot.yml',
       `Rate limits: ${values['no-rate-limits'] ? 'off' : 'Stripe 25 requests/s, HubSpot 100 requests/10 s (the documented defaults)'}.`,
       'Press Ctrl-C to stop.',

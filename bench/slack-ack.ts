@@ -1,0 +1,92 @@
+/**
+ * Slack interaction scenario: `recon serve`'s Bolt app in HTTP mode on loopback, 1,000 correctly
+ * signed Approve clicks (10 at a time) on real review items, against the sandbox's Slack, Stripe and
+ * HubSpot. Prints p50/p99 time to the HTTP answer (the ack), in ms.
+ */
+import { createHmac } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEnv } from '../src/config/env.ts';
+import { loadPolicy } from '../src/config/load-policy.ts';
+import { runCycle } from '../src/engine/cycle.ts';
+import { createLogger } from '../src/log.ts';
+import { buildConnectors, openMigratedDatabase } from '../src/main.ts';
+import { generateScenario } from '../src/sandbox/generate.ts';
+import { startSandbox } from '../src/sandbox/index.ts';
+import { createSlackApp, registerListeners } from '../src/slack/app.ts';
+import { ACTIONS } from '../src/slack/ids.ts';
+import { buildStatus, cachedVocabularies } from '../src/slack/status-input.ts';
+
+const CLICKS = Number(process.argv[2] ?? 1000);
+const CONCURRENCY = 10;
+const SECRET = 'bench-signing-secret';
+
+const scenario = generateScenario({ customers: 2000, seed: 9, now: Date.now(), driftRate: 0.01 });
+const sandbox = await startSandbox(scenario.state, { rateLimits: false });
+const dir = await mkdtemp(join(tmpdir(), 'recon-ack-'));
+const logger = createLogger('error');
+const env = loadEnv({
+  RECON_DB_DIR: join(dir, 'db'), PORT: '0', STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_API_URL: sandbox.stripeUrl,
+  HUBSPOT_ACCESS_TOKEN: 'pat-bench', HUBSPOT_API_URL: sandbox.hubspotUrl, SLACK_BOT_TOKEN: 'xoxb-test-bench',
+  SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: sandbox.slackUrl,
+});
+const policy = await loadPolicy('examples/recon.config.hubspot.yml');
+const database = await openMigratedDatabase(env, logger);
+const connectors = buildConnectors(env, policy, logger);
+await runCycle({ database, connectors, policy, logger }, { full: true });
+const items = await database.db.selectFrom('review_items').select('id').where('presentation', '=', 'message').execute();
+const { app, port } = createSlackApp({ env, logger });
+const vocabularies = cachedVocabularies(connectors, policy);
+registerListeners(app, {
+  database, connectors, policy, logger, slack: port, vocabularies,
+  runCycle: (o) => runCycle({ database, connectors, policy, logger }, o), status: () => buildStatus({ database, connectors, policy }),
+});
+const server = (await app.start(0)) as unknown as import('node:http').Server;
+const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/slack/events`;
+
+function signedClick(n: number): { body: string; headers: Record<string, string> } {
+  const item = items[n % items.length]?.id ?? '0';
+  const payload = {
+    type: 'block_actions', user: { id: n % 2 ? 'U0OPSLEAD' : 'U0STRANGER', username: 'ops', team_id: 'T0RECON' }, team: { id: 'T0RECON', domain: 'recon' },
+    api_app_id: 'A0RECON', token: 'legacy', trigger_id: `${n}.1.abc`, channel: { id: 'C0REVIEW', name: 'review' },
+    container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0REVIEW', is_ephemeral: false },
+    message: { type: 'message', ts: '1700000000.000100', text: 'escalation' }, response_url: 'https://hooks.slack.com/actions/T/1/x',
+    actions: [{ type: 'button', action_id: ACTIONS.approve, block_id: 'actions', value: item, action_ts: '1700000000.1' }],
+  };
+  const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const timestamp = Math.floor(Date.now() / 1000);
+  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return { body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature } };
+}
+
+const timings: number[] = [];
+let failures = 0;
+let next = 0;
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    while (next < CLICKS) {
+      const { body, headers } = signedClick(next++);
+      const started = performance.now();
+      const response = await fetch(url, { method: 'POST', body, headers });
+      await response.arrayBuffer();
+      timings.push(performance.now() - started);
+      if (response.status !== 200) failures++;
+    }
+  }),
+);
+// Each click ends in one decision_log row (decided, refused or already decided): wait for them all.
+const drainStarted = performance.now();
+for (;;) {
+  const logged = await database.db.selectFrom('decision_log').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
+  if (Number(logged?.n ?? 0) >= CLICKS || performance.now() - drainStarted > 120_000) break;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+const drainedMs = Math.round(performance.now() - drainStarted);
+await app.stop();
+await database.close();
+await sandbox.close();
+await rm(dir, { recursive: true, force: true });
+timings.sort((a, b) => a - b);
+const at = (p: number) => +(timings[Math.min(timings.length - 1, Math.ceil((p / 100) * timings.length) - 1)] as number).toFixed(1);
+process.stdout.write(`${JSON.stringify({ scenario: 'slack-ack', clicks: CLICKS, concurrency: CONCURRENCY, p50Ms: at(50), p99Ms: at(99), maxMs: at(100), non200: failures, decisionsDrainedAfterMs: drainedMs })}\n`);

@@ -1,0 +1,124 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { sql } from 'kysely';
+import type { CustomRoute } from '@slack/bolt';
+import { postDigest } from '../../digest/post.ts';
+import { runCycle, type CycleOptions } from '../../engine/cycle.ts';
+import { startSchedules } from '../../jobs/schedules.ts';
+import { buildConnectors, openMigratedDatabase } from '../../main.ts';
+import { createSlackApp, registerListeners } from '../../slack/app.ts';
+import { postEscalations } from '../../slack/posting.ts';
+import { buildStatus, cachedVocabularies } from '../../slack/status-input.ts';
+import { parseCommandArgs } from '../args.ts';
+import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
+
+/**
+ * The long-running process: the Slack app, the schedules, `GET /healthz` and `GET /metrics` on
+ * PORT. Stops cleanly on SIGINT or SIGTERM.
+ */
+export async function serveCommand(args: string[], ctx: CommandContext): Promise<number> {
+  parseCommandArgs('serve', args, {});
+  const { env, logger } = ctx;
+  const policy = await loadConfiguredPolicy(env);
+  const connectors = buildConnectors(env, policy, logger);
+  const database = await openMigratedDatabase(env, logger);
+  const counters = { cycles: 0, discrepancies: 0, autoFixed: 0, escalated: 0, failedWrites: 0 };
+
+  const slackApp = env.SLACK_BOT_TOKEN ? createSlackApp({ env, logger, routes: routes() }) : null;
+  const vocabularies = cachedVocabularies(connectors, policy);
+  const runAndPost = async (options: CycleOptions) => {
+    const result = await runCycle({ database, connectors, policy, logger }, options);
+    counters.cycles++;
+    for (const c of result.checks) {
+      counters.discrepancies += c.discrepancies.total;
+      counters.autoFixed += c.autoFixed;
+      counters.escalated += c.escalated;
+      counters.failedWrites += c.failed;
+    }
+    if (slackApp && policy.slack && !options.dryRun) {
+      await postEscalations(
+        { db: database.db, slack: slackApp.port, channel: policy.slack.reviewChannel, vocabularies: await vocabularies(), logger },
+        result.checks.map((c) => ({ name: c.check, found: c.discrepancies.total, autoFixed: c.autoFixed, escalated: c.escalated })),
+      );
+    }
+    return result;
+  };
+  const status = () => buildStatus({ database, connectors, policy });
+
+  let stopServer: () => Promise<void>;
+  if (slackApp) {
+    registerListeners(slackApp.app, { database, connectors, policy, logger, slack: slackApp.port, vocabularies, runCycle: runAndPost, status });
+    await slackApp.app.start(env.PORT);
+    stopServer = () => slackApp.app.stop() as Promise<void>;
+    logger.info({ port: env.PORT, mode: env.SLACK_SIGNING_SECRET ? 'http' : 'socket' }, 'recon serve: Slack app listening');
+  } else {
+    const server = createServer((req, res) => {
+      const route = routes().find((r) => r.path === (req.url ?? '').split('?')[0] && req.method === r.method);
+      if (route) route.handler(req as never, res);
+      else {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(env.PORT, resolve));
+    stopServer = () => new Promise((resolve) => server.close(() => resolve()));
+    logger.warn({ port: env.PORT }, 'recon serve: SLACK_BOT_TOKEN is not set; serving health and metrics, with no Slack app');
+  }
+
+  const schedules = startSchedules(policy, database.db, {
+    reconcile: () => runAndPost({ full: true }),
+    digest: slackApp && policy.slack ? () => postDigest({ db: database.db, slack: slackApp.port, channel: policy.slack?.digestChannel as string, logger }) : undefined,
+  }, logger);
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  logger.info('recon serve: stopping');
+  await schedules.stop();
+  await stopServer();
+  await database.close();
+  return 0;
+
+  function routes(): CustomRoute[] {
+    return [
+      {
+        path: '/healthz',
+        method: 'GET',
+        handler: (_req: IncomingMessage, res: ServerResponse) => {
+          sql`SELECT 1`.execute(database.db).then(
+            () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, database: database.describe })),
+            (error: Error) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: error.message })),
+          );
+        },
+      },
+      {
+        path: '/metrics',
+        method: 'GET',
+        handler: (_req: IncomingMessage, res: ServerResponse) => {
+          sql<{ n: string }>`SELECT count(*) AS n FROM review_items WHERE status IN ('open', 'deciding')`.execute(database.db).then(
+            (queue) => {
+              const lines = [
+                '# HELP recon_cycles_total Reconciliation cycles run by this process.',
+                '# TYPE recon_cycles_total counter',
+                `recon_cycles_total ${counters.cycles}`,
+                '# TYPE recon_discrepancies_total counter',
+                `recon_discrepancies_total ${counters.discrepancies}`,
+                '# TYPE recon_auto_fixed_total counter',
+                `recon_auto_fixed_total ${counters.autoFixed}`,
+                '# TYPE recon_escalated_total counter',
+                `recon_escalated_total ${counters.escalated}`,
+                '# TYPE recon_failed_writes_total counter',
+                `recon_failed_writes_total ${counters.failedWrites}`,
+                '# HELP recon_review_queue_open Review items waiting for a person.',
+                '# TYPE recon_review_queue_open gauge',
+                `recon_review_queue_open ${queue.rows[0]?.n ?? 0}`,
+                ...Object.entries(connectors).flatMap(([system, c]) => [`recon_api_calls_total{system="${system}"} ${c?.apiCalls() ?? 0}`]),
+              ];
+              res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(`${lines.join('\n')}\n`);
+            },
+            (error: Error) => res.writeHead(503).end(error.message),
+          );
+        },
+      },
+    ];
+  }
+}

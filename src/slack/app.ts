@@ -1,0 +1,65 @@
+import { App, LogLevel, type CustomRoute } from '@slack/bolt';
+import type { Env } from '../config/env.ts';
+import { ConfigError } from '../config/errors.ts';
+import type { Logger } from '../log.ts';
+import { registerActions } from './actions/index.ts';
+import type { SlackContext } from './context.ts';
+import { registerCommands } from './commands/index.ts';
+import { registerEvents } from './events/index.ts';
+import { webClientPort, type SlackPort } from './port.ts';
+import { registerViews } from './views/index.ts';
+
+export interface SlackAppOptions {
+  env: Env;
+  logger: Logger;
+  /** Extra HTTP routes on the same server (health, metrics, webhooks). HTTP mode only. */
+  routes?: CustomRoute[];
+  /** Pace messages to Slack's one per second per channel. Default true; off against a sandbox without limits. */
+  pacePerChannel?: boolean;
+}
+
+/**
+ * One Bolt app. HTTP mode (`POST /slack/events`, verified with SLACK_SIGNING_SECRET) or Socket Mode
+ * (SLACK_APP_TOKEN). No Web API call at boot: the bot's ids come from the environment or are left
+ * out, so tests and the sandbox need no network. Answers right after `ack()`.
+ */
+export function createSlackApp(options: SlackAppOptions): { app: App; port: SlackPort } {
+  const { env } = options;
+  const token = env.SLACK_BOT_TOKEN;
+  if (!token) throw new ConfigError('SLACK_BOT_TOKEN is not set: recon serve needs the bot token (xoxb-...) of the app created from manifest.yml');
+  if (!env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    throw new ConfigError('set SLACK_SIGNING_SECRET (HTTP mode, POST /slack/events) or SLACK_APP_TOKEN (Socket Mode)');
+  }
+  const log = options.logger.child({ component: 'slack' });
+  const socketMode = !env.SLACK_SIGNING_SECRET && Boolean(env.SLACK_APP_TOKEN);
+  const app = new App({
+    token,
+    ...(socketMode ? { socketMode: true, appToken: env.SLACK_APP_TOKEN } : { signingSecret: env.SLACK_SIGNING_SECRET as string, customRoutes: options.routes ?? [] }),
+    tokenVerificationEnabled: false,
+    botId: 'B0RECON',
+    botUserId: 'U0RECON',
+    processBeforeResponse: false,
+    clientOptions: env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {},
+    logger: {
+      debug: (...m: unknown[]) => log.debug(m.join(' ')),
+      info: (...m: unknown[]) => log.info(m.join(' ')),
+      warn: (...m: unknown[]) => log.warn(m.join(' ')),
+      error: (...m: unknown[]) => log.error(m.join(' ')),
+      setLevel: () => {},
+      getLevel: () => LogLevel.INFO,
+      setName: () => {},
+    },
+  });
+  app.error(async (error) => {
+    log.error({ err: error }, 'a Slack listener failed');
+  });
+  return { app, port: webClientPort(app.client, { pacePerChannel: options.pacePerChannel ?? true }) };
+}
+
+/** Registers every listener; each folder's index registers its own. */
+export function registerListeners(app: App, ctx: SlackContext): void {
+  registerActions(app, ctx);
+  registerViews(app, ctx);
+  registerCommands(app, ctx);
+  registerEvents(app, ctx);
+}

@@ -1,0 +1,15 @@
+/** Pure Block Kit builders for Recon's Slack surfaces: no I/O, no clock (callers pass `now`). */
+export type { EscalationView, ItemStatus, RecordView, WriteView } from './views.ts';
+export type { BlockMessage } from './item-blocks.ts';
+export { escalationMessage } from './escalation.ts';
+export { outcomeMessage } from './outcome.ts';
+export {
+  IGNORE_MODES, OTHER_DIRECTION, OVERRIDE_DIRECTION, SNOOZE_DAYS, ignoreModal, overrideModal, parseIgnoreSubmission, parseOverrideSubmission,
+  type IgnoreSubmission, type OverrideModalOptions, type OverrideSubmission, type SubmissionErrors, type SubmittedInput, type ViewStateValues,
+} from './override-modal.ts';
+export { cycleSummaryMessage, exceptionsReportMessage, type CycleSummaryInput } from './summary.ts';
+export { statusBlocks, type CheckRunStatus, type StatusInput } from './status.ts';
+export { homeView, queueBlocks } from './queue.ts';
+export { helpMessage } from './help.ts';
+export { LIMITS, truncate } from './limits.ts';
+export { escapeMrkdwn } from './format.ts';

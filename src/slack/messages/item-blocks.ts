@@ -1,0 +1,134 @@
+/**
+ * The pieces of one escalation that the message, its outcome, `/recon queue` and App Home share:
+ * what disagrees, both records, why it waits, the fix, and the buttons.
+ */
+import type { ActionsBlock, Button, KnownBlock, PlainTextElement } from '@slack/types';
+import { ACTIONS } from '../ids.ts';
+import {
+  categoryWords, escapeMrkdwn, rawBehindLabel, reasonWords, recordLink, recordName, systemName, objectName, userText, valueWords,
+} from './format.ts';
+import { LIMITS, truncate } from './limits.ts';
+import type { EscalationView, RecordView, WriteView } from './views.ts';
+
+/** A Slack message: what chat.postMessage, chat.update and chat.postEphemeral take. */
+export interface BlockMessage {
+  /** The plain fallback shown in notifications. */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+export const plainText = (text: string, max: number): PlainTextElement => ({ type: 'plain_text', text: truncate(text, max), emoji: true });
+
+/** "Paid but not marked · payment-status", plain text for a header. */
+export const itemTitle = (view: EscalationView) => `${categoryWords(view.category)} · ${view.check.trim() ? view.check : 'unknown check'}`;
+
+/** The same title in mrkdwn, escaped. */
+export const itemTitleMrkdwn = (view: EscalationView) => escapeMrkdwn(itemTitle(view));
+
+const VALUE_MAX = 500;
+
+function side(r: RecordView): string {
+  const value = `*${userText(valueWords(r.value, r.valueLabel), 200)}*`;
+  return /stage/i.test(r.field) ? `${systemName(r.system)} ${objectName(r.object)} is at ${value}` : `${systemName(r.system)} says ${value}`;
+}
+
+/** One sentence read in two seconds: "Stripe says *active*; HubSpot deal is at *Presentation Scheduled*." */
+export function headline(view: EscalationView): string {
+  const { source, target } = view;
+  if (source && target) return `${side(source)}; ${side(target)}.`;
+  const only = source ?? target;
+  if (!only) return 'No record is attached to this item.';
+  const what = `${recordLink(only)} (${userText(only.field, 60)} ${userText(valueWords(only.value, only.valueLabel), 200)})`;
+  if (view.reason === 'linked_record_missing') return `${what} was linked to a record that no longer exists.`;
+  if (view.reason === 'ambiguous_match') return `${what} matches ${view.candidates.length} records.`;
+  return `${what} has no matching record.`;
+}
+
+/** One record as a section field: the link, the value, the email. */
+export function recordField(r: RecordView): string {
+  const raw = rawBehindLabel(r.value, r.valueLabel);
+  const value = `${userText(r.field.trim() ? r.field : 'value', 100)}: *${userText(valueWords(r.value, r.valueLabel), 150)}*${raw ? ` (${userText(raw, VALUE_MAX)})` : ''}`;
+  const lines = [recordLink(r), value, ...(r.email ? [userText(r.email, 254)] : [])];
+  return truncate(lines.join('\n'), LIMITS.fieldText);
+}
+
+/** Why a machine did not fix it: the reason in plain words, then the engine's explanation. */
+export function whyText(view: EscalationView): string {
+  const explanation = view.explanation.trim() ? ` ${userText(view.explanation.trim(), 2000)}` : '';
+  return truncate(`*Why it waits:* ${escapeMrkdwn(reasonWords(view))}.${explanation}`, LIMITS.sectionText);
+}
+
+/** "Set HubSpot dealstage to *Closed Won*". */
+export function writeWords(w: WriteView): string {
+  const field = userText(w.field.trim() ? w.field : 'value', 100);
+  return `Set ${systemName(w.system)} ${field} to *${userText(valueWords(w.to, w.toLabel), 200)}*${w.financial ? ' _(financial)_' : ''}`;
+}
+
+const WRITES_SHOWN = 8;
+
+/** The suggested fix, or that a person must choose one. */
+export function suggestionText(view: EscalationView): string {
+  if (view.suggestion.length === 0) return '*No suggested fix:* a person decides. *Override* writes a value you choose; *Ignore* leaves it.';
+  const lines = view.suggestion.slice(0, WRITES_SHOWN).map(writeWords);
+  if (view.suggestion.length > WRITES_SHOWN) lines.push(`… and ${view.suggestion.length - WRITES_SHOWN} more writes`);
+  const head = view.suggestion.length === 1 ? '*Suggested fix:* ' : '*Suggested fix:*\n';
+  return truncate(head + lines.join('\n'), LIMITS.sectionText);
+}
+
+const CANDIDATES_SHOWN = 10;
+
+/** For an ambiguous match: every candidate, linked. */
+export function candidatesText(view: EscalationView): string | null {
+  if (view.candidates.length === 0) return null;
+  const lines = view.candidates.slice(0, CANDIDATES_SHOWN).map((c) => `• ${recordLink(c)}${c.email ? ` · ${userText(c.email, 254)}` : ''}`);
+  if (view.candidates.length > CANDIDATES_SHOWN) lines.push(`… and ${view.candidates.length - CANDIDATES_SHOWN} more`);
+  return truncate(`*Candidates (${view.candidates.length}):*\n${lines.join('\n')}`, LIMITS.sectionText);
+}
+
+/** What disagrees, both records, why, the fix, the candidates: everything but the buttons and the footer. */
+export function itemBody(view: EscalationView): KnownBlock[] {
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: plainText(itemTitle(view), LIMITS.headerText) },
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(headline(view), LIMITS.sectionText) } },
+  ];
+  const records = [view.source, view.target].filter((r): r is RecordView => r !== null);
+  if (records.length) blocks.push({ type: 'section', fields: records.map((r) => ({ type: 'mrkdwn', text: recordField(r) })) });
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: whyText(view) } });
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: suggestionText(view) } });
+  const candidates = candidatesText(view);
+  if (candidates) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: candidates } });
+  return blocks;
+}
+
+/** The fields Approve would change that are financial, named for the confirm dialog. */
+const financialWrites = (view: EscalationView) => view.suggestion.filter((w) => w.financial);
+
+function approveButton(view: EscalationView): Button {
+  const button: Button = { type: 'button', action_id: ACTIONS.approve, text: plainText('Approve', LIMITS.buttonText), style: 'primary', value: view.itemId };
+  const financial = financialWrites(view);
+  if (financial.length) {
+    const what = financial.map((w) => `${systemName(w.system)} ${w.field} to ${valueWords(w.to, w.toLabel)}`).join('; ');
+    button.confirm = {
+      title: plainText('Approve a financial change?', LIMITS.confirmTitle),
+      text: plainText(`This writes a financial field: ${what}. Only a financial approver may approve it.`, LIMITS.confirmText),
+      confirm: plainText('Approve', LIMITS.confirmButton),
+      deny: plainText('Cancel', LIMITS.confirmButton),
+      style: 'primary',
+    };
+  }
+  return button;
+}
+
+/** Approve (only with a suggestion; confirmed when financial), Override…, Ignore…; each button's value is the item id. */
+export function itemActions(view: EscalationView): ActionsBlock {
+  const elements: Button[] = [];
+  if (view.suggestion.length) elements.push(approveButton(view));
+  elements.push(
+    { type: 'button', action_id: ACTIONS.override, text: plainText('Override…', LIMITS.buttonText), value: view.itemId },
+    { type: 'button', action_id: ACTIONS.ignore, text: plainText('Ignore…', LIMITS.buttonText), value: view.itemId },
+  );
+  return { type: 'actions', elements };
+}
+
+/** The record Override writes, named for people ("HubSpot deal 10012"), plain text. */
+export const targetName = (view: EscalationView) => (view.target ? recordName(view.target) : 'the target record');

@@ -1,0 +1,65 @@
+import type { KnownBlock, View } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import { createRateLimiter, type RateLimiter } from '../connectors/http/limiter.ts';
+
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** What Recon asks of Slack's Web API: small, so posting and decisions can be tested against the sandbox. */
+export interface SlackPort {
+  postMessage(channel: string, message: SlackMessage): Promise<{ channel: string; ts: string }>;
+  updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void>;
+  postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void>;
+  openView(triggerId: string, view: View): Promise<void>;
+  publishHome(user: string, view: View): Promise<void>;
+  uploadFile(channel: string, file: { bytes: Buffer; filename: string; title: string; comment?: string }): Promise<void>;
+  membersOf(groupId: string): Promise<string[]>;
+}
+
+/**
+ * The Web API through Bolt's WebClient, pacing messages to Slack's one per second per channel
+ * so a cycle with many escalations never meets a 429.
+ */
+export function webClientPort(client: WebClient, options: { pacePerChannel?: boolean } = {}): SlackPort {
+  const channels = new Map<string, RateLimiter>();
+  const paced = async <T>(channel: string, send: () => Promise<T>): Promise<T> => {
+    if (options.pacePerChannel === false) return send();
+    let limiter = channels.get(channel);
+    if (!limiter) channels.set(channel, (limiter = createRateLimiter({ requests: 1, perMs: 1000 })));
+    const release = await limiter.take();
+    try {
+      return await send();
+    } finally {
+      release();
+    }
+  };
+  return {
+    async postMessage(channel, message) {
+      const result = await paced(channel, () => client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false }));
+      return { channel: result.channel ?? channel, ts: result.ts as string };
+    },
+    async updateMessage(channel, ts, message) {
+      await paced(channel, () => client.chat.update({ channel, ts, text: message.text, blocks: message.blocks }));
+    },
+    async postEphemeral(channel, user, message) {
+      await client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks });
+    },
+    async openView(triggerId, view) {
+      await client.views.open({ trigger_id: triggerId, view });
+    },
+    async publishHome(user, view) {
+      await client.views.publish({ user_id: user, view });
+    },
+    async uploadFile(channel, file) {
+      await paced(channel, () =>
+        client.files.uploadV2({ channel_id: channel, file: file.bytes, filename: file.filename, title: file.title, ...(file.comment ? { initial_comment: file.comment } : {}) }),
+      );
+    },
+    async membersOf(groupId) {
+      const result = await client.usergroups.users.list({ usergroup: groupId });
+      return result.users ?? [];
+    },
+  };
+}

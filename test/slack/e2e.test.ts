@@ -1,0 +1,194 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { App } from '@slack/bolt';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadEnv } from '../../src/config/env.ts';
+import { postDigest } from '../../src/digest/post.ts';
+import { runCycle } from '../../src/engine/cycle.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createSlackApp, registerListeners } from '../../src/slack/app.ts';
+import { ACTIONS, INPUTS, SLASH_COMMAND, VIEWS } from '../../src/slack/ids.ts';
+import { postEscalations } from '../../src/slack/posting.ts';
+import type { SlackPort } from '../../src/slack/port.ts';
+import { buildStatus, cachedVocabularies } from '../../src/slack/status-input.ts';
+import { signSlackRequest } from '../../src/slack/verify.ts';
+import { openTestDatabase, type TestDatabase } from '../support/db.ts';
+import { startWorld, type World } from '../support/world.ts';
+
+const SECRET = 'e2e-signing-secret';
+const LEAD = 'U0OPSLEAD';
+const STRANGER = 'U0STRANGER';
+
+let database: TestDatabase;
+let world: World;
+let app: App;
+let slack: SlackPort;
+let url: string;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+});
+afterAll(async () => {
+  await database.close();
+});
+beforeEach(async () => {
+  await database.reset();
+  world = await startWorld(database);
+  const env = loadEnv({ SLACK_BOT_TOKEN: 'xoxb-test-e2e', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: world.sandbox.slackUrl });
+  const created = createSlackApp({ env, logger: silentLogger, pacePerChannel: false });
+  app = created.app;
+  slack = created.port;
+  const vocabularies = cachedVocabularies(world.connectors, world.policy);
+  const cycle = async () => {
+    const result = await runCycle({ database, connectors: world.connectors, policy: world.policy, logger: silentLogger }, { full: true });
+    await postEscalations({ db: database.db, slack, channel: 'C0REVIEW', vocabularies: await vocabularies(), logger: silentLogger }, []);
+    return result;
+  };
+  registerListeners(app, {
+    database, connectors: world.connectors, policy: world.policy, logger: silentLogger, slack, vocabularies,
+    runCycle: cycle, status: () => buildStatus({ database, connectors: world.connectors, policy: world.policy }),
+  });
+  const server = (await app.start(0)) as unknown as Server;
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+  await cycle();
+});
+afterEach(async () => {
+  await app.stop();
+  await world.close();
+});
+
+async function send(body: string, contentType = 'application/x-www-form-urlencoded', secret = SECRET): Promise<Response> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  return fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest(secret, body, timestamp) },
+  });
+}
+
+const interaction = (payload: object) => `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+
+function click(action: string, itemId: string, user: string, item?: { channel: string; ts: string }) {
+  return interaction({
+    type: 'block_actions', user: { id: user, username: user, team_id: 'T0SANDBOX' }, team: { id: 'T0SANDBOX', domain: 'sandbox' }, api_app_id: 'A0RECON',
+    token: 'legacy', trigger_id: '1.2.abc', channel: { id: item?.channel ?? 'C0REVIEW', name: 'review' },
+    container: { type: 'message', message_ts: item?.ts ?? '1.1', channel_id: item?.channel ?? 'C0REVIEW', is_ephemeral: false },
+    message: { type: 'message', ts: item?.ts ?? '1.1', text: 'x' },
+    actions: [{ type: 'button', action_id: action, block_id: 'actions', value: itemId, action_ts: '1.3' }],
+  });
+}
+
+function submit(callbackId: string, itemId: string, user: string, values: object) {
+  return interaction({
+    type: 'view_submission', user: { id: user, username: user, team_id: 'T0SANDBOX' }, team: { id: 'T0SANDBOX', domain: 'sandbox' }, api_app_id: 'A0RECON', token: 'legacy', trigger_id: '1.2.abc',
+    view: { id: 'V1', type: 'modal', callback_id: callbackId, private_metadata: JSON.stringify({ itemId }), state: { values }, hash: 'h', team_id: 'T0SANDBOX', app_id: 'A0RECON', bot_id: 'B0RECON' },
+  });
+}
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const value = await read();
+    if (ok(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const postedItem = (reason: string) =>
+  database.db.selectFrom('review_items').selectAll().where('reason', '=', reason).where('slack_ts', 'is not', null).executeTakeFirstOrThrow();
+const statusOf = (id: string) => database.db.selectFrom('review_items').select('status').where('id', '=', id).executeTakeFirstOrThrow().then((r) => r.status);
+
+describe('the Slack app, end to end over signed HTTP', () => {
+  it('posts a cycle’s escalations once, with a summary when there are many', async () => {
+    const posted = [...world.sandbox.slack.messages.values()];
+    expect(posted.length).toBeGreaterThan(0);
+    const before = posted.length;
+    await runCycle({ database, connectors: world.connectors, policy: world.policy, logger: silentLogger }, { full: true });
+    await postEscalations({ db: database.db, slack, channel: 'C0REVIEW', vocabularies: new Map(), logger: silentLogger }, []);
+    expect(world.sandbox.slack.messages.size).toBe(before);
+  });
+
+  it('approves: writes the suggested value, logs it, and redraws the message without buttons', async () => {
+    const item = await postedItem('high_value');
+    const response = await send(click(ACTIONS.approve, item.id, LEAD, { channel: item.slack_channel as string, ts: item.slack_ts as string }));
+    expect(response.status).toBe(200);
+    const message = await until(
+      async () => world.sandbox.slack.messages.get(`${item.slack_channel}:${item.slack_ts}`),
+      (m) => m !== undefined && !JSON.stringify(m.blocks).includes(ACTIONS.approve),
+      'the message redrawn without buttons',
+    );
+    expect(JSON.stringify(message?.blocks)).toContain(LEAD);
+    expect(await statusOf(item.id)).toBe('approved');
+    const dealId = (item.target as { id: string }).id;
+    expect(world.scenario.state.hubspot.deals.get(dealId)?.properties.dealstage).toBe('closedwon');
+    expect(await database.db.selectFrom('changes').selectAll().where('actor', '=', LEAD).execute()).toHaveLength(1);
+  });
+
+  it('refuses a non-approver with a note only they see, and writes nothing', async () => {
+    const item = await postedItem('high_value');
+    const writes = world.scenario.state.writes.length;
+    await send(click(ACTIONS.approve, item.id, STRANGER, { channel: item.slack_channel as string, ts: item.slack_ts as string }));
+    await until(async () => world.sandbox.slack.ephemerals.length, (n) => n > 0, 'the refusal');
+    expect(world.sandbox.slack.ephemerals[0]).toMatchObject({ user: STRANGER });
+    expect(world.scenario.state.writes.length).toBe(writes);
+    expect(await statusOf(item.id)).toBe('open');
+  });
+
+  it('overrides with a reason: writes the chosen value', async () => {
+    const item = await postedItem('recent_human_edit');
+    const values = {
+      [INPUTS.overrideValue.block]: { [INPUTS.overrideValue.action]: { type: 'static_select', selected_option: { value: 'contractsent' } } },
+      [INPUTS.overrideReason.block]: { [INPUTS.overrideReason.action]: { type: 'plain_text_input', value: 'still negotiating' } },
+    };
+    expect((await send(submit(VIEWS.override, item.id, LEAD, values))).status).toBe(200);
+    await until(() => statusOf(item.id), (s) => s === 'overridden', 'the override');
+    expect(world.scenario.state.hubspot.deals.get((item.target as { id: string }).id)?.properties.dealstage).toBe('contractsent');
+  });
+
+  it('answers an override without a reason with the error on the reason field', async () => {
+    const item = await postedItem('recent_human_edit');
+    const values = { [INPUTS.overrideValue.block]: { [INPUTS.overrideValue.action]: { type: 'static_select', selected_option: { value: 'contractsent' } } } };
+    const response = await send(submit(VIEWS.override, item.id, LEAD, values));
+    expect(await response.json()).toMatchObject({ response_action: 'errors', errors: { [INPUTS.overrideReason.block]: expect.any(String) } });
+  });
+
+  it('ignores: the fingerprint is suppressed in the next cycle', async () => {
+    const item = await postedItem('high_value');
+    const values = { [INPUTS.ignoreMode.block]: { [INPUTS.ignoreMode.action]: { type: 'radio_buttons', selected_option: { value: 'occurrence' } } } };
+    await send(submit(VIEWS.ignore, item.id, LEAD, values));
+    await until(() => statusOf(item.id), (s) => s === 'ignored', 'the ignore');
+    const next = await runCycle({ database, connectors: world.connectors, policy: world.policy, logger: silentLogger }, { full: true });
+    expect(next.checks.find((c) => c.check === 'payment-status')?.suppressed).toBe(1);
+  });
+
+  it('refuses a request whose signature does not match', async () => {
+    const item = await postedItem('high_value');
+    expect((await send(click(ACTIONS.approve, item.id, LEAD), undefined, 'another-secret')).status).toBe(401);
+    expect(await statusOf(item.id)).toBe('open');
+  });
+
+  it('answers /recon status to the asker alone, with the checks and the queue', async () => {
+    const body = new URLSearchParams({ command: SLASH_COMMAND, text: 'status', user_id: LEAD, channel_id: 'C0REVIEW', team_id: 'T0SANDBOX', trigger_id: '1.2.3', response_url: 'https://hooks.slack.com/commands/x', token: 'legacy' }).toString();
+    expect((await send(body)).status).toBe(200);
+    const note = await until(async () => world.sandbox.slack.ephemerals.at(-1), (e) => e !== undefined, 'the status');
+    const text = JSON.stringify(note?.blocks);
+    expect(text).toContain('payment-status');
+    expect(text).toMatch(/not available/);
+  });
+
+  it('publishes App Home with the open queue when a person opens it', async () => {
+    const event = { type: 'app_home_opened', user: LEAD, channel: 'D0LEAD', tab: 'home', event_ts: '1.1' };
+    const body = JSON.stringify({ token: 'legacy', team_id: 'T0SANDBOX', api_app_id: 'A0RECON', event, type: 'event_callback', event_id: 'Ev1', event_time: 1 });
+    expect((await send(body, 'application/json')).status).toBe(200);
+    const home = await until(async () => [...world.sandbox.slack.views.values()].find((v) => v.type === 'home'), (v) => v !== undefined, 'App Home');
+    expect(JSON.stringify(home?.view)).toContain(ACTIONS.approve);
+  });
+
+  it('posts the weekly digest with its chart', async () => {
+    await postDigest({ db: database.db, slack, channel: 'C0DIGEST', logger: silentLogger });
+    const files = [...world.sandbox.slack.files.values()];
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatchObject({ channel: 'C0DIGEST', completed: true });
+    expect([...world.sandbox.slack.messages.values()].some((m) => m.channel === 'C0DIGEST' && /weekly digest/i.test(m.text))).toBe(true);
+  });
+});
