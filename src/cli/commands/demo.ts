@@ -16,6 +16,10 @@ import type { CommandContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { renderChanges, renderEscalation, renderExceptions, renderSummary, type Labels } from '../render.ts';
 import { renderTable } from '../table.ts';
+import { WebClient } from '@slack/web-api';
+import { webClientPort } from '../../slack/port.ts';
+import { postEscalations } from '../../slack/posting.ts';
+import { cachedVocabularies } from '../../slack/status-input.ts';
 
 export const EXAMPLE_POLICY = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../examples/recon.config.hubspot.yml');
 
@@ -62,6 +66,12 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
     const found: FoundDiscrepancy[] = rows.map((r) => ({
       check: r.check_name, kind: r.kind, category: r.category, sourceKey: r.source_key, targetKey: r.target_key, resolution: r.resolution, reason: r.reason,
     }));
+    // What `recon serve` would post: the same code, against the sandbox's Slack.
+    const slack = webClientPort(new WebClient('xoxb-test-demo', { slackApiUrl: sandbox.slackUrl, logLevel: undefined }), { pacePerChannel: false });
+    const posting = await postEscalations(
+      { db: database.db, slack, channel: policy.slack?.reviewChannel ?? 'C0REVIEW', vocabularies: await cachedVocabularies(connectors, policy)(), logger },
+      first.checks.map((c) => ({ name: c.check, found: c.discrepancies.total, autoFixed: c.autoFixed, escalated: c.escalated })),
+    );
     const writesAfterFirst = scenario.state.writes.length;
     const second = await runCycle({ database, connectors, policy, logger }, { full: true });
     const secondWrites = scenario.state.writes.length - writesAfterFirst;
@@ -71,6 +81,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
     if (values.json) {
       out(JSON.stringify({
         sandbox: { customers, seed, requests: sandbox.requests() },
+        slack: { ...posting, messages: [...sandbox.slack.messages.values()].map((m) => ({ channel: m.channel, ts: m.ts, text: m.text })) },
         cycle: first,
         changes,
         escalations: items.filter((i) => i.presentation === 'message'),
@@ -89,6 +100,10 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
       out(`\nEscalations as they would read in Slack (${messages.length}):\n`);
       out(messages.map((item) => renderEscalation(item, labels)).join('\n\n'));
       out(`\n${renderExceptions(items.filter((i) => i.presentation === 'exceptions'))}`);
+      out(
+        `\nPosted to the sandbox's Slack (#${policy.slack?.reviewChannel ?? 'C0REVIEW'}) as \`recon serve\` would: ${posting.posted} escalations one by one` +
+          `${posting.summarized ? `, ${posting.summarized} more in one summary` : ''}${posting.exceptions ? `, ${posting.exceptions} unmatched records in one exceptions report` : ''}.`,
+      );
       out(`\n${renderVerdict(verdict)}`);
       out(`\nSecond cycle on the same sandbox: ${secondWrites} writes, ${changeCount(second)} change-log rows, ${second.checks.reduce((n, c) => n + c.escalated, 0)} escalations still open and not posted again.`);
     }

@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateScenario } from '../../src/sandbox/generate.ts';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.ts';
+
+let dir: string;
+let sandbox: RunningSandbox;
+let child: ChildProcess;
+let base: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'recon-serve-'));
+  sandbox = await startSandbox(generateScenario({ customers: 40, seed: 3, now: Date.now() }).state, { rateLimits: false });
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  base = `http://127.0.0.1:${port}`;
+  child = spawn(process.execPath, ['bin/recon.js', 'serve'], {
+    env: {
+      PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', PORT: String(port), RECON_DB_DIR: join(dir, 'db'),
+      RECON_CONFIG: 'examples/recon.config.hubspot.yml', STRIPE_SECRET_KEY: 'sk_test_serve', STRIPE_API_URL: sandbox.stripeUrl,
+      HUBSPOT_ACCESS_TOKEN: 'pat-serve', HUBSPOT_API_URL: sandbox.hubspotUrl,
+      SLACK_BOT_TOKEN: 'xoxb-test-serve', SLACK_SIGNING_SECRET: 'serve-secret', SLACK_API_URL: sandbox.slackUrl,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`recon serve did not start:\n${log}`)), 30_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('Slack app listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`recon serve exited with ${code}:\n${log}`)));
+  });
+});
+
+afterAll(async () => {
+  if (child.exitCode === null) child.kill('SIGTERM');
+  await sandbox.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('recon serve', () => {
+  it('answers /healthz with the database it uses', async () => {
+    const response = await fetch(`${base}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ ok: true, database: expect.stringContaining('embedded') });
+  });
+
+  it('exposes Prometheus metrics with the queue depth', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/^recon_review_queue_open \d+$/m);
+    expect(text).toContain('# TYPE recon_cycles_total counter');
+  });
+
+  it('refuses an unsigned request to /slack/events', async () => {
+    const response = await fetch(`${base}/slack/events`, { method: 'POST', body: 'payload=%7B%7D', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(response.status).toBe(401);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
