@@ -85,7 +85,7 @@ export interface ChangesTable extends WriteColumns {
   error: string | null;
 }
 
-export type ReviewStatus = 'open' | 'deciding' | 'approved' | 'overridden' | 'ignored' | 'failed' | 'resolved_elsewhere';
+export type ReviewStatus = 'open' | 'deciding' | 'approved' | 'overridden' | 'ignored' | 'failed' | 'resolved_elsewhere' | 'superseded';
 
 export interface ReviewItemsTable {
   id: Generated<string>;
@@ -112,6 +112,8 @@ export interface ReviewItemsTable {
   posted_at: Timestamp | null;
   closed_at: Timestamp | null;
   message_synced_at: Timestamp | null;
+  /** When the current decision claimed the item (status `deciding`). */
+  claimed_at: Timestamp | null;
 }
 
 export type DecisionAction = 'approve' | 'override' | 'ignore' | 'retry';

@@ -4,7 +4,7 @@
  */
 import type { Policy } from '../config/policy.ts';
 import type { Db } from '../db/connect.ts';
-import { claimItem, reviewItem, settleItem } from '../db/repositories/review-items.ts';
+import { claimItem, DECIDABLE_STATUSES, reviewItem, settleItem } from '../db/repositories/review-items.ts';
 import { addSuppression } from '../db/repositories/suppressions.ts';
 import type { DecisionAction, DecisionOutcome, ReviewItem } from '../db/schema.ts';
 import { OTHER_DIRECTION, type PlannedWrite } from '../domain/discrepancy.ts';
@@ -34,6 +34,11 @@ export interface DecisionDeps {
   directory: Directory;
   logger: Logger;
   now?: () => number;
+  /**
+   * The allowed values of a target field (null: any value), for checking an Override before it is
+   * claimed. Defaults to asking the connector; `recon serve` passes its cache.
+   */
+  vocabulary?: (system: SystemName, object: string, field: string) => Promise<{ value: string; label: string }[] | null>;
 }
 
 interface StoredSide {
@@ -48,7 +53,7 @@ interface StoredSide {
 function plannedWrites(request: DecisionRequest, item: ReviewItem, check: Check | undefined): PlannedWrite[] | string {
   const source = item.source as StoredSide | null;
   const target = item.target as StoredSide | null;
-  const previous = item.decision as { writes?: PlannedWrite[] } | null;
+  const previous = item.decision as StoredDecision | null;
   switch (request.action) {
     case 'ignore':
       return [];
@@ -67,20 +72,52 @@ function plannedWrites(request: DecisionRequest, item: ReviewItem, check: Check 
         return [{ system: source.system, object: source.object, id: source.id, field: source.field, from: source.value, to: target.value, financial: check.source.financial }];
       }
       if (!target) return 'this mismatch has no target record to write';
+      if (!request.value.trim()) return 'an override needs a value';
       return [{ system: target.system, object: target.object, id: target.id, field: target.field, from: target.value, to: request.value, financial: check.target.financial }];
     }
   }
 }
 
-const OUTCOME_OF: Record<DecisionAction, 'approved' | 'overridden' | 'ignored'> = {
+/** What an item's `decision` column holds once a decision has run. */
+interface StoredDecision {
+  action?: Exclude<DecisionAction, 'retry'>;
+  writes?: PlannedWrite[];
+  reason?: string | null;
+}
+
+/**
+ * A write is financial if it was when raised or if the policy says so now: a field marked
+ * financial after the item was raised still needs a financial approver.
+ */
+function withCurrentFinancial(writes: PlannedWrite[], financial: ReadonlySet<string>): PlannedWrite[] {
+  return writes.map((w) => ({ ...w, financial: w.financial || w.system === 'stripe' || financial.has(`${w.system}:${w.object}:${w.field}`) }));
+}
+
+/** An override's value must be one the target field accepts, when the target has a fixed vocabulary. */
+async function vocabularyProblem(deps: DecisionDeps, writes: PlannedWrite[]): Promise<string | null> {
+  for (const w of writes) {
+    const read = deps.vocabulary ?? ((system, object, field) => deps.connectors[system]?.vocabulary(object, field).then((v) => v?.values ?? null) ?? Promise.resolve(null));
+    let values: { value: string; label: string }[] | null;
+    try {
+      values = await read(w.system, w.object, w.field);
+    } catch (error) {
+      return `the allowed values of ${w.system} ${w.field} could not be read (${(error as Error).message}); try again`;
+    }
+    if (values && !values.some((v) => v.value === String(w.to))) {
+      const allowed = values.slice(0, 12).map((v) => v.label === v.value ? v.value : `${v.value} (${v.label})`).join(', ');
+      return `${JSON.stringify(w.to)} is not a ${w.system} ${w.field} value; it accepts ${allowed}${values.length > 12 ? ', …' : ''}`;
+    }
+  }
+  return null;
+}
+
+const OUTCOME_OF: Record<Exclude<DecisionAction, 'retry'>, 'approved' | 'overridden' | 'ignored'> = {
   approve: 'approved',
   override: 'overridden',
   ignore: 'ignored',
-  retry: 'approved',
 };
 
 export async function decideItem(deps: DecisionDeps, request: DecisionRequest): Promise<DecisionResult> {
-  const now = deps.now ?? Date.now;
   const item = await reviewItem(deps.db, request.itemId);
   if (!item) return { kind: 'refused', message: `There is no review item ${request.itemId}.` };
   const financial = financialFields(deps.policy.checks);
@@ -92,25 +129,56 @@ export async function decideItem(deps: DecisionDeps, request: DecisionRequest): 
       .values({ review_item_id: item.id, actor: request.user, action: request.action, outcome, detail: JSON.stringify(detail ?? null) })
       .execute();
 
-  const startsFrom: ReviewItem['status'][] = request.action === 'retry' ? ['failed'] : ['open'];
-  if (!startsFrom.includes(item.status)) return alreadyDecided(item, log);
-
-  const writes = plannedWrites(request, item, check);
-  if (typeof writes === 'string') {
-    await log('refused', { why: writes });
-    return { kind: 'refused', message: `Nothing was changed: ${writes}.` };
-  }
+  const planned = plannedWrites(request, item, check);
+  const writes = typeof planned === 'string' ? planned : withCurrentFinancial(planned, financial);
+  // Authorization comes first: someone who may not decide learns nothing about who did.
   const roles = deps.policy.slack ?? { approvers: [], financialApprovers: [] };
-  const refused = await refusal(request.user, roles, writes.some((w) => w.financial), deps.directory);
+  const refused = await refusal(request.user, roles, typeof writes !== 'string' && writes.some((w) => w.financial), deps.directory);
   if (refused) {
     await log('refused', { why: refused, writes });
     deps.logger.warn({ user: request.user, item: item.id, action: request.action }, 'decision refused');
     return { kind: 'refused', message: refused };
   }
 
+  const startsFrom: readonly ReviewItem['status'][] = request.action === 'retry' ? ['failed'] : DECIDABLE_STATUSES;
+  if (!startsFrom.includes(item.status)) return alreadyDecided(item, log);
+  if (typeof writes === 'string') {
+    await log('refused', { why: writes });
+    return { kind: 'refused', message: `Nothing was changed: ${writes}.` };
+  }
+  if (request.action === 'override' && request.value !== OTHER_DIRECTION) {
+    const problem = await vocabularyProblem(deps, writes);
+    if (problem) {
+      await log('refused', { why: problem, writes });
+      return { kind: 'refused', message: `Nothing was changed: ${problem}.` };
+    }
+  }
+
   const claimed = await claimItem(deps.db, item.id, request.user, startsFrom);
   if (!claimed) return alreadyDecided((await reviewItem(deps.db, item.id)) ?? item, log);
+  try {
+    return await carryOut(deps, request, claimed, writes, log);
+  } catch (error) {
+    // Whatever broke after the claim, the item must not stay `deciding`: it shows the error and Retry.
+    const message = (error as Error).message;
+    deps.logger.error({ err: error, item: item.id, action: request.action }, 'a decision failed after its claim');
+    const previous = claimed.decision as StoredDecision | null;
+    const action = request.action === 'retry' ? (previous?.action ?? 'approve') : request.action;
+    const settled = await settleItem(deps.db, item.id, { status: 'failed', by: request.user, decision: { action, writes, error: message } });
+    await log('failed', { errors: [message] }).catch(() => undefined);
+    return { kind: 'decided', item: settled, outcome: 'failed', message: `The decision failed: ${message}` };
+  }
+}
 
+/** The decision itself, once the item is claimed: suppress, or write through compare-and-set; then settle. */
+async function carryOut(
+  deps: DecisionDeps,
+  request: DecisionRequest,
+  item: ReviewItem,
+  writes: PlannedWrite[],
+  log: (outcome: DecisionOutcome, detail: unknown) => Promise<unknown>,
+): Promise<DecisionResult> {
+  const now = deps.now ?? Date.now;
   if (request.action === 'ignore') {
     const expiresAt = request.snoozeDays ? new Date(now() + request.snoozeDays * 86_400_000) : null;
     await addSuppression(deps.db, { fingerprint: item.fingerprint, check: item.check_name, createdBy: request.user, reason: request.reason ?? null, reviewItemId: item.id, expiresAt });
@@ -120,14 +188,20 @@ export async function decideItem(deps: DecisionDeps, request: DecisionRequest): 
     return { kind: 'decided', item: settled, outcome: 'ignored', message: `Ignored ${until}.` };
   }
 
+  // A retry repeats the decision that failed: an override stays an override, with its reason.
+  const previous = item.decision as StoredDecision | null;
+  const action: 'approve' | 'override' = request.action === 'retry' ? (previous?.action === 'override' ? 'override' : 'approve') : request.action;
+  const reason = request.action === 'override' ? request.reason : request.action === 'retry' ? (previous?.reason ?? null) : null;
   const origin = `decision:${item.id}`;
+  // Each attempt has its own keys: a retry must not be answered with the failed attempt's cached reply.
+  const attempt = `${origin}@${new Date(item.claimed_at ?? now()).getTime()}`;
   const orders: WriteOrder[] = writes.map((write) => ({
     write,
     check: item.check_name,
     fingerprint: item.fingerprint,
-    rule: request.action,
-    reason: request.action === 'override' ? `override by ${request.user}: ${request.reason}` : `${request.action} by ${request.user}: ${item.category}`,
-    idempotencyKey: idempotencyKey(origin, item.fingerprint, write),
+    rule: action,
+    reason: action === 'override' ? `override by ${request.user}: ${reason ?? ''}` : `${request.action} by ${request.user}: ${item.category}`,
+    idempotencyKey: idempotencyKey(attempt, item.fingerprint, write),
   }));
   let tally;
   try {
@@ -135,7 +209,7 @@ export async function decideItem(deps: DecisionDeps, request: DecisionRequest): 
   } catch (error) {
     tally = { applied: 0, noop: 0, stale: 0, failed: orders.length, errors: [(error as Error).message] };
   }
-  const decision = { action: request.action, writes, reason: request.action === 'override' ? request.reason : null, tally };
+  const decision = { action, writes, reason, tally };
   if (tally.failed > 0) {
     const settled = await settleItem(deps.db, item.id, { status: 'failed', by: request.user, decision: { ...decision, error: tally.errors.join('; ') } });
     await log('failed', { errors: tally.errors });
@@ -147,10 +221,11 @@ export async function decideItem(deps: DecisionDeps, request: DecisionRequest): 
     await log('stale', { tally });
     return { kind: 'decided', item: settled, outcome: 'stale', message: 'The record changed since this was raised, so nothing was written. The next cycle will show it as it is now.' };
   }
-  const outcome = OUTCOME_OF[request.action];
+  const outcome = OUTCOME_OF[action];
   const settled = await settleItem(deps.db, item.id, { status: outcome, by: request.user, decision });
   await log(outcome, { tally });
-  return { kind: 'decided', item: settled, outcome, message: `${outcome === 'overridden' ? 'Overridden' : 'Approved'}: ${describeWrites(writes)}.` };
+  const skipped = tally.stale > 0 ? ` ${tally.stale} of ${writes.length} writes were skipped because their record changed since this was raised.` : '';
+  return { kind: 'decided', item: settled, outcome, message: `${outcome === 'overridden' ? 'Overridden' : 'Approved'}: ${describeWrites(writes)}.${skipped}` };
 }
 
 function describeWrites(writes: PlannedWrite[]): string {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/connect.ts';
+import { OPEN_STATUSES } from '../db/repositories/review-items.ts';
 
 /** One week's figures; `null` where the part that would measure it is not built yet. */
 export interface WeekFigures {
@@ -101,6 +102,6 @@ async function weekFigures(db: DbOrTx, from: Date, to: Date): Promise<WeekFigure
 export async function digestFigures(db: DbOrTx, end: Date): Promise<Digest> {
   const start = new Date(end.getTime() - 7 * DAY);
   const [week, previous] = await Promise.all([weekFigures(db, start, end), weekFigures(db, new Date(start.getTime() - 7 * DAY), start)]);
-  const depth = await db.selectFrom('review_items').select(sql<string>`count(*)`.as('n')).where('status', 'in', ['open', 'deciding']).executeTakeFirst();
+  const depth = await db.selectFrom('review_items').select(sql<string>`count(*)`.as('n')).where('status', 'in', OPEN_STATUSES).executeTakeFirst();
   return { week, previous, queueDepth: Number(depth?.n ?? 0) };
 }

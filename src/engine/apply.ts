@@ -199,7 +199,7 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export async function settleInterruptedWrites(
   ctx: Omit<ApplyContext, 'actor' | 'origin' | 'runId'>,
-  filter: (intent: { check_name: string | null; run_id: string | null }) => boolean,
+  filter: (intent: { check_name: string | null; run_id: string | null; origin: string; created_at: Date }) => boolean,
 ): Promise<{ applied: number; failed: number; stale: number }> {
   const intents = (await unsettledIntents(ctx.db)).filter(filter);
   const settled = { applied: 0, failed: 0, stale: 0 };

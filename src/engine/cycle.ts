@@ -5,7 +5,7 @@ import type { OpenDatabase } from '../db/connect.ts';
 import { withAdvisoryLock } from '../db/locks.ts';
 import { saveDiscrepancies } from '../db/repositories/discrepancies.ts';
 import { flatLinks, loadLinkIndex, savePairs, type NewLinkPair } from '../db/repositories/links.ts';
-import { resolveVanished, upsertOpenItems } from '../db/repositories/review-items.ts';
+import { reopenAbandonedDecisions, resolveVanished, upsertOpenItems } from '../db/repositories/review-items.ts';
 import { failAbandonedRuns, finishRun, startRun } from '../db/repositories/runs.ts';
 import { activeSuppressions } from '../db/repositories/suppressions.ts';
 import type { Resolution } from '../domain/discrepancy.ts';
@@ -41,6 +41,9 @@ export interface CycleResult {
   checks: CheckStats[];
   apiCalls: Partial<Record<SystemName, number>>;
 }
+
+/** A decision still `deciding` after this long died with its process. */
+const ABANDONED_DECISION_MS = 10 * 60_000;
 
 /** Snapshots shared by the checks of one cycle: each system's objects are listed once. */
 class SnapshotCache {
@@ -166,10 +169,17 @@ async function runCheck(
 
   if (!dryRun) {
     await failAbandonedRuns(db, check.name, run.id);
+    const abandonedBefore = now() - ABANDONED_DECISION_MS;
     stats.recovered = await settleInterruptedWrites(
       { db, connectors: deps.connectors, logger: log },
-      (intent) => intent.check_name === check.name && intent.run_id !== run.id,
+      // Earlier runs of this check are dead (we hold its lock); a person's decision may still be
+      // writing, so its intents count as interrupted only once they are clearly abandoned.
+      (intent) =>
+        intent.check_name === check.name &&
+        intent.run_id !== run.id &&
+        (intent.run_id !== null || new Date(intent.created_at).getTime() < abandonedBefore),
     );
+    await reopenAbandonedDecisions(db, check.name, new Date(abandonedBefore));
   }
 
   const [sources, targets] = await Promise.all([snapshots.get(check.source), snapshots.get(check.target)]);

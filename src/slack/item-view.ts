@@ -72,6 +72,8 @@ function outcomeSummary(item: ReviewItem, decision: { writes?: PlannedWrite[]; r
       return `The write failed${writes ? `: ${writes}` : ''}`;
     case 'resolved_elsewhere':
       return 'Resolved: the records agree now';
+    case 'superseded':
+      return 'Superseded by a newer item for the same mismatch';
     default:
       return item.status;
   }

@@ -30,46 +30,73 @@ export interface PostingResult {
 
 export async function postEscalations(deps: PostingDeps, checks: { name: string; found: number; autoFixed: number; escalated: number }[]): Promise<PostingResult> {
   const now = deps.now ?? (() => new Date());
-  const fresh = await deps.db
-    .selectFrom('review_items')
-    .selectAll()
-    .where('status', '=', 'open')
-    .where('posted_at', 'is', null)
-    .orderBy('id')
-    .execute();
+  // Claimed in one statement: of two replicas posting at once, each item goes to exactly one.
+  const fresh = (
+    await deps.db
+      .updateTable('review_items')
+      .set({ posted_at: now() })
+      .where('status', '=', 'open')
+      .where('posted_at', 'is', null)
+      .returningAll()
+      .execute()
+  ).sort((a, b) => Number(a.id) - Number(b.id));
   const messages = fresh.filter((i) => i.presentation === 'message');
   const exceptions = fresh.filter((i) => i.presentation === 'exceptions');
   const result: PostingResult = { posted: 0, summarized: 0, exceptions: 0, updated: 0 };
+  // What could not be posted goes back to be posted by the next cycle.
+  const unclaim = (items: ReviewItem[]) =>
+    items.length ? deps.db.updateTable('review_items').set({ posted_at: null }).where('id', 'in', items.map((i) => i.id)).where('slack_ts', 'is', null).execute() : undefined;
 
   const individually = messages.slice(0, POST_INDIVIDUALLY);
-  if (messages.length > POST_INDIVIDUALLY) {
-    const views = messages.map((i) => escalationView(i, deps.vocabularies));
-    await deps.slack.postMessage(deps.channel, cycleSummaryMessage({ escalations: views, posted: individually.length, exceptions: exceptions.length, checks }));
-    const rest = messages.slice(POST_INDIVIDUALLY).map((i) => i.id);
-    // Counted in the summary and reachable from /recon queue and App Home: never posted one by one later.
-    for (let i = 0; i < rest.length; i += 500) {
-      await deps.db.updateTable('review_items').set({ posted_at: now() }).where('id', 'in', rest.slice(i, i + 500)).execute();
+  try {
+    if (messages.length > POST_INDIVIDUALLY) {
+      // The rest are counted in the summary and reachable from /recon queue and App Home: never posted one by one later.
+      const views = messages.map((i) => escalationView(i, deps.vocabularies));
+      await deps.slack.postMessage(deps.channel, cycleSummaryMessage({ escalations: views, posted: individually.length, exceptions: exceptions.length, checks }));
+      result.summarized = messages.length - individually.length;
     }
-    result.summarized = rest.length;
+  } catch (error) {
+    await unclaim(fresh);
+    throw error;
   }
-  for (const item of individually) {
-    const { channel, ts } = await deps.slack.postMessage(deps.channel, escalationMessage(escalationView(item, deps.vocabularies), { now: now() }));
-    await deps.db
-      .updateTable('review_items')
-      .set({ posted_at: now(), slack_channel: channel, slack_ts: ts, message_synced_at: now() })
-      .where('id', '=', item.id)
-      .execute();
-    result.posted++;
+  for (const [index, item] of individually.entries()) {
+    try {
+      const { channel, ts } = await deps.slack.postMessage(deps.channel, escalationMessage(escalationView(item, deps.vocabularies), { now: now() }));
+      await deps.db
+        .updateTable('review_items')
+        .set({ slack_channel: channel, slack_ts: ts, message_synced_at: item.updated_at })
+        .where('id', '=', item.id)
+        .execute();
+      result.posted++;
+    } catch (error) {
+      await unclaim([...individually.slice(index), ...exceptions]);
+      throw error;
+    }
   }
   if (exceptions.length) {
-    await deps.slack.postMessage(deps.channel, exceptionsReportMessage(exceptions.map((i) => escalationView(i, deps.vocabularies))));
-    await deps.db.updateTable('review_items').set({ posted_at: now() }).where('id', 'in', exceptions.map((i) => i.id)).execute();
+    try {
+      await deps.slack.postMessage(deps.channel, exceptionsReportMessage(exceptions.map((i) => escalationView(i, deps.vocabularies))));
+    } catch (error) {
+      await unclaim(exceptions);
+      throw error;
+    }
     result.exceptions = exceptions.length;
   }
   result.updated = await syncClosedMessages(deps);
   deps.logger.info({ ...result }, 'escalations posted');
   return result;
 }
+
+/**
+ * Records that an item's message shows the item as it was at `updated_at`: a change made while
+ * the message was being drawn leaves it out of date, so the next sync draws it again.
+ */
+export async function markSynced(db: Db, item: Pick<ReviewItem, 'id' | 'updated_at'>): Promise<void> {
+  await db.updateTable('review_items').set({ message_synced_at: item.updated_at }).where('id', '=', item.id).execute();
+}
+
+/** Slack's answers that no retry will change: the message is gone or cannot be edited. */
+const PERMANENT = /message_not_found|channel_not_found|cant_update_message|edit_window_closed|is_archived|not_in_channel/;
 
 /** Messages of items decided or resolved elsewhere since they were last drawn get their outcome, buttons gone. */
 export async function syncClosedMessages(deps: Pick<PostingDeps, 'db' | 'slack' | 'vocabularies' | 'logger'>): Promise<number> {
@@ -86,10 +113,13 @@ export async function syncClosedMessages(deps: Pick<PostingDeps, 'db' | 'slack' 
   for (const item of stale) {
     try {
       await deps.slack.updateMessage(item.slack_channel as string, item.slack_ts as string, outcomeMessage(escalationView(item, deps.vocabularies)));
-      await deps.db.updateTable('review_items').set({ message_synced_at: new Date() }).where('id', '=', item.id).execute();
+      await markSynced(deps.db, item);
       updated++;
     } catch (error) {
-      deps.logger.warn({ err: error, item: item.id }, 'could not update a review message');
+      const permanent = PERMANENT.test(String((error as { data?: { error?: string } }).data?.error ?? (error as Error).message));
+      // A message that is gone stays gone: stop trying, or every sync would ask again forever.
+      if (permanent) await markSynced(deps.db, item);
+      deps.logger.warn({ err: error, item: item.id, permanent }, 'could not update a review message');
     }
   }
   return updated;

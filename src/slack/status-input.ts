@@ -55,29 +55,35 @@ export async function buildStatus(deps: { database: OpenDatabase; connectors: Co
 
 /**
  * Target-field vocabularies (HubSpot stages with labels) for messages and Override, read once and
- * kept for ten minutes: a pipeline changes rarely and every click must not cost an API call.
+ * kept for ten minutes: a pipeline changes rarely and every click must not cost an API call. A
+ * read that failed is not kept: the next caller asks again (after a few seconds, not at every click).
  */
-export function cachedVocabularies(connectors: ConnectorsBySystem, policy: Policy, ttlMs = 600_000): () => Promise<Vocabularies> {
-  let cached: { at: number; value: Promise<Vocabularies> } | null = null;
-  const load = async (): Promise<Vocabularies> => {
+export function cachedVocabularies(connectors: ConnectorsBySystem, policy: Policy, ttlMs = 600_000, failedTtlMs = 15_000): () => Promise<Vocabularies> {
+  let cached: { at: number; ttl: number; value: Promise<Vocabularies> } | null = null;
+  const load = async (): Promise<{ vocabularies: Vocabularies; complete: boolean }> => {
     const out = new Map<string, { value: string; label: string }[]>();
+    let complete = true;
     for (const check of policy.checks.map((c) => resolveCheck(c))) {
       for (const side of [check.source, check.target]) {
         const key = `${side.system}:${side.object}:${side.field}`;
         if (out.has(key)) continue;
-        const vocabulary = await connectors[side.system]?.vocabulary(side.object, side.field).catch(() => null);
+        const vocabulary = await connectors[side.system]?.vocabulary(side.object, side.field).catch(() => {
+          complete = false;
+          return null;
+        });
         if (vocabulary) out.set(key, vocabulary.values);
       }
     }
-    return out;
+    return { vocabularies: out, complete };
   };
   return () => {
-    if (!cached || Date.now() - cached.at > ttlMs) {
-      const value = load();
-      cached = { at: Date.now(), value };
-      value.catch(() => {
-        cached = null;
+    if (!cached || Date.now() - cached.at > cached.ttl) {
+      const entry: { at: number; ttl: number; value: Promise<Vocabularies> } = { at: Date.now(), ttl: ttlMs, value: Promise.resolve(new Map()) };
+      entry.value = load().then(({ vocabularies, complete }) => {
+        if (!complete) entry.ttl = failedTtlMs;
+        return vocabularies;
       });
+      cached = entry;
     }
     return cached.value;
   };

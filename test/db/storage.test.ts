@@ -38,7 +38,7 @@ describe(`storage on ${TEST_DATABASE_URL ? 'Postgres' : 'embedded PGlite'}`, () 
   it('applies each migration once and records it', async () => {
     expect((await migrate(database)).applied).toEqual([]);
     const rows = await sql<{ name: string }>`SELECT name FROM recon_migrations`.execute(database.db);
-    expect(rows.rows.map((r) => r.name)).toEqual(['0001_core.sql', '0002_slack.sql']);
+    expect(rows.rows.map((r) => r.name)).toEqual(['0001_core.sql', '0002_slack.sql', '0003_failed_items_stay_open.sql']);
   });
 
   it('keeps the change log append-only', async () => {

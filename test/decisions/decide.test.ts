@@ -118,6 +118,112 @@ describe('deciding a review item', () => {
   });
 });
 
+describe('a decision whose write fails', () => {
+  const failHubSpotWrites = () =>
+    world.sandbox.faults.set({
+      beforeWrite: (system) => {
+        if (system === 'hubspot') throw new Error('injected write failure');
+      },
+    });
+
+  it('keeps the item open as failed, so the next cycle refreshes it instead of opening another', async () => {
+    const highValue = await item('high_value');
+    failHubSpotWrites();
+    const result = await decideItem(deps, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER });
+    expect(result).toMatchObject({ kind: 'decided', outcome: 'failed', item: { status: 'failed' } });
+    world.sandbox.faults.set({});
+    await world.cycle();
+    const items = await database.db.selectFrom('review_items').selectAll().where('fingerprint', '=', highValue.fingerprint).execute();
+    expect(items).toMatchObject([{ id: highValue.id, status: 'failed' }]);
+  });
+
+  it('retries an override as an override, with its reason, under a new idempotency key', async () => {
+    const edited = await item('recent_human_edit');
+    failHubSpotWrites();
+    await decideItem(deps, { action: 'override', itemId: edited.id, user: TEAM_MEMBER, value: 'contractsent', reason: 'still negotiating' });
+    world.sandbox.faults.set({});
+    const retried = await decideItem(deps, { action: 'retry', itemId: edited.id, user: TEAM_MEMBER });
+    expect(retried).toMatchObject({ kind: 'decided', outcome: 'overridden', item: { status: 'overridden' } });
+    expect(deal(edited)?.properties.dealstage).toBe('contractsent');
+    const attempts = await database.db.selectFrom('changes').select(['outcome', 'idempotency_key', 'reason']).where('origin', '=', `decision:${edited.id}`).orderBy('id').execute();
+    const applied = attempts.at(-1);
+    expect(applied?.outcome).toBe('applied');
+    expect(attempts.slice(0, -1).every((a) => a.outcome === 'failed' && a.idempotency_key !== applied?.idempotency_key)).toBe(true);
+    expect(applied?.reason).toContain('still negotiating');
+  });
+
+  it('can be ignored instead of retried', async () => {
+    const highValue = await item('high_value');
+    failHubSpotWrites();
+    await decideItem(deps, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER });
+    const ignored = await decideItem(deps, { action: 'ignore', itemId: highValue.id, user: TEAM_MEMBER, snoozeDays: null });
+    expect(ignored).toMatchObject({ kind: 'decided', outcome: 'ignored' });
+  });
+
+  it('is resolved elsewhere when a later cycle finds the records agree', async () => {
+    const highValue = await item('high_value');
+    failHubSpotWrites();
+    await decideItem(deps, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER });
+    world.sandbox.faults.set({});
+    const record = deal(highValue);
+    if (!record) throw new Error('deal missing');
+    record.properties.dealstage = 'closedwon';
+    await world.cycle();
+    expect((await item('high_value')).status).toBe('resolved_elsewhere');
+  });
+});
+
+describe('checks before anything is claimed', () => {
+  it('refuses an override value the target field does not accept, and keeps the item open', async () => {
+    const edited = await item('recent_human_edit');
+    const result = await decideItem(deps, { action: 'override', itemId: edited.id, user: TEAM_MEMBER, value: 'Closed Won', reason: 'typed the label' });
+    expect(result).toMatchObject({ kind: 'refused', message: expect.stringContaining('is not a hubspot dealstage value') });
+    expect((await item('recent_human_edit')).status).toBe('open');
+    expect(world.scenario.state.writes.some((w) => w.id === (edited.target as { id: string }).id)).toBe(false);
+  });
+
+  it('tells someone who may not decide that they may not, not who decided', async () => {
+    const highValue = await item('high_value');
+    await decideItem(deps, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER });
+    const result = await decideItem(deps, { action: 'approve', itemId: highValue.id, user: STRANGER });
+    expect(result.kind).toBe('refused');
+    expect(result.message).not.toContain(TEAM_MEMBER);
+  });
+
+  it('needs a financial approver for a field the policy made financial after the item was raised', async () => {
+    const highValue = await item('high_value');
+    const policy = { ...world.policy, checks: world.policy.checks.map((c) => (c.name === highValue.check_name ? { ...c, target: { ...c.target, financial: true } } : c)) };
+    const result = await decideItem({ ...deps, policy }, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER });
+    expect(result).toMatchObject({ kind: 'refused', message: expect.stringContaining('financial approver') });
+  });
+});
+
+describe('a decision interrupted after its claim', () => {
+  it('settles as failed, not deciding, when something throws after the claim', async () => {
+    const highValue = await item('high_value');
+    const clockBroke = () => {
+      throw new Error('clock broke');
+    };
+    const result = await decideItem({ ...deps, now: clockBroke }, { action: 'ignore', itemId: highValue.id, user: TEAM_MEMBER, snoozeDays: 3 });
+    expect(result).toMatchObject({ kind: 'decided', outcome: 'failed', message: expect.stringContaining('clock broke') });
+    expect((await item('high_value')).status).toBe('failed');
+  });
+
+  it('is reopened by the next cycle once its claim is older than ten minutes', async () => {
+    const highValue = await item('high_value');
+    await database.db.updateTable('review_items').set({ status: 'deciding', decided_by: TEAM_MEMBER, claimed_at: new Date(Date.now() - 11 * 60_000) }).where('id', '=', highValue.id).execute();
+    await world.cycle();
+    expect((await item('high_value')).status).toBe('open');
+  });
+
+  it('is left alone by a cycle while its claim is fresh, even though the cycle refreshes the item', async () => {
+    const highValue = await item('high_value');
+    await database.db.updateTable('review_items').set({ status: 'deciding', decided_by: TEAM_MEMBER, claimed_at: new Date() }).where('id', '=', highValue.id).execute();
+    await world.cycle();
+    expect((await item('high_value')).status).toBe('deciding');
+  });
+});
+
 describe.runIf(TEST_DATABASE_URL)('two approvers clicking at once on real Postgres', () => {
   it('write once, and the second is told who decided', async () => {
     const highValue = await item('high_value');

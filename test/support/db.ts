@@ -22,7 +22,7 @@ const TABLES = ['decision_log', 'schedule_slots', 'suppressions', 'review_items'
  * A migrated database for one test file: an embedded in-memory PGlite, or, when TEST_DATABASE_URL
  * is set, a schema of its own on that Postgres so files can run in parallel.
  */
-export async function openTestDatabase(): Promise<TestDatabase> {
+export async function openTestDatabase(options: { migrationsDir?: string } = {}): Promise<TestDatabase> {
   let url: string | undefined;
   let dropSchema = async () => {};
   if (TEST_DATABASE_URL) {
@@ -42,7 +42,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     };
   }
   const database = await openDatabase({ url, embeddedDir: 'memory://' });
-  await migrate(database);
+  await migrate(database, options.migrationsDir);
   return {
     ...database,
     url,

@@ -25,6 +25,8 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
 
   const slackApp = env.SLACK_BOT_TOKEN ? createSlackApp({ env, logger, routes: routes() }) : null;
   const vocabularies = cachedVocabularies(connectors, policy);
+  // Read now, so the first Override modal opens within its three-second trigger.
+  void vocabularies();
   const runAndPost = async (options: CycleOptions) => {
     const result = await runCycle({ database, connectors, policy, logger }, options);
     counters.cycles++;
@@ -94,7 +96,7 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
         path: '/metrics',
         method: 'GET',
         handler: (_req: IncomingMessage, res: ServerResponse) => {
-          sql<{ n: string }>`SELECT count(*) AS n FROM review_items WHERE status IN ('open', 'deciding')`.execute(database.db).then(
+          sql<{ n: string }>`SELECT count(*) AS n FROM review_items WHERE status IN ('open', 'deciding', 'failed')`.execute(database.db).then(
             (queue) => {
               const lines = [
                 '# HELP recon_cycles_total Reconciliation cycles run by this process.',

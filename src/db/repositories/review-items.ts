@@ -5,6 +5,16 @@ import type { ReviewItem } from '../schema.ts';
 
 type Escalation = Extract<Resolution, { type: 'escalate' }>;
 
+/**
+ * An item in these states still stands for its fingerprint: one at most per fingerprint (the
+ * partial unique index), refreshed by cycles, listed in the queue. A failed write stays open so a
+ * person can retry or decide otherwise.
+ */
+export const OPEN_STATUSES = ['open', 'deciding', 'failed'] as const satisfies readonly ReviewItem['status'][];
+
+/** The states a person's decision may start from. */
+export const DECIDABLE_STATUSES = ['open', 'failed'] as const satisfies readonly ReviewItem['status'][];
+
 /** What a person needs to see of a record, kept with the item. */
 function recordSummary(record: SystemRecord | null, field: string) {
   if (!record) return null;
@@ -46,7 +56,7 @@ export async function upsertOpenItems(
       .onConflict((oc) =>
         oc
           .column('fingerprint')
-          .where('status', 'in', ['open', 'deciding'])
+          .where('status', 'in', OPEN_STATUSES)
           .doUpdateSet((eb) => ({
             last_seen_run_id: eb.ref('excluded.last_seen_run_id'),
             reason: eb.ref('excluded.reason'),
@@ -66,13 +76,16 @@ export async function upsertOpenItems(
   return { opened, refreshed };
 }
 
-/** Open items of a check that this full run no longer found: someone fixed them elsewhere. */
+/**
+ * Open (or failed) items of a check that this full run no longer found: someone fixed them
+ * elsewhere. Items being decided are left to their decision.
+ */
 export async function resolveVanished(db: DbOrTx, check: string, runId: string, stillFound: ReadonlySet<string>): Promise<ReviewItem[]> {
   const open = await db
     .selectFrom('review_items')
     .selectAll()
     .where('check_name', '=', check)
-    .where('status', '=', 'open')
+    .where('status', 'in', DECIDABLE_STATUSES)
     .execute();
   const gone = open.filter((item) => !stillFound.has(item.fingerprint)).map((item) => item.id);
   if (gone.length === 0) return [];
@@ -83,7 +96,7 @@ export async function resolveVanished(db: DbOrTx, check: string, runId: string, 
         .updateTable('review_items')
         .set({ status: 'resolved_elsewhere', updated_at: new Date(), closed_at: new Date(), last_seen_run_id: runId })
         .where('id', 'in', gone.slice(i, i + 500))
-        .where('status', '=', 'open')
+        .where('status', 'in', DECIDABLE_STATUSES)
         .returningAll()
         .execute()),
     );
@@ -92,7 +105,7 @@ export async function resolveVanished(db: DbOrTx, check: string, runId: string, 
 }
 
 export async function openItems(db: DbOrTx, options: { check?: string; limit?: number } = {}): Promise<ReviewItem[]> {
-  let query = db.selectFrom('review_items').selectAll().where('status', 'in', ['open', 'deciding']);
+  let query = db.selectFrom('review_items').selectAll().where('status', 'in', OPEN_STATUSES);
   if (options.check) query = query.where('check_name', '=', options.check);
   return query.orderBy('opened_at').orderBy('id').limit(options.limit ?? 1000).execute();
 }
@@ -111,10 +124,11 @@ export async function reviewItem(db: DbOrTx, id: string): Promise<ReviewItem | u
  * Claims an item for one decision: only one caller gets the row back, whoever clicks at once.
  * `from` lists the statuses a decision may start from (`open`, or `failed` for a retry).
  */
-export async function claimItem(db: DbOrTx, id: string, user: string, from: ReviewItem['status'][]): Promise<ReviewItem | undefined> {
+export async function claimItem(db: DbOrTx, id: string, user: string, from: readonly ReviewItem['status'][]): Promise<ReviewItem | undefined> {
+  const at = new Date();
   return db
     .updateTable('review_items')
-    .set({ status: 'deciding', decided_by: user, updated_at: new Date() })
+    .set({ status: 'deciding', decided_by: user, claimed_at: at, updated_at: at })
     .where('id', '=', id)
     .where('status', 'in', from)
     .returningAll()
@@ -127,10 +141,11 @@ export async function settleItem(
   id: string,
   outcome: { status: ReviewItem['status']; by: string; decision: unknown },
 ): Promise<ReviewItem> {
-  const closed = outcome.status !== 'open' && outcome.status !== 'failed';
+  const closed = !(OPEN_STATUSES as readonly string[]).includes(outcome.status);
   return db
     .updateTable('review_items')
     .set({
+      claimed_at: null,
       status: outcome.status,
       decided_by: outcome.status === 'open' ? null : outcome.by,
       decided_at: outcome.status === 'open' ? null : new Date(),
@@ -141,4 +156,20 @@ export async function settleItem(
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * Items a decision claimed before `before` and never settled (its process died between claim and
+ * settle) go back to `open`. Their writes were settled from the targets' real state first, so the
+ * cycle that follows refreshes them, or closes them when the write had gone through.
+ */
+export async function reopenAbandonedDecisions(db: DbOrTx, check: string, before: Date): Promise<number> {
+  const result = await db
+    .updateTable('review_items')
+    .set({ status: 'open', decided_by: null, claimed_at: null, updated_at: new Date() })
+    .where('check_name', '=', check)
+    .where('status', '=', 'deciding')
+    .where((eb) => eb.or([eb('claimed_at', '<', before), eb('claimed_at', 'is', null)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

@@ -1,63 +1,123 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { decideItem, type DecisionRequest, type DecisionResult } from '../../decisions/decide.ts';
 import { openItems, reviewItem } from '../../db/repositories/review-items.ts';
+import type { SystemName } from '../../domain/records.ts';
 import type { SlackContext } from '../context.ts';
 import { ACTIONS } from '../ids.ts';
 import { escalationView } from '../item-view.ts';
-import { ignoreModal, outcomeMessage, overrideModal, queueBlocks } from '../messages/index.ts';
-import { syncClosedMessages } from '../posting.ts';
+import { escalationMessage, homeView, ignoreModal, outcomeMessage, overrideModal, queueBlocks, type BlockMessage } from '../messages/index.ts';
+import { markSynced, syncClosedMessages } from '../posting.ts';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
+/** Where a decision came from, so its answer goes back there. */
+export interface DecisionOrigin {
+  /** The channel of the clicked message, for an ephemeral answer; none from App Home or a modal. */
+  channel?: string | undefined;
+  /** Decided in App Home (or a modal opened there): redraw it for the person. */
+  home?: boolean;
+}
+
 /** Approve, Override, Ignore and Retry on an escalation message (or in App Home and /recon queue). */
 export function registerActions(app: App, ctx: SlackContext): void {
+  const originOf = (body: ButtonBody): DecisionOrigin => ({ channel: body.channel?.id, home: body.view?.type === 'home' });
   app.action<ButtonBody>(ACTIONS.approve, async ({ ack, body, action }) => {
     await ack();
-    await decideAndShow(ctx, body, { action: 'approve', itemId: action.value ?? '', user: body.user.id });
+    await decideAndShow(ctx, originOf(body), { action: 'approve', itemId: action.value ?? '', user: body.user.id });
   });
   app.action<ButtonBody>(ACTIONS.retry, async ({ ack, body, action }) => {
     await ack();
-    await decideAndShow(ctx, body, { action: 'retry', itemId: action.value ?? '', user: body.user.id });
+    await decideAndShow(ctx, originOf(body), { action: 'retry', itemId: action.value ?? '', user: body.user.id });
   });
   app.action<ButtonBody>(ACTIONS.override, async ({ ack, body, action }) => {
     await ack();
-    const item = await reviewItem(ctx.database.db, action.value ?? '');
+    // The trigger id lives three seconds: read only the database (and the cached vocabularies) first.
+    const [item, vocabularies] = await Promise.all([reviewItem(ctx.database.db, action.value ?? ''), ctx.vocabularies()]);
     if (!item) return;
     // The other direction only exists where values are compared as they are (no one-way map).
     const mapped = Boolean(ctx.policy.checks.find((c) => c.name === item.check_name)?.map);
-    await ctx.slack.openView(body.trigger_id, overrideModal(escalationView(item, await ctx.vocabularies()), { otherDirection: !mapped }));
+    await ctx.slack.openView(body.trigger_id, overrideModal(escalationView(item, vocabularies), { otherDirection: !mapped, home: originOf(body).home }));
   });
   app.action<ButtonBody>(ACTIONS.ignore, async ({ ack, body, action }) => {
     await ack();
-    const item = await reviewItem(ctx.database.db, action.value ?? '');
+    const [item, vocabularies] = await Promise.all([reviewItem(ctx.database.db, action.value ?? ''), ctx.vocabularies()]);
     if (!item) return;
-    await ctx.slack.openView(body.trigger_id, ignoreModal(escalationView(item, await ctx.vocabularies())));
+    await ctx.slack.openView(body.trigger_id, ignoreModal(escalationView(item, vocabularies), { home: originOf(body).home }));
   });
   app.action<ButtonBody>(ACTIONS.openQueue, async ({ ack, body }) => {
     await ack();
-    if (!body.channel?.id) return;
     const vocabularies = await ctx.vocabularies();
     const items = await openItems(ctx.database.db, { limit: 16 });
-    await ctx.slack.postEphemeral(body.channel.id, body.user.id, queueBlocks(items.map((i) => escalationView(i, vocabularies)), { now: new Date() }));
+    const queue = queueBlocks(items.map((i) => escalationView(i, vocabularies)), { now: new Date() });
+    if (body.channel?.id) await ctx.slack.postEphemeral(body.channel.id, body.user.id, queue);
+    else await ctx.slack.postMessage(body.user.id, queue);
   });
 }
 
-/** Runs a decision and shows its result: the message redrawn, or a note only the clicker sees. */
-export async function decideAndShow(ctx: SlackContext, where: { channel?: { id: string } | undefined; user: { id: string } }, request: DecisionRequest): Promise<DecisionResult> {
+const note = (text: string): BlockMessage => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+
+/**
+ * Runs a decision and shows its result: the item's message redrawn (its outcome, or its buttons
+ * again when nothing was written), App Home redrawn when decided there, and a note only the
+ * person sees when the message alone does not say what happened.
+ */
+export async function decideAndShow(ctx: SlackContext, origin: DecisionOrigin, request: DecisionRequest): Promise<DecisionResult> {
   const result = await decideItem(
-    { db: ctx.database.db, connectors: ctx.connectors, policy: ctx.policy, directory: { membersOf: (g) => ctx.slack.membersOf(g) }, logger: ctx.logger },
+    {
+      db: ctx.database.db,
+      connectors: ctx.connectors,
+      policy: ctx.policy,
+      directory: { membersOf: (g) => ctx.slack.membersOf(g) },
+      logger: ctx.logger,
+      vocabulary: async (system: SystemName, object: string, field: string) => {
+        const cached = (await ctx.vocabularies()).get(`${system}:${object}:${field}`);
+        if (cached) return cached;
+        const read = await ctx.connectors[system]?.vocabulary(object, field);
+        return read?.values ?? null;
+      },
+    },
     request,
   );
-  const channel = where.channel?.id;
+  const vocabularies = await ctx.vocabularies();
   if (result.kind === 'decided') {
-    if (result.item.slack_ts && result.item.slack_channel) {
-      await ctx.slack.updateMessage(result.item.slack_channel, result.item.slack_ts, outcomeMessage(escalationView(result.item, await ctx.vocabularies())));
-      await ctx.database.db.updateTable('review_items').set({ message_synced_at: new Date() }).where('id', '=', result.item.id).execute();
+    const item = result.item;
+    if (item.slack_ts && item.slack_channel) {
+      const view = escalationView(item, vocabularies);
+      const message = item.status === 'open' ? escalationMessage(view, { now: new Date() }) : outcomeMessage(view);
+      try {
+        await ctx.slack.updateMessage(item.slack_channel, item.slack_ts, message);
+        await markSynced(ctx.database.db, item);
+      } catch (error) {
+        ctx.logger.warn({ err: error, item: item.id }, 'could not redraw a decided item; the next sync retries');
+      }
     }
-    await syncClosedMessages({ db: ctx.database.db, slack: ctx.slack, vocabularies: await ctx.vocabularies(), logger: ctx.logger });
+    // Other items' messages (resolved by a cycle meanwhile) catch up without holding this answer.
+    void syncClosedMessages({ db: ctx.database.db, slack: ctx.slack, vocabularies, logger: ctx.logger }).catch((error: unknown) =>
+      ctx.logger.warn({ err: error }, 'could not bring review messages up to date'),
+    );
   }
-  if (channel && (result.kind !== 'decided' || result.outcome === 'stale' || result.outcome === 'failed')) {
-    await ctx.slack.postEphemeral(channel, request.user, { text: result.message, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: result.message } }] });
+  if (origin.home) {
+    const queue = (await openItems(ctx.database.db, { limit: 30 })).map((i) => escalationView(i, vocabularies));
+    await ctx.slack.publishHome(request.user, homeView({ status: await ctx.status(), queue, now: new Date() })).catch((error: unknown) =>
+      ctx.logger.warn({ err: error }, 'could not redraw App Home'),
+    );
   }
+  // The redrawn message says it all for a clean decision seen in its channel; otherwise tell the person.
+  const clean = result.kind === 'decided' && result.outcome !== 'stale' && result.outcome !== 'failed';
+  const seenInMessage = clean && (origin.home === true || (Boolean(result.item.slack_ts) && Boolean(origin.channel)));
+  if (!seenInMessage) await tellPerson(ctx, origin.channel, request.user, note(result.message));
   return result;
+}
+
+/** An ephemeral note in the channel, or in the app's DM when there is none or the person is not in it. */
+async function tellPerson(ctx: SlackContext, channel: string | undefined, user: string, message: BlockMessage): Promise<void> {
+  if (channel) {
+    try {
+      await ctx.slack.postEphemeral(channel, user, message);
+      return;
+    } catch (error) {
+      ctx.logger.info({ err: error, channel, user }, 'could not answer in the channel; answering in a direct message');
+    }
+  }
+  await ctx.slack.postMessage(user, message);
 }

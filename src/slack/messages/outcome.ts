@@ -15,6 +15,7 @@ const OUTCOME: Record<ItemStatus, { emoji: string; words: string }> = {
   ignored: { emoji: ':no_bell:', words: 'Ignored' },
   failed: { emoji: ':warning:', words: 'The write failed' },
   resolved_elsewhere: { emoji: ':heavy_check_mark:', words: 'Resolved elsewhere: the records agree now' },
+  superseded: { emoji: ':arrow_heading_down:', words: 'Superseded by a newer item for the same mismatch' },
 };
 
 /** "✅ Approved: dealstage set to Closed Won · by <@U123> · Nov 23 at 9:00". */
@@ -28,8 +29,8 @@ export function outcomeLine(view: EscalationView): string {
 
 /**
  * The same message after a decision or closure, for chat.update: no Approve / Override / Ignore; a
- * context line says who did what and when. A failed write shows its error and a Retry button
- * (ACTIONS.retry, value = the item id).
+ * context line says who did what and when. A failed write shows its error, Retry (ACTIONS.retry,
+ * value = the item id), and Override… / Ignore… so a person can also decide otherwise.
  */
 export function outcomeMessage(view: EscalationView): BlockMessage {
   const blocks: KnownBlock[] = [...itemBody(view)];
@@ -38,12 +39,19 @@ export function outcomeMessage(view: EscalationView): BlockMessage {
     const error = view.outcome?.error?.trim() || 'no error message was recorded';
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `*The write failed:*\n\`\`\`${userText(error, 2500).replace(/`/g, "'")}\`\`\`\nRetry writes the same values again, checking first that nothing changed since.` },
+      text: { type: 'mrkdwn', text: `*The write failed:*\n\`\`\`${userText(error, 2500).replace(/`/g, "'")}\`\`\`\nRetry writes the same values again, checking first that nothing changed since; or choose another value or ignore it.` },
     });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: outcomeLine(view) }, { type: 'mrkdwn', text: openedLine(view) }] });
   if (failed) {
-    blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: ACTIONS.retry, text: plainText('Retry', LIMITS.buttonText), style: 'primary', value: view.itemId }] });
+    blocks.push({
+      type: 'actions',
+      elements: [
+        { type: 'button', action_id: ACTIONS.retry, text: plainText('Retry', LIMITS.buttonText), style: 'primary', value: view.itemId },
+        { type: 'button', action_id: ACTIONS.override, text: plainText('Override…', LIMITS.buttonText), value: view.itemId },
+        { type: 'button', action_id: ACTIONS.ignore, text: plainText('Ignore…', LIMITS.buttonText), value: view.itemId },
+      ],
+    });
   }
   const what = view.outcome?.summary.trim() ? view.outcome.summary.trim() : (OUTCOME[view.status] ?? OUTCOME.open).words;
   return { text: truncate(escapeMrkdwn(`${itemTitle(view)}: ${what}`), LIMITS.sectionText), blocks };

@@ -1,7 +1,8 @@
 /**
  * The Override and Ignore modals, and the parsers that read their submissions back. Pure.
  *
- * Both modals carry `private_metadata` = `JSON.stringify({ itemId })`.
+ * Both modals carry `private_metadata` = `JSON.stringify({ itemId, home })`: `home` when opened from
+ * App Home, so the decision redraws it.
  */
 import { OTHER_DIRECTION } from '../../domain/discrepancy.ts';
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
@@ -33,9 +34,11 @@ export interface OverrideModalOptions {
    * item has both records; pass false for a check that maps values one way (decide.ts refuses it).
    */
   otherDirection?: boolean;
+  /** Opened from App Home: the decision redraws it. */
+  home?: boolean;
 }
 
-const metadata = (view: EscalationView) => JSON.stringify({ itemId: view.itemId });
+const metadata = (view: EscalationView, home = false) => JSON.stringify(home ? { itemId: view.itemId, home: true } : { itemId: view.itemId });
 
 function summary(view: EscalationView): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(itemTitle(view))}*\n${headline(view)}`, LIMITS.sectionText) } };
@@ -118,7 +121,7 @@ export function overrideModal(view: EscalationView, options: OverrideModalOption
   return {
     type: 'modal',
     callback_id: VIEWS.override,
-    private_metadata: metadata(view),
+    private_metadata: metadata(view, options.home),
     title: plainText('Override', LIMITS.modalTitle),
     submit: plainText('Override', LIMITS.modalButton),
     close: plainText('Cancel', LIMITS.modalButton),
@@ -137,7 +140,7 @@ export function overrideModal(view: EscalationView, options: OverrideModalOption
 }
 
 /** Ignore: this occurrence (until either value changes) or snooze 1–90 days; an optional reason. */
-export function ignoreModal(view: EscalationView): ModalView {
+export function ignoreModal(view: EscalationView, options: { home?: boolean } = {}): ModalView {
   const occurrence: PlainTextOption = {
     text: plainText('This occurrence', LIMITS.optionText),
     description: plainText('Until either value changes', LIMITS.optionText),
@@ -151,7 +154,7 @@ export function ignoreModal(view: EscalationView): ModalView {
   return {
     type: 'modal',
     callback_id: VIEWS.ignore,
-    private_metadata: metadata(view),
+    private_metadata: metadata(view, options.home),
     title: plainText('Ignore', LIMITS.modalTitle),
     submit: plainText('Ignore', LIMITS.modalButton),
     close: plainText('Cancel', LIMITS.modalButton),

@@ -1,15 +1,17 @@
 import type { App } from '@slack/bolt';
 import { reviewItem } from '../../db/repositories/review-items.ts';
+import { OTHER_DIRECTION } from '../../domain/discrepancy.ts';
 import { decideAndShow } from '../actions/index.ts';
 import type { SlackContext } from '../context.ts';
-import { VIEWS } from '../ids.ts';
+import { INPUTS, VIEWS } from '../ids.ts';
 import { parseIgnoreSubmission, parseOverrideSubmission } from '../messages/index.ts';
 
-function itemIdOf(privateMetadata: string | undefined): string {
+function metadataOf(privateMetadata: string | undefined): { itemId: string; home: boolean } {
   try {
-    return String((JSON.parse(privateMetadata ?? '{}') as { itemId?: unknown }).itemId ?? '');
+    const parsed = JSON.parse(privateMetadata ?? '{}') as { itemId?: unknown; home?: unknown };
+    return { itemId: String(parsed.itemId ?? ''), home: parsed.home === true };
   } catch {
-    return '';
+    return { itemId: '', home: false };
   }
 }
 
@@ -21,10 +23,19 @@ export function registerViews(app: App, ctx: SlackContext): void {
       await ack({ response_action: 'errors', errors: parsed.errors });
       return;
     }
-    await ack();
-    const itemId = itemIdOf(view.private_metadata);
+    const { itemId, home } = metadataOf(view.private_metadata);
     const item = await reviewItem(ctx.database.db, itemId);
-    await decideAndShow(ctx, { channel: item?.slack_channel ? { id: item.slack_channel } : undefined, user: body.user }, {
+    // A typed value the target would refuse is caught in the modal, where it can be corrected.
+    const target = item?.target as { system: string; object: string; field: string } | null | undefined;
+    const allowed = target && parsed.value !== OTHER_DIRECTION ? (await ctx.vocabularies()).get(`${target.system}:${target.object}:${target.field}`) : undefined;
+    if (allowed && !allowed.some((v) => v.value === parsed.value)) {
+      const byLabel = allowed.find((v) => v.label.toLowerCase() === parsed.value.toLowerCase());
+      const hint = byLabel ? `Use the value ${byLabel.value} for ${byLabel.label}.` : `Choose one of: ${allowed.slice(0, 10).map((v) => v.value).join(', ')}${allowed.length > 10 ? ', …' : ''}.`;
+      await ack({ response_action: 'errors', errors: { [INPUTS.overrideValue.block]: `${target?.field ?? 'This field'} does not accept that value. ${hint}`.slice(0, 150) } });
+      return;
+    }
+    await ack();
+    await decideAndShow(ctx, { channel: item?.slack_channel ?? undefined, home }, {
       action: 'override', itemId, user: body.user.id, value: parsed.value, reason: parsed.reason,
     });
   });
@@ -35,9 +46,9 @@ export function registerViews(app: App, ctx: SlackContext): void {
       return;
     }
     await ack();
-    const itemId = itemIdOf(view.private_metadata);
+    const { itemId, home } = metadataOf(view.private_metadata);
     const item = await reviewItem(ctx.database.db, itemId);
-    await decideAndShow(ctx, { channel: item?.slack_channel ? { id: item.slack_channel } : undefined, user: body.user }, {
+    await decideAndShow(ctx, { channel: item?.slack_channel ?? undefined, home }, {
       action: 'ignore', itemId, user: body.user.id, snoozeDays: parsed.snoozeDays, reason: parsed.reason ?? null,
     });
   });

@@ -28,14 +28,20 @@ describe('outcomeMessage', () => {
     expect(allText(decided('ignored', 'Ignored until 2026-12-01').blocks)).toContain(':no_bell: Ignored until 2026-12-01');
   });
 
+  it('says a superseded item was taken over by a newer one, with no buttons', () => {
+    const built = outcomeMessage(escalation({ status: 'superseded', outcome: { by: null, at: AT, summary: '' } }));
+    expect(allText(built.blocks)).toContain('Superseded by a newer item');
+    expect(buttons(built.blocks)).toEqual([]);
+  });
+
   it('says an item resolved elsewhere was closed by Recon when nobody decided it', () => {
     const view = escalation({ status: 'resolved_elsewhere', outcome: { by: null, at: AT, summary: 'Resolved: the records agree now' } });
     expect(allText(outcomeMessage(view).blocks)).toContain('Resolved: the records agree now · by Recon');
   });
 
-  it('shows the error and a Retry button, and nothing else, after a failed write', () => {
+  it('shows the error with Retry, Override and Ignore after a failed write', () => {
     const built = decided('failed', 'The write failed: dealstage set to Closed Won', { error: 'HubSpot answered 409 <conflict> & more' });
-    expect(buttons(built.blocks).map((b) => [b.action_id, b.value])).toEqual([[ACTIONS.retry, '42']]);
+    expect(buttons(built.blocks).map((b) => [b.action_id, b.value])).toEqual([[ACTIONS.retry, '42'], [ACTIONS.override, '42'], [ACTIONS.ignore, '42']]);
     expect(allText(built.blocks)).toContain('HubSpot answered 409 &lt;conflict&gt; &amp; more');
   });
 
