@@ -9,25 +9,55 @@ export interface DeciderRoles {
   financialApprovers: readonly string[];
 }
 
-/** Whether `user` is named in `list`, directly or through a user group. */
-export async function isIn(user: string, list: readonly string[], directory: Directory): Promise<boolean> {
-  if (list.includes(user)) return true;
+/** Whether `user` is in `list` directly or through a user group, and which groups could not be read. */
+export type Membership = { member: true } | { member: false; unreadable: string[] };
+
+export async function membership(user: string, list: readonly string[], directory: Directory): Promise<Membership> {
+  if (list.includes(user)) return { member: true };
+  const unreadable: string[] = [];
   for (const entry of list) {
     if (!entry.startsWith('S')) continue;
-    const members = await directory.membersOf(entry).catch(() => [] as string[]);
-    if (members.includes(user)) return true;
+    try {
+      if ((await directory.membersOf(entry)).includes(user)) return { member: true };
+    } catch {
+      unreadable.push(entry);
+    }
   }
-  return false;
+  return { member: false, unreadable };
 }
+
+const couldNotCheck = (groups: string[]) =>
+  `Recon could not check your membership of ${groups.map((g) => `<!subteam^${g}>`).join(', ')} just now, so it did not act. Nothing was changed; try again in a minute.`;
 
 /** null when allowed; otherwise the sentence the person is shown. */
 export async function refusal(user: string, roles: DeciderRoles, financial: boolean, directory: Directory): Promise<string | null> {
-  if (financial) {
-    return (await isIn(user, roles.financialApprovers, directory))
-      ? null
-      : 'This changes a financial field: only a financial approver can decide it. Nothing was changed.';
+  const lists = financial ? [roles.financialApprovers] : [roles.approvers, roles.financialApprovers];
+  const unreadable: string[] = [];
+  for (const list of lists) {
+    const found = await membership(user, list, directory);
+    if (found.member) return null;
+    unreadable.push(...found.unreadable);
   }
-  return (await isIn(user, roles.approvers, directory)) || (await isIn(user, roles.financialApprovers, directory))
-    ? null
+  if (unreadable.length) return couldNotCheck([...new Set(unreadable)]);
+  return financial
+    ? 'This changes a financial field: only a financial approver can decide it. Nothing was changed.'
     : 'Only approvers named in the Recon policy can decide mismatches. Nothing was changed.';
+}
+
+/**
+ * A directory that remembers each group's members for `ttlMs`: a burst of clicks costs one
+ * `usergroups.users.list`, not one per click. A failed read is not remembered.
+ */
+export function cachedDirectory(directory: Directory, ttlMs = 5 * 60_000, now: () => number = Date.now): Directory {
+  const cache = new Map<string, { at: number; members: Promise<string[]> }>();
+  return {
+    membersOf(groupId) {
+      const hit = cache.get(groupId);
+      if (hit && now() - hit.at <= ttlMs) return hit.members;
+      const members = directory.membersOf(groupId);
+      cache.set(groupId, { at: now(), members });
+      members.catch(() => cache.delete(groupId));
+      return members;
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/connect.ts';
 import { OPEN_STATUSES } from '../db/repositories/review-items.ts';
+import { addDays, localDay, startOfDay } from './calendar.ts';
 
 /** One week's figures; `null` where the part that would measure it is not built yet. */
 export interface WeekFigures {
@@ -26,8 +27,6 @@ export interface Digest {
   queueDepth: number;
 }
 
-const DAY = 86_400_000;
-
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -35,7 +34,10 @@ export function percentile(sorted: number[], p: number): number | null {
   return sorted[rank - 1] as number;
 }
 
-async function weekFigures(db: DbOrTx, from: Date, to: Date): Promise<WeekFigures> {
+/** One week's figures, `days` being its calendar days in the policy's time zone. */
+async function weekFigures(db: DbOrTx, days: string[], timeZone: string): Promise<WeekFigures> {
+  const from = startOfDay(days[0] as string, timeZone);
+  const to = startOfDay(addDays(days.at(-1) as string, 1), timeZone);
   const runs = await db
     .selectFrom('runs')
     .select(['started_at', 'stats'])
@@ -43,15 +45,11 @@ async function weekFigures(db: DbOrTx, from: Date, to: Date): Promise<WeekFigure
     .where('started_at', '>=', from)
     .where('started_at', '<', to)
     .execute();
-  const days = new Map<string, { day: string; found: number; autoFixed: number; escalated: number }>();
-  for (let t = from.getTime(); t < to.getTime(); t += DAY) {
-    const day = new Date(t).toISOString().slice(0, 10);
-    days.set(day, { day, found: 0, autoFixed: 0, escalated: 0 });
-  }
+  const buckets = new Map(days.map((day) => [day, { day, found: 0, autoFixed: 0, escalated: 0 }]));
   let found = 0;
   for (const run of runs) {
     const stats = run.stats as { discrepancies?: { total?: number }; autoFixed?: number; escalated?: number };
-    const bucket = days.get(new Date(run.started_at).toISOString().slice(0, 10));
+    const bucket = buckets.get(localDay(run.started_at, timeZone));
     found += stats.discrepancies?.total ?? 0;
     if (bucket) {
       bucket.found += stats.discrepancies?.total ?? 0;
@@ -80,6 +78,7 @@ async function weekFigures(db: DbOrTx, from: Date, to: Date): Promise<WeekFigure
     .select(['opened_at', 'closed_at'])
     .where('closed_at', '>=', from)
     .where('closed_at', '<', to)
+    .where('status', '!=', 'superseded') // taken over by a newer item, not resolved
     .execute();
   const hours = closed
     .map((i) => (new Date(i.closed_at as Date).getTime() - new Date(i.opened_at).getTime()) / 3_600_000)
@@ -94,14 +93,19 @@ async function weekFigures(db: DbOrTx, from: Date, to: Date): Promise<WeekFigure
     escalatedByCategory: Object.fromEntries(byCategory.map((r) => [r.category, Number(r.n)])),
     timeToResolution: { p50: percentile(hours, 50), p90: percentile(hours, 90), max: hours.at(-1) ?? null, closed: hours.length },
     caughtForFastLoop: null,
-    days: [...days.values()],
+    days: [...buckets.values()],
   };
 }
 
-/** The week that ends at `end` (exclusive) and the week before it. */
-export async function digestFigures(db: DbOrTx, end: Date): Promise<Digest> {
-  const start = new Date(end.getTime() - 7 * DAY);
-  const [week, previous] = await Promise.all([weekFigures(db, start, end), weekFigures(db, new Date(start.getTime() - 7 * DAY), start)]);
+/**
+ * The last seven whole calendar days before `now` in `timeZone` (today, still under way, waits for
+ * next week's digest), and the seven days before them. Day boundaries follow daylight saving.
+ */
+export async function digestFigures(db: DbOrTx, now: Date, timeZone = 'UTC'): Promise<Digest> {
+  const today = localDay(now, timeZone);
+  const week = Array.from({ length: 7 }, (_, i) => addDays(today, i - 7));
+  const before = Array.from({ length: 7 }, (_, i) => addDays(today, i - 14));
+  const [current, previous] = await Promise.all([weekFigures(db, week, timeZone), weekFigures(db, before, timeZone)]);
   const depth = await db.selectFrom('review_items').select(sql<string>`count(*)`.as('n')).where('status', 'in', OPEN_STATUSES).executeTakeFirst();
-  return { week, previous, queueDepth: Number(depth?.n ?? 0) };
+  return { week: current, previous, queueDepth: Number(depth?.n ?? 0) };
 }

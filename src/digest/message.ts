@@ -28,7 +28,9 @@ function resolutionLine(week: WeekFigures, previous: WeekFigures): string {
 /** The weekly digest: each figure against the week before; what cannot be measured yet says so. Pure. */
 export function digestMessage(digest: Digest): { text: string; blocks: KnownBlock[] } {
   const { week, previous } = digest;
-  const title = `Recon weekly digest, ${week.from.toISOString().slice(0, 10)} to ${new Date(week.to.getTime() - 1).toISOString().slice(0, 10)}`;
+  const first = week.days[0]?.day ?? week.from.toISOString().slice(0, 10);
+  const last = week.days.at(-1)?.day ?? new Date(week.to.getTime() - 1).toISOString().slice(0, 10);
+  const title = `Recon weekly digest, ${first} to ${last}`;
   const lines = [
     `*Fast-loop events* by source and direction: ${week.fastLoopEvents === null ? NOT_AVAILABLE : breakdown(week.fastLoopEvents)}`,
     `*Reconciliation cycles*: ${versus(week.cycles, previous.cycles)}; *discrepancies found*: ${versus(week.discrepanciesFound, previous.discrepanciesFound)}`,

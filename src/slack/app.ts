@@ -1,6 +1,7 @@
 import { App, LogLevel, type CustomRoute } from '@slack/bolt';
 import type { Env } from '../config/env.ts';
 import { ConfigError } from '../config/errors.ts';
+import type { InFlight } from '../jobs/in-flight.ts';
 import type { Logger } from '../log.ts';
 import { registerActions } from './actions/index.ts';
 import type { SlackContext } from './context.ts';
@@ -12,7 +13,7 @@ import { registerViews } from './views/index.ts';
 export interface SlackAppOptions {
   env: Env;
   logger: Logger;
-  /** Extra HTTP routes on the same server (health, metrics, webhooks). HTTP mode only. */
+  /** Extra HTTP routes (health, metrics, webhooks): on the events server in HTTP mode, on PORT in Socket Mode. */
   routes?: CustomRoute[];
   /** Pace messages to Slack's one per second per channel. Default true; off against a sandbox without limits. */
   pacePerChannel?: boolean;
@@ -34,7 +35,9 @@ export function createSlackApp(options: SlackAppOptions): { app: App; port: Slac
   const socketMode = !env.SLACK_SIGNING_SECRET && Boolean(env.SLACK_APP_TOKEN);
   const app = new App({
     token,
-    ...(socketMode ? { socketMode: true, appToken: env.SLACK_APP_TOKEN } : { signingSecret: env.SLACK_SIGNING_SECRET as string, customRoutes: options.routes ?? [] }),
+    ...(socketMode
+      ? { socketMode: true, appToken: env.SLACK_APP_TOKEN, customRoutes: options.routes ?? [], installerOptions: { port: env.PORT } }
+      : { signingSecret: env.SLACK_SIGNING_SECRET as string, customRoutes: options.routes ?? [] }),
     tokenVerificationEnabled: false,
     botId: 'B0RECON',
     botUserId: 'U0RECON',
@@ -53,11 +56,15 @@ export function createSlackApp(options: SlackAppOptions): { app: App; port: Slac
   app.error(async (error) => {
     log.error({ err: error }, 'a Slack listener failed');
   });
-  return { app, port: webClientPort(app.client, { pacePerChannel: options.pacePerChannel ?? true }) };
+  return { app, port: webClientPort(app.client, { pacePerChannel: options.pacePerChannel ?? true, logger: log }) };
 }
 
-/** Registers every listener; each folder's index registers its own. */
-export function registerListeners(app: App, ctx: SlackContext): void {
+/**
+ * Registers every listener; each folder's index registers its own. With `inFlight`, each request's
+ * listeners (which go on after their ack) are tracked, so a stopping process can finish them.
+ */
+export function registerListeners(app: App, ctx: SlackContext, inFlight?: InFlight): void {
+  if (inFlight) app.use(({ next }) => inFlight.run(next));
   registerActions(app, ctx);
   registerViews(app, ctx);
   registerCommands(app, ctx);

@@ -1,6 +1,8 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { createRateLimiter, type RateLimiter } from '../connectors/http/limiter.ts';
+import { cachedDirectory } from '../decisions/authorize.ts';
+import type { Logger } from '../log.ts';
 
 export interface SlackMessage {
   text: string;
@@ -22,8 +24,24 @@ export interface SlackPort {
  * The Web API through Bolt's WebClient, pacing messages to Slack's one per second per channel
  * so a cycle with many escalations never meets a 429.
  */
-export function webClientPort(client: WebClient, options: { pacePerChannel?: boolean } = {}): SlackPort {
+export function webClientPort(client: WebClient, options: { pacePerChannel?: boolean; logger?: Logger } = {}): SlackPort {
   const channels = new Map<string, RateLimiter>();
+  // Group memberships change rarely; a burst of clicks must not cost a lookup each.
+  const directory = cachedDirectory({
+    async membersOf(groupId) {
+      try {
+        const result = await client.usergroups.users.list({ usergroup: groupId });
+        return result.users ?? [];
+      } catch (error) {
+        // A group that does not exist has no members; anything else (rate limit, network) is "could not check".
+        if ((error as { data?: { error?: string } }).data?.error === 'no_such_subteam') {
+          options.logger?.warn({ group: groupId }, 'the policy names a Slack user group that does not exist');
+          return [];
+        }
+        throw error;
+      }
+    },
+  });
   const paced = async <T>(channel: string, send: () => Promise<T>): Promise<T> => {
     if (options.pacePerChannel === false) return send();
     let limiter = channels.get(channel);
@@ -57,9 +75,6 @@ export function webClientPort(client: WebClient, options: { pacePerChannel?: boo
         client.files.uploadV2({ channel_id: channel, file: file.bytes, filename: file.filename, title: file.title, ...(file.comment ? { initial_comment: file.comment } : {}) }),
       );
     },
-    async membersOf(groupId) {
-      const result = await client.usergroups.users.list({ usergroup: groupId });
-      return result.users ?? [];
-    },
+    membersOf: (groupId) => directory.membersOf(groupId),
   };
 }

@@ -50,6 +50,18 @@ describe('the weekly digest', () => {
     expect(digest.queueDepth).toBe(1);
   });
 
+  it('reports the last seven whole days in the policy time zone, a cycle at 23:30 local time on its own day', async () => {
+    // Tuesday 2026-11-17 23:30 in New York is Wednesday 04:30 UTC.
+    await database.db
+      .insertInto('runs')
+      .values({ cycle_id: 'ny', check_name: 'payment-status', mode: 'full', dry_run: false, status: 'succeeded', started_at: new Date('2026-11-18T04:30:00Z'), cursors: '{}', stats: JSON.stringify({ discrepancies: { total: 4 } }) })
+      .execute();
+    const digest = await digestFigures(database.db, new Date('2026-11-23T14:00:00Z'), 'America/New_York');
+    expect(digest.week.days.map((d) => d.day)).toEqual(['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22']);
+    expect(digest.week.days.find((d) => d.found > 0)?.day).toBe('2026-11-17');
+    expect(digest.week.from.toISOString()).toBe('2026-11-16T05:00:00.000Z');
+  });
+
   it('says the fast-loop figures are not available instead of showing zero', async () => {
     const text = JSON.stringify(digestMessage(await digestFigures(database.db, END)).blocks);
     expect(text).toContain('not available yet');

@@ -152,6 +152,63 @@ describe('the Slack app, end to end over signed HTTP', () => {
     expect(await response.json()).toMatchObject({ response_action: 'errors', errors: { [INPUTS.overrideReason.block]: expect.any(String) } });
   });
 
+  it('answers an override value the target does not accept with the error on the value field, and writes nothing', async () => {
+    const item = await postedItem('recent_human_edit');
+    const writes = world.scenario.state.writes.length;
+    const values = {
+      [INPUTS.overrideValue.block]: { [INPUTS.overrideValue.action]: { type: 'plain_text_input', value: 'Closed Won' } },
+      [INPUTS.overrideReason.block]: { [INPUTS.overrideReason.action]: { type: 'plain_text_input', value: 'typed the label' } },
+    };
+    const response = await send(submit(VIEWS.override, item.id, LEAD, values));
+    expect(await response.json()).toMatchObject({ response_action: 'errors', errors: { [INPUTS.overrideValue.block]: expect.stringContaining('closedwon') } });
+    expect(world.scenario.state.writes.length).toBe(writes);
+    expect(await statusOf(item.id)).toBe('open');
+  });
+
+  it('shows a failed write with its error and Retry, Override and Ignore; Retry then writes', async () => {
+    const item = await postedItem('high_value');
+    const where = { channel: item.slack_channel as string, ts: item.slack_ts as string };
+    const key = `${where.channel}:${where.ts}`;
+    world.sandbox.faults.set({ beforeWrite: () => { throw new Error('injected'); } });
+    await send(click(ACTIONS.approve, item.id, LEAD, where));
+    const failed = await until(async () => world.sandbox.slack.messages.get(key), (m) => JSON.stringify(m?.blocks ?? []).includes(ACTIONS.retry), 'the failed message');
+    const text = JSON.stringify(failed?.blocks);
+    expect(text).toContain(ACTIONS.override);
+    expect(text).toContain(ACTIONS.ignore);
+    expect(text).not.toContain(ACTIONS.approve);
+    world.sandbox.faults.set({});
+    await send(click(ACTIONS.retry, item.id, LEAD, where));
+    await until(() => statusOf(item.id), (s) => s === 'approved', 'the retry');
+    expect(world.scenario.state.hubspot.deals.get((item.target as { id: string }).id)?.properties.dealstage).toBe('closedwon');
+  });
+
+  it('redraws the buttons and tells the clicker when the record changed since the item was raised', async () => {
+    const item = await postedItem('high_value');
+    const where = { channel: item.slack_channel as string, ts: item.slack_ts as string };
+    const deal = world.scenario.state.hubspot.deals.get((item.target as { id: string }).id);
+    if (!deal) throw new Error('deal missing');
+    deal.properties.dealstage = 'contractsent';
+    await send(click(ACTIONS.approve, item.id, LEAD, where));
+    const note = await until(async () => world.sandbox.slack.ephemerals.at(-1), (e) => e !== undefined, 'the note');
+    expect(note?.text).toMatch(/changed since/);
+    const message = world.sandbox.slack.messages.get(`${where.channel}:${where.ts}`);
+    expect(JSON.stringify(message?.blocks)).toContain(ACTIONS.approve);
+    expect(await statusOf(item.id)).toBe('open');
+  });
+
+  it('answers a decision made in App Home by direct message when it needs words, and redraws Home', async () => {
+    const item = await postedItem('high_value');
+    const payload = JSON.parse(decodeURIComponent(click(ACTIONS.approve, item.id, STRANGER).slice('payload='.length))) as Record<string, unknown>;
+    delete payload.channel;
+    delete payload.message;
+    payload.container = { type: 'view', view_id: 'VHOME' };
+    payload.view = { id: 'VHOME', type: 'home', callback_id: '', hash: 'h', team_id: 'T0SANDBOX', app_id: 'A0RECON', bot_id: 'B0RECON', state: { values: {} }, private_metadata: '', blocks: [] };
+    await send(interaction(payload));
+    const dm = await until(async () => [...world.sandbox.slack.messages.values()].find((m) => m.channel === `D${STRANGER.slice(1)}`), (m) => m !== undefined, 'the DM');
+    expect(dm?.text).toMatch(/Only approvers/);
+    await until(async () => [...world.sandbox.slack.views.values()].find((v) => v.type === 'home'), (v) => v !== undefined, 'App Home redrawn');
+  });
+
   it('ignores: the fingerprint is suppressed in the next cycle', async () => {
     const item = await postedItem('high_value');
     const values = { [INPUTS.ignoreMode.block]: { [INPUTS.ignoreMode.action]: { type: 'radio_buttons', selected_option: { value: 'occurrence' } } } };

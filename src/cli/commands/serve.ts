@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { CustomRoute } from '@slack/bolt';
 import { postDigest } from '../../digest/post.ts';
 import { runCycle, type CycleOptions } from '../../engine/cycle.ts';
+import { InFlight } from '../../jobs/in-flight.ts';
 import { startSchedules } from '../../jobs/schedules.ts';
 import { buildConnectors, openMigratedDatabase } from '../../main.ts';
 import { createSlackApp, registerListeners } from '../../slack/app.ts';
@@ -10,6 +11,9 @@ import { postEscalations } from '../../slack/posting.ts';
 import { buildStatus, cachedVocabularies } from '../../slack/status-input.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
+
+/** How long a stopping process waits for decisions and cycles under way (orchestrators allow ~30 s). */
+const DRAIN_MS = 25_000;
 
 /**
  * The long-running process: the Slack app, the schedules, `GET /healthz` and `GET /metrics` on
@@ -27,7 +31,10 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   const vocabularies = cachedVocabularies(connectors, policy);
   // Read now, so the first Override modal opens within its three-second trigger.
   void vocabularies();
-  const runAndPost = async (options: CycleOptions) => {
+  // Decisions go on after their ack and cycles take minutes: a stopping process finishes them first.
+  const inFlight = new InFlight();
+  const runAndPost = (options: CycleOptions) => inFlight.run(() => cycleAndPost(options));
+  const cycleAndPost = async (options: CycleOptions) => {
     const result = await runCycle({ database, connectors, policy, logger }, options);
     counters.cycles++;
     for (const c of result.checks) {
@@ -48,7 +55,7 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
 
   let stopServer: () => Promise<void>;
   if (slackApp) {
-    registerListeners(slackApp.app, { database, connectors, policy, logger, slack: slackApp.port, vocabularies, runCycle: runAndPost, status });
+    registerListeners(slackApp.app, { database, connectors, policy, logger, slack: slackApp.port, vocabularies, runCycle: runAndPost, status }, inFlight);
     await slackApp.app.start(env.PORT);
     stopServer = () => slackApp.app.stop() as Promise<void>;
     logger.info({ port: env.PORT, mode: env.SLACK_SIGNING_SECRET ? 'http' : 'socket' }, 'recon serve: Slack app listening');
@@ -67,16 +74,20 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
 
   const schedules = startSchedules(policy, database.db, {
     reconcile: () => runAndPost({ full: true }),
-    digest: slackApp && policy.slack ? () => postDigest({ db: database.db, slack: slackApp.port, channel: policy.slack?.digestChannel as string, logger }) : undefined,
+    digest: slackApp && policy.slack
+      ? () => inFlight.run(() => postDigest({ db: database.db, slack: slackApp.port, channel: policy.slack?.digestChannel as string, logger, timeZone: policy.schedule?.timezone }))
+      : undefined,
   }, logger);
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  logger.info('recon serve: stopping');
+  logger.info({ inFlight: inFlight.size }, 'recon serve: stopping; finishing decisions and cycles under way');
   await schedules.stop();
   await stopServer();
+  const unfinished = await inFlight.drain(DRAIN_MS);
+  if (unfinished) logger.warn({ unfinished }, 'recon serve: stopped with work unfinished; the next cycle settles its writes');
   await database.close();
   return 0;
 

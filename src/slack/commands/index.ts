@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { isIn } from '../../decisions/authorize.ts';
+import { refusal } from '../../decisions/authorize.ts';
 import { openItems } from '../../db/repositories/review-items.ts';
 import type { SlackContext } from '../context.ts';
 import { SLASH_COMMAND } from '../ids.ts';
@@ -43,9 +43,11 @@ export function registerCommands(app: App, ctx: SlackContext): void {
         return;
       }
       case 'run': {
-        const approvers = ctx.policy.slack ? [...ctx.policy.slack.approvers, ...ctx.policy.slack.financialApprovers] : [];
-        if (!(await isIn(command.user_id, approvers, { membersOf: (g) => ctx.slack.membersOf(g) }))) {
-          await reply({ text: 'Only approvers can start a cycle.', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Only approvers can start a cycle.' } }] });
+        const roles = ctx.policy.slack ?? { approvers: [], financialApprovers: [] };
+        const refused = await refusal(command.user_id, roles, false, { membersOf: (g) => ctx.slack.membersOf(g) });
+        if (refused) {
+          const text = refused.startsWith('Recon could not') ? refused : 'Only approvers can start a cycle.';
+          await reply({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
           return;
         }
         const what = `${parsed.check ?? 'every check'}${parsed.dryRun ? ' (dry run)' : ''}`;
