@@ -43,20 +43,28 @@ export function createSlackApp(options: SlackAppOptions): { app: App; port: Slac
     botUserId: 'U0RECON',
     processBeforeResponse: false,
     clientOptions: env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {},
-    logger: {
-      debug: (...m: unknown[]) => log.debug(m.join(' ')),
-      info: (...m: unknown[]) => log.info(m.join(' ')),
-      warn: (...m: unknown[]) => log.warn(m.join(' ')),
-      error: (...m: unknown[]) => log.error(m.join(' ')),
-      setLevel: () => {},
-      getLevel: () => LogLevel.INFO,
-      setName: () => {},
-    },
+    logger: slackLogger(log),
   });
   app.error(async (error) => {
     log.error({ err: error }, 'a Slack listener failed');
   });
   return { app, port: webClientPort(app.client, { pacePerChannel: options.pacePerChannel ?? true, logger: log }) };
+}
+
+/**
+ * Slack's SDK logger interface over pino: the SDK's own lines (retries after a 429, say) go to
+ * the log on stderr with everything else, never to stdout where `--json` output goes.
+ */
+export function slackLogger(log: Logger) {
+  return {
+    debug: (...m: unknown[]) => log.debug(m.join(' ')),
+    info: (...m: unknown[]) => log.info(m.join(' ')),
+    warn: (...m: unknown[]) => log.warn(m.join(' ')),
+    error: (...m: unknown[]) => log.error(m.join(' ')),
+    setLevel: () => {},
+    getLevel: () => LogLevel.INFO,
+    setName: () => {},
+  };
 }
 
 /**
