@@ -114,6 +114,8 @@ export interface ReviewItemsTable {
   message_synced_at: Timestamp | null;
   /** When the current decision claimed the item (status `deciding`). */
   claimed_at: Timestamp | null;
+  /** When a process took the item to post it; expires if that process died before posting. */
+  post_claimed_at: Timestamp | null;
 }
 
 export type DecisionAction = 'approve' | 'override' | 'ignore' | 'retry';

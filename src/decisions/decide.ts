@@ -4,7 +4,7 @@
  */
 import type { Policy } from '../config/policy.ts';
 import type { Db } from '../db/connect.ts';
-import { claimItem, DECIDABLE_STATUSES, reviewItem, settleItem } from '../db/repositories/review-items.ts';
+import { claimItem, DECIDABLE_STATUSES, releaseClaim, reviewItem, settleItem } from '../db/repositories/review-items.ts';
 import { addSuppression } from '../db/repositories/suppressions.ts';
 import type { DecisionAction, DecisionOutcome, ReviewItem } from '../db/schema.ts';
 import { OTHER_DIRECTION, type PlannedWrite } from '../domain/discrepancy.ts';
@@ -123,11 +123,13 @@ export async function decideItem(deps: DecisionDeps, request: DecisionRequest): 
   const financial = financialFields(deps.policy.checks);
   const policyCheck = deps.policy.checks.find((c) => c.name === item.check_name);
   const check = policyCheck ? resolveCheck(policyCheck, financial) : undefined;
+  // The decision log is a record, not a step: failing to write it must not undo or redo a decision.
   const log = (outcome: DecisionOutcome, detail: unknown) =>
     deps.db
       .insertInto('decision_log')
       .values({ review_item_id: item.id, actor: request.user, action: request.action, outcome, detail: JSON.stringify(detail ?? null) })
-      .execute();
+      .execute()
+      .catch((error: unknown) => deps.logger.error({ err: error, item: item.id, outcome }, 'could not write the decision log'));
 
   const planned = plannedWrites(request, item, check);
   const writes = typeof planned === 'string' ? planned : withCurrentFinancial(planned, financial);
@@ -156,18 +158,37 @@ export async function decideItem(deps: DecisionDeps, request: DecisionRequest): 
 
   const claimed = await claimItem(deps.db, item.id, request.user, startsFrom);
   if (!claimed) return alreadyDecided((await reviewItem(deps.db, item.id)) ?? item, log);
+  // What was planned and authorized above must still be what the claimed row says.
+  if (!sameBasis(item, claimed)) {
+    await releaseClaim(deps.db, claimed, item);
+    await log('refused', { why: 'the item changed between reading and claiming it' });
+    return { kind: 'refused', message: 'This mismatch changed just as you clicked (a cycle refreshed it or someone decided it). Nothing was changed; look at it again.' };
+  }
+  const claimedAt = claimed.claimed_at as Date;
+  const previous = claimed.decision as StoredDecision | null;
+  const reason = request.action === 'override' ? request.reason : request.action === 'retry' ? (previous?.reason ?? null) : (request.action === 'ignore' ? (request.reason ?? null) : null);
   try {
     return await carryOut(deps, request, claimed, writes, log);
   } catch (error) {
+    if (error instanceof ClaimLost) return alreadyDecided((await reviewItem(deps.db, item.id)) ?? item, log);
     // Whatever broke after the claim, the item must not stay `deciding`: it shows the error and Retry.
     const message = (error as Error).message;
     deps.logger.error({ err: error, item: item.id, action: request.action }, 'a decision failed after its claim');
-    const previous = claimed.decision as StoredDecision | null;
     const action = request.action === 'retry' ? (previous?.action ?? 'approve') : request.action;
-    const settled = await settleItem(deps.db, item.id, { status: 'failed', by: request.user, decision: { action, writes, error: message } });
-    await log('failed', { errors: [message] }).catch(() => undefined);
+    const settled = await settleItem(deps.db, item.id, claimedAt, { status: 'failed', by: request.user, decision: { action, writes, reason, error: message } });
+    if (!settled) return alreadyDecided((await reviewItem(deps.db, item.id)) ?? item, log);
+    await log('failed', { errors: [message] });
     return { kind: 'decided', item: settled, outcome: 'failed', message: `The decision failed: ${message}` };
   }
+}
+
+/** The claim was lost while the decision ran (reopened as abandoned, then taken by another). */
+class ClaimLost extends Error {}
+
+/** Whether the row claimed is the row that was read, planned and authorized. */
+function sameBasis(read: ReviewItem, claimed: ReviewItem): boolean {
+  const basis = (i: ReviewItem) => JSON.stringify([i.suggestion, i.source, i.target, i.decision]);
+  return basis(read) === basis(claimed);
 }
 
 /** The decision itself, once the item is claimed: suppress, or write through compare-and-set; then settle. */
@@ -179,10 +200,15 @@ async function carryOut(
   log: (outcome: DecisionOutcome, detail: unknown) => Promise<unknown>,
 ): Promise<DecisionResult> {
   const now = deps.now ?? Date.now;
+  const settle = async (outcome: { status: ReviewItem['status']; decision: unknown }) => {
+    const settled = await settleItem(deps.db, item.id, item.claimed_at as Date, { ...outcome, by: request.user });
+    if (!settled) throw new ClaimLost();
+    return settled;
+  };
   if (request.action === 'ignore') {
     const expiresAt = request.snoozeDays ? new Date(now() + request.snoozeDays * 86_400_000) : null;
     await addSuppression(deps.db, { fingerprint: item.fingerprint, check: item.check_name, createdBy: request.user, reason: request.reason ?? null, reviewItemId: item.id, expiresAt });
-    const settled = await settleItem(deps.db, item.id, { status: 'ignored', by: request.user, decision: { action: 'ignore', until: expiresAt?.toISOString() ?? null, reason: request.reason ?? null } });
+    const settled = await settle({ status: 'ignored', decision: { action: 'ignore', until: expiresAt?.toISOString() ?? null, reason: request.reason ?? null } });
     await log('ignored', { until: expiresAt?.toISOString() ?? null });
     const until = expiresAt ? `until ${expiresAt.toISOString().slice(0, 10)}` : 'for as long as the values stay as they are';
     return { kind: 'decided', item: settled, outcome: 'ignored', message: `Ignored ${until}.` };
@@ -211,18 +237,18 @@ async function carryOut(
   }
   const decision = { action, writes, reason, tally };
   if (tally.failed > 0) {
-    const settled = await settleItem(deps.db, item.id, { status: 'failed', by: request.user, decision: { ...decision, error: tally.errors.join('; ') } });
+    const settled = await settle({ status: 'failed', decision: { ...decision, error: tally.errors.join('; ') } });
     await log('failed', { errors: tally.errors });
     return { kind: 'decided', item: settled, outcome: 'failed', message: `The write failed: ${tally.errors.join('; ')}` };
   }
   if (tally.stale > 0 && tally.applied + tally.noop === 0) {
     // The record changed since the item was raised: nothing is overwritten; the next cycle refreshes it.
-    const settled = await settleItem(deps.db, item.id, { status: 'open', by: request.user, decision: { ...decision, stale: true } });
+    const settled = await settle({ status: 'open', decision: { ...decision, stale: true } });
     await log('stale', { tally });
     return { kind: 'decided', item: settled, outcome: 'stale', message: 'The record changed since this was raised, so nothing was written. The next cycle will show it as it is now.' };
   }
   const outcome = OUTCOME_OF[action];
-  const settled = await settleItem(deps.db, item.id, { status: outcome, by: request.user, decision });
+  const settled = await settle({ status: outcome, decision });
   await log(outcome, { tally });
   const skipped = tally.stale > 0 ? ` ${tally.stale} of ${writes.length} writes were skipped because their record changed since this was raised.` : '';
   return { kind: 'decided', item: settled, outcome, message: `${outcome === 'overridden' ? 'Overridden' : 'Approved'}: ${describeWrites(writes)}.${skipped}` };

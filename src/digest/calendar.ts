@@ -35,8 +35,11 @@ export function startOfDay(day: string, timeZone: string): Date {
   let t = midnightAsUtc - offsetAt(midnightAsUtc, timeZone);
   t = midnightAsUtc - offsetAt(t, timeZone);
   // Where midnight does not exist (a gap at 00:00), the day starts at the first instant that is on it.
-  while (localDay(t, timeZone) !== day) t += 3_600_000;
-  return new Date(t);
+  for (let hours = 0; hours < 48; hours++, t += 3_600_000) {
+    if (localDay(t, timeZone) === day) return new Date(t);
+  }
+  // A day the zone skipped altogether (Samoa, 2011-12-30): it begins and ends where the next one begins.
+  return startOfDay(addDays(day, 1), timeZone);
 }
 
 /** The calendar day `days` after `day` ("2026-11-23" + 1 = "2026-11-24"). */

@@ -2,6 +2,7 @@
  * After a cycle: post its new escalations to the review channel without flooding, one report
  * for unmatched records, and bring the messages of closed items up to date.
  */
+import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
 import type { ReviewItem } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
@@ -28,58 +29,75 @@ export interface PostingResult {
   updated: number;
 }
 
+/** A posting lease older than this belonged to a process that died before it could post. */
+export const POST_LEASE_MS = 10 * 60_000;
+
 export async function postEscalations(deps: PostingDeps, checks: { name: string; found: number; autoFixed: number; escalated: number }[]): Promise<PostingResult> {
   const now = deps.now ?? (() => new Date());
-  // Claimed in one statement: of two replicas posting at once, each item goes to exactly one.
+  // Leased in one statement: of two replicas posting at once, each item goes to exactly one.
+  const leasedAt = now();
   const fresh = (
     await deps.db
       .updateTable('review_items')
-      .set({ posted_at: now() })
+      .set({ post_claimed_at: leasedAt })
       .where('status', '=', 'open')
       .where('posted_at', 'is', null)
+      .where((eb) => eb.or([eb('post_claimed_at', 'is', null), eb('post_claimed_at', '<', new Date(leasedAt.getTime() - POST_LEASE_MS))]))
       .returningAll()
       .execute()
   ).sort((a, b) => Number(a.id) - Number(b.id));
   const messages = fresh.filter((i) => i.presentation === 'message');
   const exceptions = fresh.filter((i) => i.presentation === 'exceptions');
   const result: PostingResult = { posted: 0, summarized: 0, exceptions: 0, updated: 0 };
-  // What could not be posted goes back to be posted by the next cycle.
-  const unclaim = (items: ReviewItem[]) =>
-    items.length ? deps.db.updateTable('review_items').set({ posted_at: null }).where('id', 'in', items.map((i) => i.id)).where('slack_ts', 'is', null).execute() : undefined;
-
-  const individually = messages.slice(0, POST_INDIVIDUALLY);
-  try {
-    if (messages.length > POST_INDIVIDUALLY) {
-      // The rest are counted in the summary and reachable from /recon queue and App Home: never posted one by one later.
-      const views = messages.map((i) => escalationView(i, deps.vocabularies));
-      await deps.slack.postMessage(deps.channel, cycleSummaryMessage({ escalations: views, posted: individually.length, exceptions: exceptions.length, checks }));
-      result.summarized = messages.length - individually.length;
+  const markPosted = async (items: ReviewItem[]) => {
+    for (let i = 0; i < items.length; i += 500) {
+      await deps.db.updateTable('review_items').set({ posted_at: now() }).where('id', 'in', items.slice(i, i + 500).map((item) => item.id)).execute();
     }
-  } catch (error) {
-    await unclaim(fresh);
-    throw error;
-  }
-  for (const [index, item] of individually.entries()) {
-    try {
-      const { channel, ts } = await deps.slack.postMessage(deps.channel, escalationMessage(escalationView(item, deps.vocabularies), { now: now() }));
+  };
+  // What could not be posted is released for the next cycle.
+  const release = async (items: ReviewItem[]) => {
+    for (let i = 0; i < items.length; i += 500) {
       await deps.db
         .updateTable('review_items')
-        .set({ slack_channel: channel, slack_ts: ts, message_synced_at: item.updated_at })
-        .where('id', '=', item.id)
+        .set({ post_claimed_at: null })
+        .where('id', 'in', items.slice(i, i + 500).map((item) => item.id))
+        .where('posted_at', 'is', null)
         .execute();
-      result.posted++;
+    }
+  };
+  const attempt = async <T>(send: () => Promise<T>, unposted: () => ReviewItem[]): Promise<T> => {
+    try {
+      return await send();
     } catch (error) {
-      await unclaim([...individually.slice(index), ...exceptions]);
+      await release(unposted()).catch((releaseError: unknown) => deps.logger.warn({ err: releaseError }, 'could not release posting leases; they expire'));
       throw error;
     }
+  };
+
+  const individually = messages.slice(0, POST_INDIVIDUALLY);
+  const summarized = messages.slice(POST_INDIVIDUALLY);
+  if (summarized.length) {
+    // Counted in the summary and reachable from /recon queue and App Home: never posted one by one later.
+    const views = messages.map((i) => escalationView(i, deps.vocabularies));
+    await attempt(() => deps.slack.postMessage(deps.channel, cycleSummaryMessage({ escalations: views, posted: individually.length, exceptions: exceptions.length, checks })), () => fresh);
+    await markPosted(summarized);
+    result.summarized = summarized.length;
+  }
+  for (const [index, item] of individually.entries()) {
+    const { channel, ts } = await attempt(
+      () => deps.slack.postMessage(deps.channel, escalationMessage(escalationView(item, deps.vocabularies), { now: now() })),
+      () => [...individually.slice(index), ...exceptions],
+    );
+    await deps.db
+      .updateTable('review_items')
+      .set({ posted_at: now(), slack_channel: channel, slack_ts: ts, message_synced_at: item.updated_at })
+      .where('id', '=', item.id)
+      .execute();
+    result.posted++;
   }
   if (exceptions.length) {
-    try {
-      await deps.slack.postMessage(deps.channel, exceptionsReportMessage(exceptions.map((i) => escalationView(i, deps.vocabularies))));
-    } catch (error) {
-      await unclaim(exceptions);
-      throw error;
-    }
+    await attempt(() => deps.slack.postMessage(deps.channel, exceptionsReportMessage(exceptions.map((i) => escalationView(i, deps.vocabularies)))), () => exceptions);
+    await markPosted(exceptions);
     result.exceptions = exceptions.length;
   }
   result.updated = await syncClosedMessages(deps);
@@ -105,8 +123,9 @@ export async function syncClosedMessages(deps: Pick<PostingDeps, 'db' | 'slack' 
     .selectAll()
     .where('slack_ts', 'is not', null)
     .where('status', 'not in', ['open', 'deciding'])
-    .where((eb) => eb.or([eb('message_synced_at', 'is', null), eb('message_synced_at', '<', eb.ref('updated_at'))]))
-    .orderBy('id')
+    // Timestamps written by the database carry microseconds; a JS Date keeps milliseconds.
+    .where((eb) => eb.or([eb('message_synced_at', 'is', null), eb('message_synced_at', '<', sql<Date>`date_trunc('milliseconds', updated_at)`)]))
+    .orderBy('updated_at')
     .limit(200)
     .execute();
   let updated = 0;

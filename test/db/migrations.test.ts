@@ -33,16 +33,18 @@ describe(`upgrading a database on ${TEST_DATABASE_URL ? 'Postgres' : 'embedded P
     });
     const inserted = await database.db
       .insertInto('review_items')
-      .values([row('a', 'failed'), row('a', 'open'), row('b', 'failed'), row('c', 'failed'), row('c', 'failed'), row('d', 'deciding')])
+      .values([row('a', 'failed'), row('a', 'open'), row('b', 'failed'), row('c', 'failed'), row('c', 'failed'), row('d', 'deciding'), row('e', 'failed'), row('e', 'ignored')])
       .returning(['id', 'fingerprint'])
       .execute();
-    expect(inserted).toHaveLength(6);
+    expect(inserted).toHaveLength(8);
 
     expect((await migrate(database, MIGRATIONS)).applied).toEqual(['0003_failed_items_stay_open.sql']);
 
     const after = await database.db.selectFrom('review_items').select(['fingerprint', 'status', 'claimed_at']).orderBy('id').execute();
     expect(after.map((r) => [r.fingerprint, r.status])).toEqual([
       ['a', 'superseded'], ['a', 'open'], ['b', 'failed'], ['c', 'superseded'], ['c', 'failed'], ['d', 'deciding'],
+      // A failed item whose fingerprint a newer item took on (here ignored) is not brought back.
+      ['e', 'superseded'], ['e', 'ignored'],
     ]);
     expect(after[5]?.claimed_at).not.toBeNull();
     await expect(database.db.insertInto('review_items').values(row('b', 'open')).execute()).rejects.toThrow(/review_items_one_open|unique/i);

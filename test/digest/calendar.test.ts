@@ -35,3 +35,10 @@ describe('calendar days in a time zone', () => {
     expect(addDays('2026-11-29', 3)).toBe('2026-12-02');
   });
 });
+
+describe('a day a time zone skipped', () => {
+  it('has no length: Samoa went from 2011-12-29 straight to 2011-12-31', () => {
+    const skipped = startOfDay('2011-12-30', 'Pacific/Apia');
+    expect(skipped.getTime()).toBe(startOfDay('2011-12-31', 'Pacific/Apia').getTime());
+  });
+});

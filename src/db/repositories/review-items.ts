@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Discrepancy, Resolution } from '../../domain/discrepancy.ts';
 import type { SystemRecord } from '../../domain/records.ts';
 import type { DbOrTx } from '../connect.ts';
@@ -63,7 +64,10 @@ export async function upsertOpenItems(
             suggestion: eb.ref('excluded.suggestion'),
             source: eb.ref('excluded.source'),
             target: eb.ref('excluded.target'),
-            updated_at: new Date(),
+            // Only a real change makes the item (and its Slack message) newer.
+            updated_at: sql<Date>`CASE WHEN (review_items.reason, review_items.suggestion, review_items.source, review_items.target)
+              IS DISTINCT FROM (excluded.reason, excluded.suggestion, excluded.source, excluded.target)
+              THEN ${new Date()} ELSE review_items.updated_at END`,
           })),
       )
       .returning(['id', 'opened_run_id'])
@@ -135,27 +139,46 @@ export async function claimItem(db: DbOrTx, id: string, user: string, from: read
     .executeTakeFirst();
 }
 
-/** Ends a decision: the item's new status, who, what was written or why not. */
+/**
+ * Ends a decision: the item's new status, who, what was written or why not. Only the claim that
+ * `claimedAt` names may settle it: undefined when that claim was lost (reopened as abandoned and
+ * taken by someone else), so a late settle never overwrites a newer decision.
+ */
 export async function settleItem(
   db: DbOrTx,
   id: string,
+  claimedAt: Date,
   outcome: { status: ReviewItem['status']; by: string; decision: unknown },
-): Promise<ReviewItem> {
+): Promise<ReviewItem | undefined> {
   const closed = !(OPEN_STATUSES as readonly string[]).includes(outcome.status);
+  const at = new Date();
   return db
     .updateTable('review_items')
     .set({
       claimed_at: null,
       status: outcome.status,
       decided_by: outcome.status === 'open' ? null : outcome.by,
-      decided_at: outcome.status === 'open' ? null : new Date(),
+      decided_at: outcome.status === 'open' ? null : at,
       decision: JSON.stringify(outcome.decision),
-      updated_at: new Date(),
-      ...(closed ? { closed_at: new Date() } : {}),
+      updated_at: at,
+      ...(closed ? { closed_at: at } : {}),
     })
     .where('id', '=', id)
+    .where('status', '=', 'deciding')
+    .where('claimed_at', '=', claimedAt)
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+}
+
+/** Gives a claim back untouched: the item returns to the status it was claimed from. */
+export async function releaseClaim(db: DbOrTx, claimed: ReviewItem, previous: Pick<ReviewItem, 'status' | 'decided_by'>): Promise<void> {
+  await db
+    .updateTable('review_items')
+    .set({ status: previous.status, decided_by: previous.decided_by, claimed_at: null })
+    .where('id', '=', claimed.id)
+    .where('status', '=', 'deciding')
+    .where('claimed_at', '=', claimed.claimed_at)
+    .execute();
 }
 
 /**
@@ -169,7 +192,11 @@ export async function reopenAbandonedDecisions(db: DbOrTx, check: string, before
     .set({ status: 'open', decided_by: null, claimed_at: null, updated_at: new Date() })
     .where('check_name', '=', check)
     .where('status', '=', 'deciding')
-    .where((eb) => eb.or([eb('claimed_at', '<', before), eb('claimed_at', 'is', null)]))
+    .where(sql<boolean>`coalesce(claimed_at, updated_at) < ${before}`)
+    // A write of the decision not settled yet (sent after the cutoff) keeps it claimed until it is.
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('write_intents').select('idempotency_key').whereRef('write_intents.origin', '=', sql<string>`'decision:' || review_items.id`).where('settled_at', 'is', null))),
+    )
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

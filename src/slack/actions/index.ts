@@ -4,7 +4,7 @@ import { openItems, reviewItem } from '../../db/repositories/review-items.ts';
 import type { SystemName } from '../../domain/records.ts';
 import type { SlackContext } from '../context.ts';
 import { ACTIONS } from '../ids.ts';
-import { escalationView } from '../item-view.ts';
+import { escalationView, type Vocabularies } from '../item-view.ts';
 import { escalationMessage, homeView, ignoreModal, outcomeMessage, overrideModal, queueBlocks, type BlockMessage } from '../messages/index.ts';
 import { markSynced, syncClosedMessages } from '../posting.ts';
 
@@ -31,8 +31,8 @@ export function registerActions(app: App, ctx: SlackContext): void {
   });
   app.action<ButtonBody>(ACTIONS.override, async ({ ack, body, action }) => {
     await ack();
-    // The trigger id lives three seconds: read only the database (and the cached vocabularies) first.
-    const [item, vocabularies] = await Promise.all([reviewItem(ctx.database.db, action.value ?? ''), ctx.vocabularies()]);
+    // The trigger id lives three seconds: read only the database and what vocabularies are at hand.
+    const [item, vocabularies] = await Promise.all([reviewItem(ctx.database.db, action.value ?? ''), vocabulariesAtHand(ctx)]);
     if (!item) return;
     // The other direction only exists where values are compared as they are (no one-way map).
     const mapped = Boolean(ctx.policy.checks.find((c) => c.name === item.check_name)?.map);
@@ -40,7 +40,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
   });
   app.action<ButtonBody>(ACTIONS.ignore, async ({ ack, body, action }) => {
     await ack();
-    const [item, vocabularies] = await Promise.all([reviewItem(ctx.database.db, action.value ?? ''), ctx.vocabularies()]);
+    const [item, vocabularies] = await Promise.all([reviewItem(ctx.database.db, action.value ?? ''), vocabulariesAtHand(ctx)]);
     if (!item) return;
     await ctx.slack.openView(body.trigger_id, ignoreModal(escalationView(item, vocabularies), { home: originOf(body).home }));
   });
@@ -52,6 +52,20 @@ export function registerActions(app: App, ctx: SlackContext): void {
     if (body.channel?.id) await ctx.slack.postEphemeral(body.channel.id, body.user.id, queue);
     else await ctx.slack.postMessage(body.user.id, queue);
   });
+}
+
+/**
+ * The vocabularies if they come within a second (they are cached, so they usually do at once);
+ * otherwise none, so a modal opens within Slack's three seconds with a typed value instead of a
+ * list, and the decision itself still checks the value.
+ */
+export function vocabulariesAtHand(ctx: SlackContext, waitMs = 1_000): Promise<Vocabularies> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Vocabularies>((resolve) => {
+    timer = setTimeout(() => resolve(new Map()), waitMs);
+  });
+  const loaded = ctx.vocabularies().catch(() => new Map() as Vocabularies);
+  return Promise.race([loaded, timeout]).finally(() => clearTimeout(timer));
 }
 
 const note = (text: string): BlockMessage => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
@@ -91,8 +105,8 @@ export async function decideAndShow(ctx: SlackContext, origin: DecisionOrigin, r
         ctx.logger.warn({ err: error, item: item.id }, 'could not redraw a decided item; the next sync retries');
       }
     }
-    // Other items' messages (resolved by a cycle meanwhile) catch up without holding this answer.
-    void syncClosedMessages({ db: ctx.database.db, slack: ctx.slack, vocabularies, logger: ctx.logger }).catch((error: unknown) =>
+    // Other items' messages (resolved by a cycle meanwhile) catch up; this runs after the ack.
+    await syncClosedMessages({ db: ctx.database.db, slack: ctx.slack, vocabularies, logger: ctx.logger }).catch((error: unknown) =>
       ctx.logger.warn({ err: error }, 'could not bring review messages up to date'),
     );
   }

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { reviewItem } from '../../db/repositories/review-items.ts';
 import { OTHER_DIRECTION } from '../../domain/discrepancy.ts';
-import { decideAndShow } from '../actions/index.ts';
+import { decideAndShow, vocabulariesAtHand } from '../actions/index.ts';
 import type { SlackContext } from '../context.ts';
 import { INPUTS, VIEWS } from '../ids.ts';
 import { parseIgnoreSubmission, parseOverrideSubmission } from '../messages/index.ts';
@@ -27,7 +27,8 @@ export function registerViews(app: App, ctx: SlackContext): void {
     const item = await reviewItem(ctx.database.db, itemId);
     // A typed value the target would refuse is caught in the modal, where it can be corrected.
     const target = item?.target as { system: string; object: string; field: string } | null | undefined;
-    const allowed = target && parsed.value !== OTHER_DIRECTION ? (await ctx.vocabularies()).get(`${target.system}:${target.object}:${target.field}`) : undefined;
+    // Checked here only against vocabularies at hand: the ack must come within three seconds.
+    const allowed = target && parsed.value !== OTHER_DIRECTION ? (await vocabulariesAtHand(ctx)).get(`${target.system}:${target.object}:${target.field}`) : undefined;
     if (allowed && !allowed.some((v) => v.value === parsed.value)) {
       const byLabel = allowed.find((v) => v.label.toLowerCase() === parsed.value.toLowerCase());
       const hint = byLabel ? `Use the value ${byLabel.value} for ${byLabel.label}.` : `Choose one of: ${allowed.slice(0, 10).map((v) => v.value).join(', ')}${allowed.length > 10 ? ', …' : ''}.`;
