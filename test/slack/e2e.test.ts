@@ -18,6 +18,7 @@ import { startWorld, type World } from '../support/world.ts';
 const SECRET = 'e2e-signing-secret';
 const LEAD = 'U0OPSLEAD';
 const STRANGER = 'U0STRANGER';
+const MEMBER = 'U0MEMBER';
 
 let database: TestDatabase;
 let world: World;
@@ -132,6 +133,25 @@ describe('the Slack app, end to end over signed HTTP', () => {
     expect(world.sandbox.slack.ephemerals[0]).toMatchObject({ user: STRANGER });
     expect(world.scenario.state.writes.length).toBe(writes);
     expect(await statusOf(item.id)).toBe('open');
+  });
+
+  it('refuses an approver who is not a financial approver on a financial item, and writes nothing', async () => {
+    world.sandbox.slack.usergroups.set('S0OPSTEAM', [MEMBER]);
+    // Beyond the first five, escalations are summarized, not posted: clicked from /recon queue then.
+    const item = await database.db.selectFrom('review_items').selectAll().where('reason', '=', 'financial').orderBy('id').executeTakeFirstOrThrow();
+    const writes = world.scenario.state.writes.length;
+    await send(click(ACTIONS.approve, item.id, MEMBER));
+    const note = await until(async () => world.sandbox.slack.ephemerals.at(-1), (e) => e !== undefined, 'the refusal');
+    expect(note).toMatchObject({ user: MEMBER, text: expect.stringContaining('financial approver') });
+    expect(world.scenario.state.writes.length).toBe(writes);
+    expect(await statusOf(item.id)).toBe('open');
+  });
+
+  it('lets a member of an approver user group approve a non-financial item', async () => {
+    world.sandbox.slack.usergroups.set('S0OPSTEAM', [MEMBER]);
+    const item = await postedItem('high_value');
+    await send(click(ACTIONS.approve, item.id, MEMBER, { channel: item.slack_channel as string, ts: item.slack_ts as string }));
+    await until(() => statusOf(item.id), (s) => s === 'approved', 'the approval');
   });
 
   it('overrides with a reason: writes the chosen value', async () => {
