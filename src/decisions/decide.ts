@@ -4,7 +4,7 @@
  */
 import type { Policy } from '../config/policy.ts';
 import type { Db } from '../db/connect.ts';
-import { claimItem, DECIDABLE_STATUSES, releaseClaim, reviewItem, settleItem } from '../db/repositories/review-items.ts';
+import { assertClaimHeld, claimItem, DECIDABLE_STATUSES, releaseClaim, reviewItem, settleItem } from '../db/repositories/review-items.ts';
 import { addSuppression } from '../db/repositories/suppressions.ts';
 import type { DecisionAction, DecisionOutcome, ReviewItem } from '../db/schema.ts';
 import { OTHER_DIRECTION, type PlannedWrite } from '../domain/discrepancy.ts';
@@ -156,7 +156,8 @@ export async function decideItem(deps: DecisionDeps, request: DecisionRequest): 
     }
   }
 
-  const claimed = await claimItem(deps.db, item.id, request.user, startsFrom);
+  // Claimed only from the status it was read in: a decision made meanwhile is not decided over.
+  const claimed = await claimItem(deps.db, item.id, request.user, [item.status]);
   if (!claimed) return alreadyDecided((await reviewItem(deps.db, item.id)) ?? item, log);
   // What was planned and authorized above must still be what the claimed row says.
   if (!sameBasis(item, claimed)) {
@@ -207,8 +208,15 @@ async function carryOut(
   };
   if (request.action === 'ignore') {
     const expiresAt = request.snoozeDays ? new Date(now() + request.snoozeDays * 86_400_000) : null;
-    await addSuppression(deps.db, { fingerprint: item.fingerprint, check: item.check_name, createdBy: request.user, reason: request.reason ?? null, reviewItemId: item.id, expiresAt });
-    const settled = await settle({ status: 'ignored', decision: { action: 'ignore', until: expiresAt?.toISOString() ?? null, reason: request.reason ?? null } });
+    // The suppression and the settle stand or fall together: no suppression from a lost claim.
+    const settled = await deps.db.transaction().execute(async (trx) => {
+      const row = await settleItem(trx, item.id, item.claimed_at as Date, {
+        status: 'ignored', by: request.user, decision: { action: 'ignore', until: expiresAt?.toISOString() ?? null, reason: request.reason ?? null },
+      });
+      if (!row) throw new ClaimLost();
+      await addSuppression(trx, { fingerprint: item.fingerprint, check: item.check_name, createdBy: request.user, reason: request.reason ?? null, reviewItemId: item.id, expiresAt });
+      return row;
+    });
     await log('ignored', { until: expiresAt?.toISOString() ?? null });
     const until = expiresAt ? `until ${expiresAt.toISOString().slice(0, 10)}` : 'for as long as the values stay as they are';
     return { kind: 'decided', item: settled, outcome: 'ignored', message: `Ignored ${until}.` };
@@ -231,7 +239,13 @@ async function carryOut(
   }));
   let tally;
   try {
-    tally = await applyWrites({ db: deps.db, connectors: deps.connectors, actor: request.user, origin, runId: null, logger: deps.logger }, orders);
+    tally = await applyWrites(
+      {
+        db: deps.db, connectors: deps.connectors, actor: request.user, origin, runId: null, logger: deps.logger,
+        beforeSend: (trx) => assertClaimHeld(trx, item.id, item.claimed_at as Date, () => new ClaimLost('this decision lost its claim on the item; nothing was sent')),
+      },
+      orders,
+    );
   } catch (error) {
     tally = { applied: 0, noop: 0, stale: 0, failed: orders.length, errors: [(error as Error).message] };
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Connector, WriteOutcome } from '../connectors/ports.ts';
-import type { Db } from '../db/connect.ts';
+import type { Db, DbOrTx } from '../db/connect.ts';
 import { appendChanges, attemptOf, logOutcomes, recordIntents, unsettledIntents, type LoggedOutcome, type WriteAttempt } from '../db/repositories/changes.ts';
 import type { ChangeOutcome } from '../db/schema.ts';
 import type { PlannedWrite } from '../domain/discrepancy.ts';
@@ -32,6 +32,11 @@ export interface ApplyContext {
   logger: Logger;
   /** Waits between retries of a failed write; injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Runs in the transaction that records the intents, before anything is sent: throw to send
+   * nothing (a person's decision checks it still holds its claim on the item).
+   */
+  beforeSend?: (trx: DbOrTx) => Promise<void>;
 }
 
 export interface ApplyTally {
@@ -156,7 +161,12 @@ async function applyBatch(ctx: ApplyContext, batch: WriteOrder[], tally: ApplyTa
     count(tally, settled);
     if (toSend.length === 0) return;
 
-    if (round === 0) await recordIntents(ctx.db, toSend.map((o) => attempt(ctx, o)));
+    if (round === 0) {
+      await ctx.db.transaction().execute(async (trx) => {
+        await ctx.beforeSend?.(trx);
+        await recordIntents(trx, toSend.map((o) => attempt(ctx, o)));
+      });
+    }
     const outcomes = await connector.write(
       toSend.map((o) => ({ object: o.write.object, id: o.write.id, field: o.write.field, value: o.write.to, idempotencyKey: o.idempotencyKey })),
     );

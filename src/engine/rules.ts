@@ -153,7 +153,7 @@ export function decide(check: Check, d: Discrepancy, context: RuleContext): Reso
       if (afterSource || withinWindow) {
         return escalate(
           'recent_human_edit',
-          `a person set ${check.target.field} in ${check.target.system} ${ago(edit.changedAt, context.now)}, ${afterSource ? `after ${check.source.system} last changed` : 'within the human-edit window'}`,
+          `a person set ${check.target.field} in ${check.target.system} on ${exactTime(edit.changedAt)}, ${afterSource ? `after ${check.source.system} last changed` : 'within the human-edit window'}`,
           proposal.writes,
         );
       }
@@ -170,11 +170,12 @@ function describeCandidates(candidates: SystemRecord[]): string {
   return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? 'several records');
 }
 
-/** "3 hours ago" for a person, with the exact time beside it. */
-export function ago(at: number, now: number): string {
-  const minutes = Math.round((now - at) / 60_000);
-  const text = minutes < 90 ? `${minutes} minutes ago` : minutes < 48 * 60 ? `${Math.round(minutes / 60)} hours ago` : `${Math.round(minutes / 1440)} days ago`;
-  return `${text} (${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
+/**
+ * "2026-11-23 09:12 UTC". Explanations name exact times, never "3 hours ago": they are stored with
+ * the item, and a text that changed every cycle would look like a new mismatch each time.
+ */
+export function exactTime(at: number): string {
+  return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 /** Whether deciding this discrepancy depends on who last edited the target field (history worth fetching). */

@@ -1,4 +1,5 @@
 import { App, LogLevel, type CustomRoute } from '@slack/bolt';
+import { retryPolicies } from '@slack/web-api';
 import type { Env } from '../config/env.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { InFlight } from '../jobs/in-flight.ts';
@@ -42,7 +43,8 @@ export function createSlackApp(options: SlackAppOptions): { app: App; port: Slac
     botId: 'B0RECON',
     botUserId: 'U0RECON',
     processBeforeResponse: false,
-    clientOptions: env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {},
+    // Retries (429s, 5xx) end within five minutes, inside a posting lease (posting.ts).
+    clientOptions: { retryConfig: retryPolicies.fiveRetriesInFiveMinutes, ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}) },
     logger: slackLogger(log),
   });
   app.error(async (error) => {

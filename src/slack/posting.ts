@@ -84,6 +84,16 @@ export async function postEscalations(deps: PostingDeps, checks: { name: string;
     result.summarized = summarized.length;
   }
   for (const [index, item] of individually.entries()) {
+    // Paced posts can take a while: renew this item's lease, and skip it if another process took it over.
+    const renewed = await deps.db
+      .updateTable('review_items')
+      .set({ post_claimed_at: now() })
+      .where('id', '=', item.id)
+      .where('posted_at', 'is', null)
+      .where('post_claimed_at', '=', leasedAt)
+      .returning('post_claimed_at')
+      .executeTakeFirst();
+    if (!renewed) continue;
     const { channel, ts } = await attempt(
       () => deps.slack.postMessage(deps.channel, escalationMessage(escalationView(item, deps.vocabularies), { now: now() })),
       () => [...individually.slice(index), ...exceptions],
@@ -116,8 +126,11 @@ export async function markSynced(db: Db, item: Pick<ReviewItem, 'id' | 'updated_
 /** Slack's answers that no retry will change: the message is gone or cannot be edited. */
 const PERMANENT = /message_not_found|channel_not_found|cant_update_message|edit_window_closed|is_archived|not_in_channel/;
 
-/** Messages of items decided or resolved elsewhere since they were last drawn get their outcome, buttons gone. */
-export async function syncClosedMessages(deps: Pick<PostingDeps, 'db' | 'slack' | 'vocabularies' | 'logger'>): Promise<number> {
+/**
+ * Messages of items decided or resolved elsewhere since they were last drawn get their outcome,
+ * buttons gone: the longest out of date first, at most `limit` of them per call.
+ */
+export async function syncClosedMessages(deps: Pick<PostingDeps, 'db' | 'slack' | 'vocabularies' | 'logger'>, limit = 200): Promise<number> {
   const stale: ReviewItem[] = await deps.db
     .selectFrom('review_items')
     .selectAll()
@@ -126,7 +139,7 @@ export async function syncClosedMessages(deps: Pick<PostingDeps, 'db' | 'slack' 
     // Timestamps written by the database carry microseconds; a JS Date keeps milliseconds.
     .where((eb) => eb.or([eb('message_synced_at', 'is', null), eb('message_synced_at', '<', sql<Date>`date_trunc('milliseconds', updated_at)`)]))
     .orderBy('updated_at')
-    .limit(200)
+    .limit(limit)
     .execute();
   let updated = 0;
   for (const item of stale) {

@@ -77,6 +77,15 @@ describe('a reconciliation cycle against the sandbox', () => {
     expect(items.filter((i) => i.presentation === 'exceptions')).toHaveLength(escalated.filter((i) => i.expected === 'escalate:unmatched').length);
   });
 
+  it('leaves an escalation that did not change as it was: its message is not drawn again', async () => {
+    await world.cycle();
+    const before = await database.db.selectFrom('review_items').select(['id', 'updated_at']).orderBy('id').execute();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await world.cycle();
+    const after = await database.db.selectFrom('review_items').select(['id', 'updated_at']).orderBy('id').execute();
+    expect(after.map((i) => i.updated_at.getTime())).toEqual(before.map((i) => i.updated_at.getTime()));
+  });
+
   it('marks an open item resolved elsewhere once a person fixes the record by hand', async () => {
     await world.cycle();
     const planted = world.scenario.injected.find((i) => i.drift === 'recent_human_edit');

@@ -209,6 +209,26 @@ describe('a decision interrupted after its claim', () => {
     expect((await item('high_value')).status).toBe('failed');
   });
 
+  it('sends nothing when its claim was taken over while it read the record', async () => {
+    const highValue = await item('high_value');
+    const hubspot = deps.connectors.hubspot as NonNullable<typeof deps.connectors.hubspot>;
+    // While the decision re-reads the deal, a cycle reopens the item and someone else claims it.
+    const racing = new Proxy(hubspot, {
+      get(target, key, receiver) {
+        if (key !== 'read') return Reflect.get(target, key, receiver) as unknown;
+        return async (...args: Parameters<typeof hubspot.read>) => {
+          await database.db.updateTable('review_items').set({ decided_by: LEAD, claimed_at: new Date(Date.now() + 1_000) }).where('id', '=', highValue.id).execute();
+          return target.read(...args);
+        };
+      },
+    });
+    const writesBefore = world.scenario.state.writes.length;
+    const result = await decideItem({ ...deps, connectors: { ...deps.connectors, hubspot: racing } }, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER });
+    expect(result).toMatchObject({ kind: 'already_decided', message: expect.stringContaining(`<@${LEAD}>`) });
+    expect(world.scenario.state.writes.length).toBe(writesBefore);
+    expect(await database.db.selectFrom('write_intents').selectAll().where('origin', '=', `decision:${highValue.id}`).execute()).toEqual([]);
+  });
+
   it('is reopened by the next cycle once its claim is older than ten minutes', async () => {
     const highValue = await item('high_value');
     await database.db.updateTable('review_items').set({ status: 'deciding', decided_by: TEAM_MEMBER, claimed_at: new Date(Date.now() - 11 * 60_000) }).where('id', '=', highValue.id).execute();

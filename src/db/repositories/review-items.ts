@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Discrepancy, Resolution } from '../../domain/discrepancy.ts';
 import type { SystemRecord } from '../../domain/records.ts';
-import type { DbOrTx } from '../connect.ts';
+import type { Db, DbOrTx } from '../connect.ts';
 import type { ReviewItem } from '../schema.ts';
 
 type Escalation = Extract<Resolution, { type: 'escalate' }>;
@@ -182,21 +182,60 @@ export async function releaseClaim(db: DbOrTx, claimed: ReviewItem, previous: Pi
 }
 
 /**
- * Items a decision claimed before `before` and never settled (its process died between claim and
- * settle) go back to `open`. Their writes were settled from the targets' real state first, so the
- * cycle that follows refreshes them, or closes them when the write had gone through.
+ * Serialises, for one item, a decision recording its writes and a cycle reopening the item as
+ * abandoned: whichever comes second sees what the first did. Held to the end of the transaction.
  */
-export async function reopenAbandonedDecisions(db: DbOrTx, check: string, before: Date): Promise<number> {
-  const result = await db
-    .updateTable('review_items')
-    .set({ status: 'open', decided_by: null, claimed_at: null, updated_at: new Date() })
+async function lockItem(trx: DbOrTx, id: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`review_item:${id}`}))`.execute(trx);
+}
+
+/**
+ * In a decision's transaction, before its writes are recorded and sent: throws `lost()` unless
+ * the claim made at `claimedAt` still holds. With the item lock, a cycle cannot reopen the item
+ * between this check and the intents becoming visible.
+ */
+export async function assertClaimHeld(trx: DbOrTx, id: string, claimedAt: Date, lost: () => Error): Promise<void> {
+  await lockItem(trx, id);
+  const held = await trx
+    .selectFrom('review_items')
+    .select('id')
+    .where('id', '=', id)
+    .where('status', '=', 'deciding')
+    .where('claimed_at', '=', claimedAt)
+    .executeTakeFirst();
+  if (!held) throw lost();
+}
+
+/**
+ * Items a decision claimed before `before` and never settled (its process died between claim and
+ * settle) go back to `open`, unless a write of theirs is still unsettled. Their writes were
+ * settled from the targets' real state first, so the cycle that follows refreshes them, or
+ * closes them when the write had gone through.
+ */
+export async function reopenAbandonedDecisions(db: Db, check: string, before: Date): Promise<number> {
+  const candidates = await db
+    .selectFrom('review_items')
+    .select('id')
     .where('check_name', '=', check)
     .where('status', '=', 'deciding')
     .where(sql<boolean>`coalesce(claimed_at, updated_at) < ${before}`)
-    // A write of the decision not settled yet (sent after the cutoff) keeps it claimed until it is.
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('write_intents').select('idempotency_key').whereRef('write_intents.origin', '=', sql<string>`'decision:' || review_items.id`).where('settled_at', 'is', null))),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .execute();
+  let reopened = 0;
+  for (const { id } of candidates) {
+    reopened += await db.transaction().execute(async (trx) => {
+      await lockItem(trx, id);
+      const result = await trx
+        .updateTable('review_items')
+        .set({ status: 'open', decided_by: null, claimed_at: null, updated_at: new Date() })
+        .where('id', '=', id)
+        .where('status', '=', 'deciding')
+        .where(sql<boolean>`coalesce(claimed_at, updated_at) < ${before}`)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('write_intents').select('idempotency_key').where('origin', '=', `decision:${id}`).where('settled_at', 'is', null))),
+        )
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    });
+  }
+  return reopened;
 }

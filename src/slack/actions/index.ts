@@ -105,10 +105,6 @@ export async function decideAndShow(ctx: SlackContext, origin: DecisionOrigin, r
         ctx.logger.warn({ err: error, item: item.id }, 'could not redraw a decided item; the next sync retries');
       }
     }
-    // Other items' messages (resolved by a cycle meanwhile) catch up; this runs after the ack.
-    await syncClosedMessages({ db: ctx.database.db, slack: ctx.slack, vocabularies, logger: ctx.logger }).catch((error: unknown) =>
-      ctx.logger.warn({ err: error }, 'could not bring review messages up to date'),
-    );
   }
   if (origin.home) {
     const queue = (await openItems(ctx.database.db, { limit: 30 })).map((i) => escalationView(i, vocabularies));
@@ -120,6 +116,12 @@ export async function decideAndShow(ctx: SlackContext, origin: DecisionOrigin, r
   const clean = result.kind === 'decided' && result.outcome !== 'stale' && result.outcome !== 'failed';
   const seenInMessage = clean && (origin.home === true || (Boolean(result.item.slack_ts) && Boolean(origin.channel)));
   if (!seenInMessage) await tellPerson(ctx, origin.channel, request.user, note(result.message));
+  if (result.kind === 'decided') {
+    // A few other messages (items a cycle closed meanwhile) catch up; the cycles' posting does the rest.
+    await syncClosedMessages({ db: ctx.database.db, slack: ctx.slack, vocabularies, logger: ctx.logger }, 5).catch((error: unknown) =>
+      ctx.logger.warn({ err: error }, 'could not bring review messages up to date'),
+    );
+  }
   return result;
 }
 
