@@ -1,5 +1,4 @@
 import { App, LogLevel, type CustomRoute } from '@slack/bolt';
-import { retryPolicies } from '@slack/web-api';
 import type { Env } from '../config/env.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { InFlight } from '../jobs/in-flight.ts';
@@ -8,7 +7,7 @@ import { registerActions } from './actions/index.ts';
 import type { SlackContext } from './context.ts';
 import { registerCommands } from './commands/index.ts';
 import { registerEvents } from './events/index.ts';
-import { webClientPort, type SlackPort } from './port.ts';
+import { SLACK_RETRIES, webClientPort, type SlackPort } from './port.ts';
 import { registerViews } from './views/index.ts';
 
 export interface SlackAppOptions {
@@ -44,7 +43,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; port: Slac
     botUserId: 'U0RECON',
     processBeforeResponse: false,
     // Retries (429s, 5xx) end within five minutes, inside a posting lease (posting.ts).
-    clientOptions: { retryConfig: retryPolicies.fiveRetriesInFiveMinutes, ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}) },
+    clientOptions: { retryConfig: SLACK_RETRIES, ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}) },
     logger: slackLogger(log),
   });
   app.error(async (error) => {

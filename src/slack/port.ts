@@ -1,5 +1,5 @@
 import type { KnownBlock, View } from '@slack/types';
-import type { WebClient } from '@slack/web-api';
+import type { RetryOptions, WebClient } from '@slack/web-api';
 import { createRateLimiter, type RateLimiter } from '../connectors/http/limiter.ts';
 import { cachedDirectory } from '../decisions/authorize.ts';
 import type { Logger } from '../log.ts';
@@ -8,6 +8,12 @@ export interface SlackMessage {
   text: string;
   blocks: KnownBlock[];
 }
+
+/**
+ * Five retries over about five minutes, as the SDK's `retryPolicies.fiveRetriesInFiveMinutes`
+ * (not importable by name from Node's ESM loader): a post ends well inside its posting lease.
+ */
+export const SLACK_RETRIES: RetryOptions = { retries: 5, factor: 3.86 };
 
 /** What Recon asks of Slack's Web API: small, so posting and decisions can be tested against the sandbox. */
 export interface SlackPort {

@@ -16,9 +16,9 @@ import type { CommandContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { renderChanges, renderEscalation, renderExceptions, renderSummary, type Labels } from '../render.ts';
 import { renderTable } from '../table.ts';
-import { retryPolicies, WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import { slackLogger } from '../../slack/app.ts';
-import { webClientPort } from '../../slack/port.ts';
+import { SLACK_RETRIES, webClientPort } from '../../slack/port.ts';
 import { postEscalations } from '../../slack/posting.ts';
 import { cachedVocabularies } from '../../slack/status-input.ts';
 
@@ -68,7 +68,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
       check: r.check_name, kind: r.kind, category: r.category, sourceKey: r.source_key, targetKey: r.target_key, resolution: r.resolution, reason: r.reason,
     }));
     // What `recon serve` would post: the same code, against the sandbox's Slack.
-    const slack = webClientPort(new WebClient('xoxb-test-demo', { slackApiUrl: sandbox.slackUrl, retryConfig: retryPolicies.fiveRetriesInFiveMinutes, logger: slackLogger(logger.child({ component: 'slack' })) }), { pacePerChannel: true, logger });
+    const slack = webClientPort(new WebClient('xoxb-test-demo', { slackApiUrl: sandbox.slackUrl, retryConfig: SLACK_RETRIES, logger: slackLogger(logger.child({ component: 'slack' })) }), { pacePerChannel: true, logger });
     const posting = await postEscalations(
       { db: database.db, slack, channel: policy.slack?.reviewChannel ?? 'C0REVIEW', vocabularies: await cachedVocabularies(connectors, policy)(), logger },
       first.checks.map((c) => ({ name: c.check, found: c.discrepancies.total, autoFixed: c.autoFixed, escalated: c.escalated })),
