@@ -9,8 +9,8 @@ import { renderTable } from '../src/cli/table.ts';
 
 const quick = process.argv.includes('--quick');
 const tsx = ['--import', 'tsx'];
-const run = (script: string, args: (string | number)[]) =>
-  JSON.parse(execFileSync(process.execPath, [...tsx, script, ...args.map(String)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 }).trim().split('\n').at(-1) as string);
+const run = (script: string, args: (string | number)[], env: NodeJS.ProcessEnv = process.env) =>
+  JSON.parse(execFileSync(process.execPath, [...tsx, script, ...args.map(String)], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 }).trim().split('\n').at(-1) as string);
 
 const results: Record<string, unknown>[] = [];
 const rows: (string | number)[][] = [];
@@ -32,11 +32,16 @@ for (const [system, ratio] of Object.entries(cycle.apiCallRatioPerSystem as Reco
 rows.push(['', `wall time ÷ rate-limit bound (${cycle.wallSeconds} s ÷ ${cycle.wallLowerBoundSeconds} s)`, cycle.wallRatio, '≤ 1.15']);
 rows.push(['', 'failed requests (429s answered / failed writes)', `${cycle.rateLimited ?? '?'} / ${cycle.failedWrites}`, '0']);
 
-process.stderr.write('Slack interactions, 1,000 signed clicks...\n');
-const ack = run('bench/slack-ack.ts', [1000]);
-results.push(ack);
-rows.push(['Slack interaction, 1,000 signed clicks', 'time to ack p50 / p99, ms', `${ack.p50Ms} / ${ack.p99Ms}`, 'p99 ≤ 200']);
-rows.push(['', 'answers other than 200', ack.non200, '0']);
+// On the embedded database always; on a real Postgres too when BENCH_DATABASE_URL names one.
+const databases: [string, NodeJS.ProcessEnv][] = [['embedded', { ...process.env, BENCH_DATABASE_URL: '' }]];
+if (process.env.BENCH_DATABASE_URL) databases.push(['Postgres', process.env]);
+for (const [name, env] of databases) {
+  process.stderr.write(`Slack interactions, 1,000 signed clicks, ${name} database...\n`);
+  const ack = run('bench/slack-ack.ts', [1000], env);
+  results.push(ack);
+  rows.push([`Slack interaction, 1,000 clicks, ${name}`, 'time to ack p50 / p99, ms', `${ack.p50Ms} / ${ack.p99Ms}`, 'p99 ≤ 200']);
+  rows.push(['', 'answers other than 200', ack.non200, '0']);
+}
 
 process.stdout.write(`${renderTable(['scenario', 'figure', 'measured', 'target'], rows)}\n`);
 mkdirSync('bench/results', { recursive: true });

@@ -2,7 +2,12 @@
  * Slack interaction scenario: `recon serve`'s Bolt app in HTTP mode on loopback, 1,000 correctly
  * signed Approve clicks (10 at a time) on real review items, against the sandbox's Slack, Stripe and
  * HubSpot. Prints p50/p99 time to the HTTP answer (the ack), in ms.
+ *
+ * The sandbox runs in a process of its own (`recon sandbox`), as Slack, Stripe and HubSpot are
+ * elsewhere in production: this process holds only what `recon serve` holds.
  */
+import { spawn } from 'node:child_process';
+import pg from 'pg';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,8 +17,6 @@ import { loadPolicy } from '../src/config/load-policy.ts';
 import { runCycle } from '../src/engine/cycle.ts';
 import { createLogger } from '../src/log.ts';
 import { buildConnectors, openMigratedDatabase } from '../src/main.ts';
-import { generateScenario } from '../src/sandbox/generate.ts';
-import { startSandbox } from '../src/sandbox/index.ts';
 import { createSlackApp, registerListeners } from '../src/slack/app.ts';
 import { ACTIONS } from '../src/slack/ids.ts';
 import { buildStatus, cachedVocabularies } from '../src/slack/status-input.ts';
@@ -22,12 +25,49 @@ const CLICKS = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = 10;
 const SECRET = 'bench-signing-secret';
 
-const scenario = generateScenario({ customers: 2000, seed: 9, now: Date.now(), driftRate: 0.01 });
-const sandbox = await startSandbox(scenario.state, { rateLimits: false });
+const sandboxProcess = spawn(process.execPath, ['bin/recon.js', 'sandbox', '--customers', '2000', '--seed', '9', '--drift-rate', '0.01', '--no-rate-limits'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+// However this process ends, the sandbox ends with it.
+process.once('exit', () => sandboxProcess.kill('SIGTERM'));
+const sandbox = await new Promise<{ stripeUrl: string; hubspotUrl: string; slackUrl: string }>((resolve, reject) => {
+  let out = '';
+  const timer = setTimeout(() => reject(new Error(`the sandbox did not start within 60 s:\n${out}`)), 60_000);
+  sandboxProcess.once('exit', (code) => reject(new Error(`the sandbox exited with ${code}:\n${out}`)));
+  sandboxProcess.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    const url = (name: string) => new RegExp(`${name}=(\\S+)`).exec(out)?.[1];
+    const [stripeUrl, hubspotUrl, slackUrl] = [url('STRIPE_API_URL'), url('HUBSPOT_API_URL'), url('SLACK_API_URL')];
+    if (stripeUrl && hubspotUrl && slackUrl) {
+      clearTimeout(timer);
+      resolve({ stripeUrl, hubspotUrl, slackUrl });
+    }
+  });
+});
 const dir = await mkdtemp(join(tmpdir(), 'recon-ack-'));
 const logger = createLogger('error');
+// BENCH_DATABASE_URL: measure on a real Postgres (a schema of its own, dropped at the end), as
+// several replicas would run; by default, the embedded database in this process.
+const pgUrl = process.env.BENCH_DATABASE_URL || undefined;
+const schema = `recon_bench_${process.pid}`;
+const admin = async (statement: string) => {
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+};
+let databaseUrl: string | undefined;
+if (pgUrl) {
+  await admin(`CREATE SCHEMA ${schema}`);
+  const parsed = new URL(pgUrl);
+  parsed.searchParams.set('options', `-c search_path=${schema}`);
+  databaseUrl = parsed.toString();
+}
 const env = loadEnv({
-  RECON_DB_DIR: join(dir, 'db'), PORT: '0', STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_API_URL: sandbox.stripeUrl,
+  ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { RECON_DB_DIR: join(dir, 'db') }), PORT: '0', STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_API_URL: sandbox.stripeUrl,
   HUBSPOT_ACCESS_TOKEN: 'pat-bench', HUBSPOT_API_URL: sandbox.hubspotUrl, SLACK_BOT_TOKEN: 'xoxb-test-bench',
   SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: sandbox.slackUrl,
 });
@@ -85,8 +125,9 @@ for (;;) {
 const drainedMs = Math.round(performance.now() - drainStarted);
 await app.stop();
 await database.close();
-await sandbox.close();
+sandboxProcess.kill('SIGTERM');
+if (pgUrl) await admin(`DROP SCHEMA ${schema} CASCADE`);
 await rm(dir, { recursive: true, force: true });
 timings.sort((a, b) => a - b);
 const at = (p: number) => +(timings[Math.min(timings.length - 1, Math.ceil((p / 100) * timings.length) - 1)] as number).toFixed(1);
-process.stdout.write(`${JSON.stringify({ scenario: 'slack-ack', clicks: CLICKS, concurrency: CONCURRENCY, p50Ms: at(50), p99Ms: at(99), maxMs: at(100), non200: failures, decisionsDrainedAfterMs: drainedMs })}\n`);
+process.stdout.write(`${JSON.stringify({ scenario: 'slack-ack', database: pgUrl ? 'postgres' : 'embedded', clicks: CLICKS, concurrency: CONCURRENCY, p50Ms: at(50), p99Ms: at(99), maxMs: at(100), non200: failures, decisionsDrainedAfterMs: drainedMs })}\n`);
