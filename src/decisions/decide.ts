@@ -3,14 +3,14 @@
  * atomically, write through the engine's compare-and-set apply, log, and settle the item.
  */
 import type { Policy } from '../config/policy.ts';
-import type { Db } from '../db/connect.ts';
+import type { Db, DbOrTx } from '../db/connect.ts';
 import { assertClaimHeld, claimItem, DECIDABLE_STATUSES, releaseClaim, reviewItem, settleItem } from '../db/repositories/review-items.ts';
 import { addSuppression } from '../db/repositories/suppressions.ts';
 import type { DecisionAction, DecisionOutcome, ReviewItem } from '../db/schema.ts';
 import { OTHER_DIRECTION, type PlannedWrite } from '../domain/discrepancy.ts';
 import type { FieldValue, SystemName } from '../domain/records.ts';
 import { applyWrites, idempotencyKey, type ConnectorsBySystem, type WriteOrder } from '../engine/apply.ts';
-import { financialFields, resolveCheck, type Check } from '../engine/check.ts';
+import { financialFields, isFinancialField, resolveCheck, type Check } from '../engine/check.ts';
 import type { Logger } from '../log.ts';
 import { refusal, type Directory } from './authorize.ts';
 
@@ -90,13 +90,13 @@ interface StoredDecision {
  * financial after the item was raised still needs a financial approver.
  */
 function withCurrentFinancial(writes: PlannedWrite[], financial: ReadonlySet<string>): PlannedWrite[] {
-  return writes.map((w) => ({ ...w, financial: w.financial || w.system === 'stripe' || financial.has(`${w.system}:${w.object}:${w.field}`) }));
+  return writes.map((w) => ({ ...w, financial: w.financial || isFinancialField(w, financial) }));
 }
 
 /** An override's value must be one the target field accepts, when the target has a fixed vocabulary. */
 async function vocabularyProblem(deps: DecisionDeps, writes: PlannedWrite[]): Promise<string | null> {
+  const read = deps.vocabulary ?? ((system, object, field) => deps.connectors[system]?.vocabulary(object, field).then((v) => v?.values ?? null) ?? Promise.resolve(null));
   for (const w of writes) {
-    const read = deps.vocabulary ?? ((system, object, field) => deps.connectors[system]?.vocabulary(object, field).then((v) => v?.values ?? null) ?? Promise.resolve(null));
     let values: { value: string; label: string }[] | null;
     try {
       values = await read(w.system, w.object, w.field);
@@ -109,6 +109,21 @@ async function vocabularyProblem(deps: DecisionDeps, writes: PlannedWrite[]): Pr
     }
   }
   return null;
+}
+
+/** What a decision does and why: a retry repeats the action that failed, an override stays an override with its reason. */
+function effectiveDecision(request: DecisionRequest, claimed: ReviewItem): { action: Exclude<DecisionAction, 'retry'>; reason: string | null } {
+  const previous = claimed.decision as StoredDecision | null;
+  switch (request.action) {
+    case 'retry':
+      return { action: previous?.action ?? 'approve', reason: previous?.reason ?? null };
+    case 'override':
+      return { action: 'override', reason: request.reason };
+    case 'ignore':
+      return { action: 'ignore', reason: request.reason ?? null };
+    case 'approve':
+      return { action: 'approve', reason: null };
+  }
 }
 
 const OUTCOME_OF: Record<Exclude<DecisionAction, 'retry'>, 'approved' | 'overridden' | 'ignored'> = {
@@ -165,18 +180,15 @@ export async function decideItem(deps: DecisionDeps, request: DecisionRequest): 
     await log('refused', { why: 'the item changed between reading and claiming it' });
     return { kind: 'refused', message: 'This mismatch changed just as you clicked (a cycle refreshed it or someone decided it). Nothing was changed; look at it again.' };
   }
-  const claimedAt = claimed.claimed_at as Date;
-  const previous = claimed.decision as StoredDecision | null;
-  const reason = request.action === 'override' ? request.reason : request.action === 'retry' ? (previous?.reason ?? null) : (request.action === 'ignore' ? (request.reason ?? null) : null);
+  const effective = effectiveDecision(request, claimed);
   try {
-    return await carryOut(deps, request, claimed, writes, log);
+    return await carryOut(deps, request, claimed, writes, effective, log);
   } catch (error) {
     if (error instanceof ClaimLost) return alreadyDecided((await reviewItem(deps.db, item.id)) ?? item, log);
     // Whatever broke after the claim, the item must not stay `deciding`: it shows the error and Retry.
     const message = (error as Error).message;
     deps.logger.error({ err: error, item: item.id, action: request.action }, 'a decision failed after its claim');
-    const action = request.action === 'retry' ? (previous?.action ?? 'approve') : request.action;
-    const settled = await settleItem(deps.db, item.id, claimedAt, { status: 'failed', by: request.user, decision: { action, writes, reason, error: message } });
+    const settled = await settleItem(deps.db, item.id, claimed.claimed_at as Date, { status: 'failed', by: request.user, decision: { ...effective, writes, error: message } });
     if (!settled) return alreadyDecided((await reviewItem(deps.db, item.id)) ?? item, log);
     await log('failed', { errors: [message] });
     return { kind: 'decided', item: settled, outcome: 'failed', message: `The decision failed: ${message}` };
@@ -198,11 +210,13 @@ async function carryOut(
   request: DecisionRequest,
   item: ReviewItem,
   writes: PlannedWrite[],
+  effective: ReturnType<typeof effectiveDecision>,
   log: (outcome: DecisionOutcome, detail: unknown) => Promise<unknown>,
 ): Promise<DecisionResult> {
   const now = deps.now ?? Date.now;
-  const settle = async (outcome: { status: ReviewItem['status']; decision: unknown }) => {
-    const settled = await settleItem(deps.db, item.id, item.claimed_at as Date, { ...outcome, by: request.user });
+  const claimedAt = item.claimed_at as Date;
+  const settle = async (outcome: { status: ReviewItem['status']; decision: unknown }, db: DbOrTx = deps.db) => {
+    const settled = await settleItem(db, item.id, claimedAt, { ...outcome, by: request.user });
     if (!settled) throw new ClaimLost();
     return settled;
   };
@@ -210,10 +224,7 @@ async function carryOut(
     const expiresAt = request.snoozeDays ? new Date(now() + request.snoozeDays * 86_400_000) : null;
     // The suppression and the settle stand or fall together: no suppression from a lost claim.
     const settled = await deps.db.transaction().execute(async (trx) => {
-      const row = await settleItem(trx, item.id, item.claimed_at as Date, {
-        status: 'ignored', by: request.user, decision: { action: 'ignore', until: expiresAt?.toISOString() ?? null, reason: request.reason ?? null },
-      });
-      if (!row) throw new ClaimLost();
+      const row = await settle({ status: 'ignored', decision: { action: 'ignore', until: expiresAt?.toISOString() ?? null, reason: request.reason ?? null } }, trx);
       await addSuppression(trx, { fingerprint: item.fingerprint, check: item.check_name, createdBy: request.user, reason: request.reason ?? null, reviewItemId: item.id, expiresAt });
       return row;
     });
@@ -222,13 +233,11 @@ async function carryOut(
     return { kind: 'decided', item: settled, outcome: 'ignored', message: `Ignored ${until}.` };
   }
 
-  // A retry repeats the decision that failed: an override stays an override, with its reason.
-  const previous = item.decision as StoredDecision | null;
-  const action: 'approve' | 'override' = request.action === 'retry' ? (previous?.action === 'override' ? 'override' : 'approve') : request.action;
-  const reason = request.action === 'override' ? request.reason : request.action === 'retry' ? (previous?.reason ?? null) : null;
+  const action = effective.action === 'override' ? 'override' : 'approve';
+  const reason = effective.reason;
   const origin = `decision:${item.id}`;
   // Each attempt has its own keys: a retry must not be answered with the failed attempt's cached reply.
-  const attempt = `${origin}@${new Date(item.claimed_at ?? now()).getTime()}`;
+  const attempt = `${origin}@${claimedAt.getTime()}`;
   const orders: WriteOrder[] = writes.map((write) => ({
     write,
     check: item.check_name,
@@ -242,7 +251,7 @@ async function carryOut(
     tally = await applyWrites(
       {
         db: deps.db, connectors: deps.connectors, actor: request.user, origin, runId: null, logger: deps.logger,
-        beforeSend: (trx) => assertClaimHeld(trx, item.id, item.claimed_at as Date, () => new ClaimLost('this decision lost its claim on the item; nothing was sent')),
+        beforeSend: (trx) => assertClaimHeld(trx, item.id, claimedAt, () => new ClaimLost('this decision lost its claim on the item; nothing was sent')),
       },
       orders,
     );

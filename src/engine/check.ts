@@ -56,14 +56,20 @@ export function financialFields(checks: readonly CheckPolicy[]): Set<string> {
   return fields;
 }
 
+/**
+ * Whether a field is financial by the policy: any write into Stripe, or a field in `financial`
+ * (from {@link financialFields}).
+ */
+export function isFinancialField(field: { system: string; object: string; field: string }, financial: ReadonlySet<string>): boolean {
+  return field.system === 'stripe' || financial.has(`${field.system}:${field.object}:${field.field}`);
+}
+
 /** `financial`: the policy's financial fields (from {@link financialFields}); this check's own flags count anyway. */
 export function resolveCheck(policy: CheckPolicy, financial: ReadonlySet<string> = new Set()): Check {
-  const side = (s: CheckPolicy['source']): CheckSide => ({
-    system: s.system,
-    object: s.object ?? DEFAULT_OBJECT[s.system],
-    field: s.field,
-    financial: s.system === 'stripe' || s.financial === true || financial.has(fieldKey(s)),
-  });
+  const side = (s: CheckPolicy['source']): CheckSide => {
+    const field = { system: s.system, object: s.object ?? DEFAULT_OBJECT[s.system], field: s.field };
+    return { ...field, financial: s.financial === true || isFinancialField(field, financial) };
+  };
   const toSet = (values: string[] | undefined) => (values ? new Set(values) : undefined);
   return {
     name: policy.name,

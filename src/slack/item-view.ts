@@ -22,11 +22,12 @@ interface StoredSuggestion {
   candidates?: { system: string; object: string; id: string; email: string | null; url: string | null }[];
 }
 
-const key = (r: { system: string; object: string; field: string }) => `${r.system}:${r.object}:${r.field}`;
+/** The key of a field's vocabulary in {@link Vocabularies}: `system:object:field`. */
+export const vocabularyKey = (r: { system: string; object: string; field: string }) => `${r.system}:${r.object}:${r.field}`;
 
 function labelOf(vocabularies: Vocabularies, r: { system: string; object: string; field: string }, value: FieldValue): string | null {
   if (value === null || Array.isArray(value)) return null;
-  return vocabularies.get(key(r))?.find((v) => v.value === String(value))?.label ?? null;
+  return vocabularies.get(vocabularyKey(r))?.find((v) => v.value === String(value))?.label ?? null;
 }
 
 function recordView(stored: StoredRecord | null, vocabularies: Vocabularies): RecordView | null {
@@ -49,7 +50,7 @@ export function escalationView(item: ReviewItem, vocabularies: Vocabularies = ne
     target: recordView(target, vocabularies),
     suggestion: (suggestion.writes ?? []).map((w) => ({ ...w, toLabel: labelOf(vocabularies, w, w.to) })),
     candidates: (suggestion.candidates ?? []).map((c) => ({ ...c, field: '', value: null })),
-    targetVocabulary: target ? (vocabularies.get(key(target)) ?? null) : null,
+    targetVocabulary: target ? (vocabularies.get(vocabularyKey(target)) ?? null) : null,
     openedAt: new Date(item.opened_at),
     status: item.status,
   };

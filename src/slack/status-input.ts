@@ -5,7 +5,7 @@ import { latestRunPerCheck } from '../db/repositories/runs.ts';
 import type { ConnectorsBySystem } from '../engine/apply.ts';
 import { resolveCheck } from '../engine/check.ts';
 import { nextRuns } from '../jobs/schedules.ts';
-import type { Vocabularies } from './item-view.ts';
+import { vocabularyKey, type Vocabularies } from './item-view.ts';
 import type { StatusInput } from './messages/index.ts';
 
 /** The figures of `/recon status` and App Home, from the runs, the queue and each connector. */
@@ -65,7 +65,7 @@ export function cachedVocabularies(connectors: ConnectorsBySystem, policy: Polic
     let complete = true;
     for (const check of policy.checks.map((c) => resolveCheck(c))) {
       for (const side of [check.source, check.target]) {
-        const key = `${side.system}:${side.object}:${side.field}`;
+        const key = vocabularyKey(side);
         if (out.has(key)) continue;
         const vocabulary = await connectors[side.system]?.vocabulary(side.object, side.field).catch(() => {
           complete = false;

@@ -1,21 +1,14 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyWrites, idempotencyKey } from '../../src/engine/apply.ts';
 import { silentLogger } from '../../src/log.ts';
 import { applyHubSpotUpdate } from '../../src/sandbox/state.ts';
 import { verify } from '../../src/sandbox/verify.ts';
-import { openTestDatabase, type TestDatabase } from '../support/db.ts';
+import { openTestDatabase, useTestDatabase } from '../support/db.ts';
 import { startWorld, type World } from '../support/world.ts';
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let world: World;
-beforeAll(async () => {
-  database = await openTestDatabase();
-});
-afterAll(async () => {
-  await database.close();
-});
 beforeEach(async () => {
-  await database.reset();
   world = await startWorld(database);
 });
 afterEach(async () => {

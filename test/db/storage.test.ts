@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
 import { logOutcomes, recordIntents, unsettledIntents, type WriteAttempt } from '../../src/db/repositories/changes.ts';
 import { flatLinks, loadLinkIndex, savePairs } from '../../src/db/repositories/links.ts';
@@ -7,19 +7,10 @@ import { openItems, resolveVanished, upsertOpenItems } from '../../src/db/reposi
 import { startRun } from '../../src/db/repositories/runs.ts';
 import { activeSuppressions, addSuppression } from '../../src/db/repositories/suppressions.ts';
 import type { Discrepancy, Resolution } from '../../src/domain/discrepancy.ts';
-import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
+import { useTestDatabase, TEST_DATABASE_URL } from '../support/db.ts';
 import { customer, deal } from '../support/records.ts';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await openTestDatabase();
-});
-afterAll(async () => {
-  await database.close();
-});
-beforeEach(async () => {
-  await database.reset();
-});
+const database = useTestDatabase();
 
 const attempt = (key: string, extra: Partial<WriteAttempt> = {}): WriteAttempt => ({
   actor: 'auto', origin: 'run:1', runId: null, check: 'payment-status', fingerprint: 'f1', system: 'hubspot', object: 'deals',

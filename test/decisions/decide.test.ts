@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decideItem, OTHER_DIRECTION, type DecisionDeps } from '../../src/decisions/decide.ts';
 import type { ReviewItem } from '../../src/db/schema.ts';
 import { silentLogger } from '../../src/log.ts';
-import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
+import { useTestDatabase, TEST_DATABASE_URL } from '../support/db.ts';
 import { startWorld, type World } from '../support/world.ts';
 
 // The example policy: approvers U0OPSLEAD and group S0OPSTEAM; financial approver U0OPSLEAD.
@@ -10,17 +10,10 @@ const LEAD = 'U0OPSLEAD';
 const TEAM_MEMBER = 'U0MEMBER';
 const STRANGER = 'U0STRANGER';
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let world: World;
 let deps: DecisionDeps;
-beforeAll(async () => {
-  database = await openTestDatabase();
-});
-afterAll(async () => {
-  await database.close();
-});
 beforeEach(async () => {
-  await database.reset();
   world = await startWorld(database);
   deps = {
     db: database.db,

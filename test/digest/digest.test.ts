@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderWeekChart } from '../../src/digest/chart.ts';
 import { digestFigures, percentile } from '../../src/digest/figures.ts';
 import { digestMessage, versus } from '../../src/digest/message.ts';
-import { openTestDatabase, type TestDatabase } from '../support/db.ts';
+import { useTestDatabase } from '../support/db.ts';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await openTestDatabase();
-});
-afterAll(async () => {
-  await database.close();
-});
-beforeEach(async () => {
-  await database.reset();
-});
+const database = useTestDatabase();
 
 const END = new Date('2026-11-23T09:00:00Z');
 const at = (daysAgo: number) => new Date(END.getTime() - daysAgo * 86_400_000);

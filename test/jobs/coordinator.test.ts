@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postgresRunCoordinator } from '../../src/jobs/coordinator.ts';
 import { nextRuns } from '../../src/jobs/schedules.ts';
 import { parsePolicy } from '../../src/config/load-policy.ts';
-import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
+import { useTestDatabase, TEST_DATABASE_URL } from '../support/db.ts';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await openTestDatabase();
-});
-afterAll(async () => {
-  await database.close();
-});
-beforeEach(async () => {
-  await database.reset();
-});
+const database = useTestDatabase();
 
 describe('the schedule coordinator', () => {
   it('lets one replica run a slot and the other skip it', async () => {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadEnv } from '../../src/config/env.ts';
 import { postDigest } from '../../src/digest/post.ts';
 import { runCycle } from '../../src/engine/cycle.ts';
@@ -12,7 +12,7 @@ import { postEscalations } from '../../src/slack/posting.ts';
 import type { SlackPort } from '../../src/slack/port.ts';
 import { buildStatus, cachedVocabularies } from '../../src/slack/status-input.ts';
 import { signSlackRequest } from '../../src/slack/verify.ts';
-import { openTestDatabase, type TestDatabase } from '../support/db.ts';
+import { useTestDatabase } from '../support/db.ts';
 import { startWorld, type World } from '../support/world.ts';
 
 const SECRET = 'e2e-signing-secret';
@@ -20,20 +20,12 @@ const LEAD = 'U0OPSLEAD';
 const STRANGER = 'U0STRANGER';
 const MEMBER = 'U0MEMBER';
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let world: World;
 let app: App;
 let slack: SlackPort;
 let url: string;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-});
-afterAll(async () => {
-  await database.close();
-});
 beforeEach(async () => {
-  await database.reset();
   world = await startWorld(database);
   const env = loadEnv({ SLACK_BOT_TOKEN: 'xoxb-test-e2e', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: world.sandbox.slackUrl });
   const created = createSlackApp({ env, logger: silentLogger, pacePerChannel: false });

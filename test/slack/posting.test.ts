@@ -1,21 +1,12 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimItem, releaseClaim, reopenAbandonedDecisions, settleItem } from '../../src/db/repositories/review-items.ts';
 import { silentLogger } from '../../src/log.ts';
 import { postEscalations, POST_LEASE_MS, syncClosedMessages } from '../../src/slack/posting.ts';
 import type { SlackMessage, SlackPort } from '../../src/slack/port.ts';
-import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
+import { useTestDatabase, TEST_DATABASE_URL } from '../support/db.ts';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await openTestDatabase();
-});
-afterAll(async () => {
-  await database.close();
-});
-beforeEach(async () => {
-  await database.reset();
-});
+const database = useTestDatabase();
 
 /** A Slack that remembers what it was asked; the sandbox's own tests cover Slack's answers. */
 function recordingSlack(): SlackPort & { posted: SlackMessage[]; updated: string[] } {

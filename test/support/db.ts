@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../src/db/connect.ts';
 import { migrate } from '../../src/db/migrate.ts';
 
@@ -58,4 +59,26 @@ export async function openTestDatabase(options: { migrationsDir?: string } = {})
       await dropSchema();
     },
   };
+}
+
+/**
+ * The test file's database: opened before its tests, emptied before each (before the file's own
+ * beforeEach hooks, registered after this call), closed after them.
+ */
+export function useTestDatabase(): TestDatabase {
+  let opened: TestDatabase | undefined;
+  const current = (): TestDatabase => {
+    if (!opened) throw new Error('the test database is opened in beforeAll: use it inside hooks and tests');
+    return opened;
+  };
+  beforeAll(async () => {
+    opened = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  beforeEach(async () => {
+    await current().reset();
+  });
+  return new Proxy({} as TestDatabase, { get: (_target, key) => Reflect.get(current(), key) });
 }

@@ -4,8 +4,9 @@ import { openItems, reviewItem } from '../../db/repositories/review-items.ts';
 import type { SystemName } from '../../domain/records.ts';
 import type { SlackContext } from '../context.ts';
 import { ACTIONS } from '../ids.ts';
-import { escalationView, type Vocabularies } from '../item-view.ts';
-import { escalationMessage, homeView, ignoreModal, outcomeMessage, overrideModal, queueBlocks, type BlockMessage } from '../messages/index.ts';
+import { escalationView, vocabularyKey, type Vocabularies } from '../item-view.ts';
+import { publishHome } from '../events/index.ts';
+import { escalationMessage, ignoreModal, outcomeMessage, overrideModal, queueBlocks, type BlockMessage } from '../messages/index.ts';
 import { markSynced, syncClosedMessages } from '../posting.ts';
 
 type ButtonBody = BlockAction<ButtonAction>;
@@ -84,7 +85,7 @@ export async function decideAndShow(ctx: SlackContext, origin: DecisionOrigin, r
       directory: { membersOf: (g) => ctx.slack.membersOf(g) },
       logger: ctx.logger,
       vocabulary: async (system: SystemName, object: string, field: string) => {
-        const cached = (await ctx.vocabularies()).get(`${system}:${object}:${field}`);
+        const cached = (await ctx.vocabularies()).get(vocabularyKey({ system, object, field }));
         if (cached) return cached;
         const read = await ctx.connectors[system]?.vocabulary(object, field);
         return read?.values ?? null;
@@ -107,10 +108,7 @@ export async function decideAndShow(ctx: SlackContext, origin: DecisionOrigin, r
     }
   }
   if (origin.home) {
-    const queue = (await openItems(ctx.database.db, { limit: 30 })).map((i) => escalationView(i, vocabularies));
-    await ctx.slack.publishHome(request.user, homeView({ status: await ctx.status(), queue, now: new Date() })).catch((error: unknown) =>
-      ctx.logger.warn({ err: error }, 'could not redraw App Home'),
-    );
+    await publishHome(ctx, request.user, vocabularies).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not redraw App Home'));
   }
   // The redrawn message says it all for a clean decision seen in its channel; otherwise tell the person.
   const clean = result.kind === 'decided' && result.outcome !== 'stale' && result.outcome !== 'failed';

@@ -4,6 +4,7 @@ import { OTHER_DIRECTION } from '../../domain/discrepancy.ts';
 import { decideAndShow, vocabulariesAtHand } from '../actions/index.ts';
 import type { SlackContext } from '../context.ts';
 import { INPUTS, VIEWS } from '../ids.ts';
+import { vocabularyKey } from '../item-view.ts';
 import { parseIgnoreSubmission, parseOverrideSubmission } from '../messages/index.ts';
 
 function metadataOf(privateMetadata: string | undefined): { itemId: string; home: boolean } {
@@ -28,7 +29,7 @@ export function registerViews(app: App, ctx: SlackContext): void {
     // A typed value the target would refuse is caught in the modal, where it can be corrected.
     const target = item?.target as { system: string; object: string; field: string } | null | undefined;
     // Checked here only against vocabularies at hand: the ack must come within three seconds.
-    const allowed = target && parsed.value !== OTHER_DIRECTION ? (await vocabulariesAtHand(ctx)).get(`${target.system}:${target.object}:${target.field}`) : undefined;
+    const allowed = target && parsed.value !== OTHER_DIRECTION ? (await vocabulariesAtHand(ctx)).get(vocabularyKey(target)) : undefined;
     if (allowed && !allowed.some((v) => v.value === parsed.value)) {
       const byLabel = allowed.find((v) => v.label.toLowerCase() === parsed.value.toLowerCase());
       const hint = byLabel ? `Use the value ${byLabel.value} for ${byLabel.label}.` : `Choose one of: ${allowed.slice(0, 10).map((v) => v.value).join(', ')}${allowed.length > 10 ? ', …' : ''}.`;
