@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadEnv } from '../src/config/env.ts';
 import { loadPolicy } from '../src/config/load-policy.ts';
-import { runCycle } from '../src/engine/cycle.ts';
+import { runCycle } from '../src/reconcile/cycle.ts';
 import { createLogger } from '../src/log.ts';
-import { buildConnectors, openMigratedDatabase } from '../src/main.ts';
+import { buildConnectors, openMigratedDatabase, storeFor } from '../src/main.ts';
 
 const customers = Number(process.argv[2] ?? 100_000);
 const driftRate = Number(process.argv[3] ?? 0.0005);
@@ -56,7 +56,7 @@ try {
   const read = new Map<string, number>();
   const started = performance.now();
   const result = await runCycle(
-    { database, connectors, policy, logger, progress: ({ system, object, fetched }) => read.set(`${system}:${object}`, fetched) },
+    { store: storeFor(database), connectors, policy, logger, progress: ({ system, object, fetched }) => read.set(`${system}:${object}`, fetched) },
     { full: true },
   );
   const wallSeconds = (performance.now() - started) / 1000;

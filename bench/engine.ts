@@ -1,12 +1,14 @@
 /**
- * Engine scenario: match, diff and decide N linked Stripe/HubSpot pairs in memory, 1% drifted.
- * Prints one JSON line: pairs/s (median of runs) and the process's peak RSS.
+ * Engine scenario: match, diff and decide N linked Stripe/HubSpot pairs held as compact snapshots,
+ * 1% drifted. Prints one JSON line: pairs/s (median of runs) and the process's peak RSS.
  */
-import { resolveCheck } from '../src/engine/check.ts';
-import { parsePolicy } from '../src/config/load-policy.ts';
-import { planCheck } from '../src/engine/plan.ts';
-import type { SystemRecord } from '../src/domain/records.ts';
 import { readFileSync } from 'node:fs';
+import { resolveCheck } from '../src/config/checks.ts';
+import { parsePolicy } from '../src/config/load-policy.ts';
+import { NO_LINKS } from '../src/engine/match.ts';
+import { planCheck } from '../src/engine/plan.ts';
+import { Snapshot } from '../src/engine/snapshot.ts';
+import type { SystemRecord } from '../src/domain/records.ts';
 
 const pairs = Number(process.argv[2] ?? 100_000);
 const runs = Number(process.argv[3] ?? 5);
@@ -16,35 +18,46 @@ const now = Date.now();
 const statuses = ['active', 'trialing', 'past_due', 'canceled'];
 const agreeing: Record<string, string> = { active: 'closedwon', trialing: 'closedwon', past_due: 'closedwon', canceled: 'closedlost' };
 
-const sources: SystemRecord[] = new Array(pairs);
-const targets: SystemRecord[] = new Array(pairs);
-const links = { source: new Map<string, string>(), target: new Map<string, string>() };
-for (let i = 0; i < pairs; i++) {
-  const status = statuses[i % statuses.length] as string;
-  const drifted = i % 100 === 0;
-  const customerId = `cus_${i.toString(36).padStart(14, '0')}`;
-  const dealId = String(10_000_000 + i);
-  sources[i] = {
-    system: 'stripe', object: 'customers', id: customerId,
-    fields: { subscription_status: status, subscription_amount: 49 },
-    email: `customer${i}@example.com`, refs: { hubspot: dealId }, aliases: [], updatedAt: now - 86_400_000, history: {}, url: null,
-  };
-  targets[i] = {
-    system: 'hubspot', object: 'deals', id: dealId,
-    fields: { dealstage: drifted ? 'qualifiedtobuy' : (agreeing[status] as string), amount: 49 },
-    email: `customer${i}@example.com`, refs: {}, aliases: [String(20_000_000 + i)], updatedAt: now - 2 * 86_400_000,
-    history: { dealstage: { changedAt: now - 40 * 86_400_000, changedBy: 'integration' } }, url: null,
-  };
-  links.source.set(customerId, String(i));
-  links.target.set(dealId, String(i));
+// Built as a cycle builds them: a page of records at a time, parsed from JSON as a connector's
+// pages are (so strings are as compact as a vendor's answer makes them), each page dropped after.
+const sources = new Snapshot({ system: 'stripe', object: 'customers', fields: ['subscription_status', 'subscription_amount'], refSystems: ['hubspot'] });
+const targets = new Snapshot({ system: 'hubspot', object: 'deals', fields: ['dealstage', 'amount', 'pipeline'], refSystems: ['stripe'] });
+const PAGE = 100;
+for (let start = 0; start < pairs; start += PAGE) {
+  const sourcePage: SystemRecord[] = [];
+  const targetPage: SystemRecord[] = [];
+  for (let i = start; i < Math.min(pairs, start + PAGE); i++) {
+    const status = statuses[i % statuses.length] as string;
+    const drifted = i % 100 === 0;
+    const customerId = `cus_${i.toString(36).padStart(14, '0')}`;
+    const dealId = String(10_000_000 + i);
+    sourcePage.push({
+      system: 'stripe', object: 'customers', id: customerId,
+      fields: { subscription_status: status, subscription_amount: 49 },
+      email: `customer${i}@example.com`, refs: { hubspot: dealId }, aliases: [], updatedAt: now - 86_400_000,
+      history: { subscription_status: { changedAt: now - 30 * 86_400_000, changedBy: 'unknown' } }, url: null,
+    });
+    targetPage.push({
+      system: 'hubspot', object: 'deals', id: dealId,
+      fields: { dealstage: drifted ? 'qualifiedtobuy' : (agreeing[status] as string), amount: 49, pipeline: 'default' },
+      email: `customer${i}@example.com`, refs: {}, aliases: [String(20_000_000 + i)], updatedAt: now - 2 * 86_400_000,
+      history: { dealstage: { changedAt: now - 40 * 86_400_000, changedBy: 'integration' } }, url: null,
+    });
+  }
+  const parsed = JSON.parse(JSON.stringify([sourcePage, targetPage])) as [SystemRecord[], SystemRecord[]];
+  for (const [n, record] of parsed[0].entries()) sources.setEntity(sources.add(record), start + n + 1);
+  for (const [n, record] of parsed[1].entries()) targets.setEntity(targets.add(record), start + n + 1);
 }
 
+sources.trim();
+targets.trim();
 const inputRssMb = Math.round(process.memoryUsage().rss / 1048576);
+if (process.env.BENCH_MEMORY) { const m = process.memoryUsage(); process.stderr.write(JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Math.round(v / 1048576)]))) + "\n"); }
 const timings: number[] = [];
 let found = 0;
 for (let r = 0; r < runs; r++) {
   const started = process.hrtime.bigint();
-  const plan = planCheck(check, sources, targets, links, { suppressions: new Map(), now });
+  const plan = planCheck(check, sources, targets, NO_LINKS, { suppressions: new Map(), now });
   timings.push(Number(process.hrtime.bigint() - started) / 1e6);
   found = plan.decided.length;
 }

@@ -14,12 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnv } from '../src/config/env.ts';
 import { loadPolicy } from '../src/config/load-policy.ts';
-import { runCycle } from '../src/engine/cycle.ts';
+import { createDecisions } from '../src/decisions/service.ts';
+import { runCycle } from '../src/reconcile/cycle.ts';
+import { cachedHealth } from '../src/reconcile/health.ts';
 import { createLogger } from '../src/log.ts';
-import { buildConnectors, openMigratedDatabase } from '../src/main.ts';
+import { buildConnectors, openMigratedDatabase, storeFor } from '../src/main.ts';
 import { createSlackApp, registerListeners } from '../src/slack/app.ts';
 import { ACTIONS } from '../src/slack/ids.ts';
-import { buildStatus, cachedVocabularies } from '../src/slack/status-input.ts';
+import { buildStatus } from '../src/slack/status-input.ts';
 
 const CLICKS = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = 10;
@@ -74,13 +76,16 @@ const env = loadEnv({
 const policy = await loadPolicy('examples/recon.config.hubspot.yml');
 const database = await openMigratedDatabase(env, logger);
 const connectors = buildConnectors(env, policy, logger);
-await runCycle({ database, connectors, policy, logger }, { full: true });
+const store = storeFor(database);
+await runCycle({ store, connectors, policy, logger }, { full: true });
 const items = await database.db.selectFrom('review_items').select('id').where('presentation', '=', 'message').execute();
 const { app, port } = createSlackApp({ env, logger });
-const vocabularies = cachedVocabularies(connectors, policy);
+const decisions = createDecisions({ store, connectors, policy, logger, directory: { membersOf: (g) => port.membersOf(g) } });
+const vocabularies = () => decisions.vocabularies();
+const health = cachedHealth(connectors);
 registerListeners(app, {
-  database, connectors, policy, logger, slack: port, vocabularies,
-  runCycle: (o) => runCycle({ database, connectors, policy, logger }, o), status: () => buildStatus({ database, connectors, policy }),
+  database, policy, logger, slack: port, vocabularies, decide: (request) => decisions.decide(request),
+  runCycle: (o) => runCycle({ store, connectors, policy, logger }, o), status: () => buildStatus({ database, policy, health }),
 });
 const server = (await app.start(0)) as unknown as import('node:http').Server;
 const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/slack/events`;

@@ -3,15 +3,15 @@
  * the policy. Commands ask it for what they need and close it when done.
  */
 import type { Env } from './config/env.ts';
-import { ConfigError } from './config/errors.ts';
 import type { Policy } from './config/policy.ts';
-import { createHubSpotConnector } from './connectors/hubspot/adapter.ts';
-import type { Connector } from './connectors/ports.ts';
-import { createStripeConnector } from './connectors/stripe/adapter.ts';
+import { connectorDefinition } from './connectors/registry.ts';
 import { openDatabase, type OpenDatabase } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
+import { createStore } from './db/store.ts';
+import { ConfigError } from './domain/errors.ts';
+import type { ConnectorsBySystem } from './domain/ports.ts';
 import type { SystemName } from './domain/records.ts';
-import type { ConnectorsBySystem } from './engine/apply.ts';
+import type { ReconStore } from './domain/store.ts';
 import type { Logger } from './log.ts';
 
 /** The systems a policy reads or writes. */
@@ -24,42 +24,16 @@ export function systemsOf(policy: Policy): Set<SystemName> {
   return systems;
 }
 
-function required<K extends keyof Env>(env: Env, key: K, why: string): NonNullable<Env[K]> {
-  const value = env[key];
-  if (value === undefined || value === null) throw new ConfigError(`${String(key)} is not set: ${why}`);
-  return value as NonNullable<Env[K]>;
-}
-
 /** Builds one connector per system the policy uses; a missing credential is a config error naming it. */
 export function buildConnectors(env: Env, policy: Policy, logger: Logger): ConnectorsBySystem {
   const connectors: ConnectorsBySystem = {};
   for (const system of systemsOf(policy)) {
-    connectors[system] = buildConnector(system, env, policy, logger);
+    const definition = connectorDefinition(system);
+    if (!definition) throw new ConfigError(`the policy uses ${system}, which this version of Recon cannot connect to`);
+    const own = Object.fromEntries(Object.keys(definition.env).flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])));
+    connectors[system] = definition.create({ env: own, crm: policy.crm, logger: logger.child({ system }) });
   }
   return connectors;
-}
-
-function buildConnector(system: SystemName, env: Env, policy: Policy, logger: Logger): Connector {
-  switch (system) {
-    case 'stripe':
-      return createStripeConnector({
-        secretKey: required(env, 'STRIPE_SECRET_KEY', 'the policy reads Stripe'),
-        apiUrl: env.STRIPE_API_URL,
-        crmSystem: policy.crm,
-        logger: logger.child({ system }),
-      });
-    case 'hubspot':
-      return createHubSpotConnector({
-        accessToken: required(env, 'HUBSPOT_ACCESS_TOKEN', 'the policy reads HubSpot (a private app token with crm.objects.deals and contacts scopes)'),
-        apiUrl: env.HUBSPOT_API_URL,
-        portalId: env.HUBSPOT_PORTAL_ID,
-        ownSourceId: env.HUBSPOT_APP_ID,
-        ...(env.HUBSPOT_RATE_LIMIT ? { rateLimit: { requests: env.HUBSPOT_RATE_LIMIT, perMs: 10_000 } } : {}),
-        logger: logger.child({ system }),
-      });
-    default:
-      throw new ConfigError(`the policy uses ${system}, which this version of Recon cannot connect to yet`);
-  }
 }
 
 /** Opens the configured database and brings its schema up to date. */
@@ -73,4 +47,9 @@ export async function openMigratedDatabase(env: Pick<Env, 'DATABASE_URL' | 'RECO
     throw error;
   }
   return database;
+}
+
+/** The store port over an open database. */
+export function storeFor(database: OpenDatabase): ReconStore {
+  return createStore(database);
 }

@@ -1,5 +1,5 @@
 import type { Change, ReviewItem } from '../db/schema.ts';
-import type { CycleResult } from '../engine/cycle.ts';
+import type { CycleResult } from '../reconcile/cycle.ts';
 import { renderTable } from './table.ts';
 
 /** Labels for values a person reads, e.g. HubSpot stage ids: `closedwon` → `Closed Won`. */

@@ -1,10 +1,6 @@
 import type { z } from 'zod';
 
-/** A configuration or usage problem: the CLI prints `message` and exits with code 2. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly exitCode = 2;
-}
+export { ConfigError } from '../domain/errors.ts';
 
 /** `checks[1].map.past_due.write` from a zod path. */
 export function formatPath(root: string, path: readonly PropertyKey[]): string {

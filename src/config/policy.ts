@@ -1,7 +1,11 @@
+import cron from 'node-cron';
 import { z } from 'zod';
+import { CRM_NAMES, SYSTEM_NAMES } from '../connectors/registry.ts';
 import { parseDuration } from './duration.ts';
 
-const systemName = z.enum(['stripe', 'hubspot', 'gohighlevel', 'google_calendar']);
+const systemName = z.string().refine((name) => SYSTEM_NAMES.includes(name), {
+  message: `expected one of ${SYSTEM_NAMES.join(', ')}`,
+});
 
 const duration = z
   .string()
@@ -34,7 +38,23 @@ const side = z.strictObject({
   field: z.string().min(1),
   /** Marks the field as financial: it is never written without a financial approver. */
   financial: z.boolean().optional(),
+  /**
+   * The pipeline (or other scope) whose values the map names, for a field whose values depend on
+   * one (a HubSpot deal stage): the map is checked against that pipeline's stages.
+   */
+  pipeline: z.string().min(1).optional(),
 });
+
+/**
+ * How many of a check's records one cycle may fix on its own: a count (`500`) or a share of the
+ * records read (`"5%"`). Past it the check writes nothing and asks a person to release the writes.
+ */
+const maxAutoFixes = z.union([
+  z.number().int().nonnegative(),
+  z.string().regex(/^\d+(\.\d+)?%$/, 'expected a count such as 500 or a share such as "5%"'),
+]);
+
+const guards = z.strictObject({ maxAutoFixes: maxAutoFixes.optional() });
 
 const check = z
   .strictObject({
@@ -51,6 +71,8 @@ const check = z
     clockSkew: duration.optional(),
     /** Report records with no counterpart or several (unmatched, ambiguous). Default true; one check per pair of objects is enough. */
     reportUnmatched: z.boolean().optional(),
+    /** This check's own guards, over the policy's. */
+    guards: guards.optional(),
   })
   .superRefine((c, ctx) => {
     if ((c.rule === 'recency' || c.rule === 'merge') && c.map) {
@@ -63,23 +85,44 @@ const check = z
 
 const slackId = z.string().regex(/^[A-Z0-9]{2,}$/, 'expected a Slack id such as C0123ABC or U0123ABC');
 
+/** A cron expression node-cron understands (five fields, or six with seconds; `MON` and `MONDAY` alike). */
+const cronExpression = z.string().min(1).superRefine((expression, ctx) => {
+  try {
+    if (cron.validate(expression)) return;
+    // validate() says no without saying why; building a task says which field is wrong.
+    cron.createTask(expression, () => {}).destroy();
+    ctx.addIssue({ code: 'custom', message: `"${expression}" is not a cron expression (minute hour day-of-month month day-of-week)` });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `"${expression}" is not a cron expression: ${(error as Error).message}` });
+  }
+});
+
+export const DEFAULT_FULL_RECONCILE = '30 3 * * *';
+
 export const policySchema = z.strictObject({
-  crm: z.enum(['hubspot', 'gohighlevel']),
+  crm: z.string().refine((name) => CRM_NAMES.includes(name), { message: `expected one of ${CRM_NAMES.join(', ')}` }),
   slack: z
     .strictObject({
       reviewChannel: slackId,
       digestChannel: slackId,
       approvers: z.array(slackId).min(1),
       financialApprovers: z.array(slackId).min(1),
+      /** Users or user groups who may read the queue, status and item details without deciding. */
+      viewers: z.array(slackId).optional(),
     })
     .optional(),
   schedule: z
     .strictObject({
       timezone: z.string().refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin' }),
-      reconcile: z.string().min(1),
-      digest: z.string().min(1).optional(),
+      /** The slow loop: incremental cycles (only what changed since the last one). */
+      reconcile: cronExpression,
+      /** A full pass, which alone concludes that a record is gone. Default daily at 03:30. */
+      fullReconcile: cronExpression.optional(),
+      digest: cronExpression.optional(),
     })
     .optional(),
+  /** Limits every check keeps unless it names its own. */
+  guards: guards.optional(),
   checks: z.array(check).min(1),
 }).superRefine((policy, ctx) => {
   const seen = new Set<string>();

@@ -21,7 +21,7 @@ export interface LinksTable {
   matched_at: CreatedAt;
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
+export type { RunStatus } from '../domain/store.ts';
 
 export interface RunsTable {
   id: Generated<string>;
@@ -54,7 +54,7 @@ export interface DiscrepanciesTable {
   created_at: CreatedAt;
 }
 
-export type ChangeOutcome = 'applied' | 'noop' | 'stale' | 'failed';
+export type { ChangeOutcome } from '../domain/store.ts';
 
 interface WriteColumns {
   actor: string;
@@ -85,7 +85,8 @@ export interface ChangesTable extends WriteColumns {
   error: string | null;
 }
 
-export type ReviewStatus = 'open' | 'deciding' | 'approved' | 'overridden' | 'ignored' | 'failed' | 'resolved_elsewhere' | 'superseded';
+export type { ReviewStatus } from '../domain/store.ts';
+import type { ReviewStatus, DecisionAction, DecisionOutcome, ChangeOutcome, RunStatus } from '../domain/store.ts';
 
 export interface ReviewItemsTable {
   id: Generated<string>;
@@ -116,10 +117,11 @@ export interface ReviewItemsTable {
   claimed_at: Timestamp | null;
   /** When a process took the item to post it; expires if that process died before posting. */
   post_claimed_at: Timestamp | null;
+  /** When the decision holding the claim last said it is still at work. */
+  claim_renewed_at: Timestamp | null;
 }
 
-export type DecisionAction = 'approve' | 'override' | 'ignore' | 'retry';
-export type DecisionOutcome = 'refused' | 'already_decided' | 'approved' | 'overridden' | 'ignored' | 'stale' | 'failed';
+export type { DecisionAction, DecisionOutcome } from '../domain/store.ts';
 
 export interface DecisionLogTable {
   id: Generated<string>;

@@ -1,17 +1,20 @@
 /**
- * A person's decision on a review item, from Slack or anywhere else: authorize, claim the item
- * atomically, write through the engine's compare-and-set apply, log, and settle the item.
+ * A person's decision on a review item, from Slack, the CLI or anywhere else: authorize, claim the
+ * item atomically, write through the same compare-and-set apply as a cycle, log, and settle it.
  */
+import { financialFields, resolveCheck } from '../config/checks.ts';
 import type { Policy } from '../config/policy.ts';
-import type { Db, DbOrTx } from '../db/connect.ts';
-import { assertClaimHeld, claimItem, DECIDABLE_STATUSES, releaseClaim, reviewItem, settleItem } from '../db/repositories/review-items.ts';
-import { addSuppression } from '../db/repositories/suppressions.ts';
-import type { DecisionAction, DecisionOutcome, ReviewItem } from '../db/schema.ts';
+import { allowedFor, isFinancialField, type Check } from '../domain/check.ts';
 import { OTHER_DIRECTION, type PlannedWrite } from '../domain/discrepancy.ts';
+import { errorMessage } from '../domain/errors.ts';
+import type { ConnectorsBySystem, ObjectDescription } from '../domain/ports.ts';
 import type { FieldValue, SystemName } from '../domain/records.ts';
-import { applyWrites, idempotencyKey, type ConnectorsBySystem, type WriteOrder } from '../engine/apply.ts';
-import { financialFields, isFinancialField, resolveCheck, type Check } from '../engine/check.ts';
+import {
+  DECIDABLE_STATUSES, type DecisionAction, type DecisionOutcome, type HeldWrites, type ReconStore, type ReviewItem,
+} from '../domain/store.ts';
 import type { Logger } from '../log.ts';
+import { allowedValuesOf, fieldOf } from '../reconcile/preflight.ts';
+import { applyWrites, idempotencyKey, type WriteOrder } from '../reconcile/apply.ts';
 import { refusal, type Directory } from './authorize.ts';
 
 export { OTHER_DIRECTION };
@@ -20,7 +23,9 @@ export type DecisionRequest =
   | { action: 'approve'; itemId: string; user: string }
   | { action: 'override'; itemId: string; user: string; value: string; reason: string }
   | { action: 'ignore'; itemId: string; user: string; snoozeDays: number | null; reason?: string | null }
-  | { action: 'retry'; itemId: string; user: string };
+  | { action: 'retry'; itemId: string; user: string }
+  /** Releases the writes a blast-radius guard held back. */
+  | { action: 'release'; itemId: string; user: string };
 
 export type DecisionResult =
   | { kind: 'refused'; message: string }
@@ -28,17 +33,20 @@ export type DecisionResult =
   | { kind: 'decided'; item: ReviewItem; outcome: Exclude<DecisionOutcome, 'refused' | 'already_decided'>; message: string };
 
 export interface DecisionDeps {
-  db: Db;
+  store: ReconStore;
   connectors: ConnectorsBySystem;
   policy: Policy;
   directory: Directory;
   logger: Logger;
   now?: () => number;
   /**
-   * The allowed values of a target field (null: any value), for checking an Override before it is
-   * claimed. Defaults to asking the connector; `recon serve` passes its cache.
+   * An object's fields as its system describes them, for checking an Override against the values
+   * the field takes (for this record's pipeline). Defaults to asking the connector; `recon serve`
+   * passes its cache.
    */
-  vocabulary?: (system: SystemName, object: string, field: string) => Promise<{ value: string; label: string }[] | null>;
+  describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
+  /** How often a decision under way renews its claim. Default every minute. */
+  renewEveryMs?: number;
 }
 
 interface StoredSide {
@@ -47,6 +55,13 @@ interface StoredSide {
   id: string;
   field: string;
   value: FieldValue;
+}
+
+/** What an item's `decision` column holds once a decision has run. */
+interface StoredDecision {
+  action?: Exclude<DecisionAction, 'retry'>;
+  writes?: PlannedWrite[];
+  reason?: string | null;
 }
 
 /** What a decision would write, or why it cannot write anything. */
@@ -59,7 +74,12 @@ function plannedWrites(request: DecisionRequest, item: ReviewItem, check: Check 
       return [];
     case 'retry':
       return previous?.writes?.length ? previous.writes : 'there is nothing to retry';
+    case 'release': {
+      const held = heldOf(item);
+      return held ? held.orders.map((o) => o.write) : 'this item holds no writes to release';
+    }
     case 'approve': {
+      if (item.kind === 'guard') return 'this item holds writes back: use Release to make them';
       const writes = (item.suggestion as { writes?: PlannedWrite[] } | null)?.writes ?? [];
       return writes.length ? writes : 'there is no suggested fix to approve; use Override to choose a value';
     }
@@ -78,11 +98,9 @@ function plannedWrites(request: DecisionRequest, item: ReviewItem, check: Check 
   }
 }
 
-/** What an item's `decision` column holds once a decision has run. */
-interface StoredDecision {
-  action?: Exclude<DecisionAction, 'retry'>;
-  writes?: PlannedWrite[];
-  reason?: string | null;
+function heldOf(item: ReviewItem): HeldWrites | null {
+  const held = (item.suggestion as { held?: HeldWrites } | null)?.held;
+  return item.kind === 'guard' && held?.orders?.length ? held : null;
 }
 
 /**
@@ -93,19 +111,47 @@ function withCurrentFinancial(writes: PlannedWrite[], financial: ReadonlySet<str
   return writes.map((w) => ({ ...w, financial: w.financial || isFinancialField(w, financial) }));
 }
 
-/** An override's value must be one the target field accepts, when the target has a fixed vocabulary. */
+/** Whether an item is about a financial field, whatever the decision: Ignoring it is a financial approver's call too. */
+function itemIsFinancial(item: ReviewItem, check: Check | undefined, financial: ReadonlySet<string>): boolean {
+  if (item.reason === 'financial') return true;
+  const writes = (item.suggestion as { writes?: PlannedWrite[] } | null)?.writes ?? [];
+  if (writes.some((w) => w.financial || isFinancialField(w, financial))) return true;
+  return check !== undefined && check.target.financial;
+}
+
+/**
+ * An override's value must be one the field takes for this record: a HubSpot stage of the deal's
+ * own pipeline. The record's pipeline is read fresh (one call, ahead of any cycle's).
+ */
 async function vocabularyProblem(deps: DecisionDeps, writes: PlannedWrite[]): Promise<string | null> {
-  const read = deps.vocabulary ?? ((system, object, field) => deps.connectors[system]?.vocabulary(object, field).then((v) => v?.values ?? null) ?? Promise.resolve(null));
+  const describe = deps.describe ?? ((system: SystemName, object: string) => {
+    const connector = deps.connectors[system];
+    if (!connector) throw new Error(`no connector configured for ${system}`);
+    return connector.describe(object, { priority: 'interactive' });
+  });
   for (const w of writes) {
-    let values: { value: string; label: string }[] | null;
     try {
-      values = await read(w.system, w.object, w.field);
+      const field = fieldOf(await describe(w.system, w.object), w.field);
+      const allowed = allowedValuesOf(field);
+      if (!allowed) continue;
+      let fields: Record<string, FieldValue> = {};
+      if (allowed.scopeField) {
+        const [current] = (await deps.connectors[w.system]?.read(w.object, [w.id], [w.field, allowed.scopeField], { priority: 'interactive' })) ?? [];
+        if (!current) return `${w.system} ${w.object.replace(/s$/, '')} ${w.id} could not be read`;
+        fields = current.fields;
+      }
+      const values = allowedFor(allowed, fields);
+      if (values === null) continue;
+      if (values === 'unknown_scope') return `the ${allowed.scopeField ?? 'scope'} of ${w.system} ${w.object.replace(/s$/, '')} ${w.id} is not one Recon knows, so it cannot check the value`;
+      if (!values.has(String(w.to))) {
+        const scope = allowed.scopeField ? String(fields[allowed.scopeField]) : null;
+        const labels = new Map((field?.scoped?.scopes.find((s) => s.id === scope)?.options ?? field?.options ?? []).map((o) => [o.value, o.label]));
+        const list = [...values].slice(0, 12).map((v) => (labels.get(v) && labels.get(v) !== v ? `${v} (${labels.get(v)})` : v)).join(', ');
+        const where = scope ? ` in ${allowed.scopeField} ${allowed.scopeLabels?.get(scope) ?? scope}` : '';
+        return `${JSON.stringify(w.to)} is not a ${w.system} ${w.field} value${where}; it accepts ${list}${values.size > 12 ? ', …' : ''}`;
+      }
     } catch (error) {
-      return `the allowed values of ${w.system} ${w.field} could not be read (${(error as Error).message}); try again`;
-    }
-    if (values && !values.some((v) => v.value === String(w.to))) {
-      const allowed = values.slice(0, 12).map((v) => v.label === v.value ? v.value : `${v.value} (${v.label})`).join(', ');
-      return `${JSON.stringify(w.to)} is not a ${w.system} ${w.field} value; it accepts ${allowed}${values.length > 12 ? ', …' : ''}`;
+      return `the allowed values of ${w.system} ${w.field} could not be read (${errorMessage(error)}); try again`;
     }
   }
   return null;
@@ -123,34 +169,39 @@ function effectiveDecision(request: DecisionRequest, claimed: ReviewItem): { act
       return { action: 'ignore', reason: request.reason ?? null };
     case 'approve':
       return { action: 'approve', reason: null };
+    case 'release':
+      return { action: 'release', reason: null };
   }
 }
 
-const OUTCOME_OF: Record<Exclude<DecisionAction, 'retry'>, 'approved' | 'overridden' | 'ignored'> = {
+const OUTCOME_OF: Record<'approve' | 'override' | 'release', 'approved' | 'overridden'> = {
   approve: 'approved',
   override: 'overridden',
-  ignore: 'ignored',
+  release: 'approved',
 };
 
 export async function decideItem(deps: DecisionDeps, request: DecisionRequest): Promise<DecisionResult> {
-  const item = await reviewItem(deps.db, request.itemId);
+  const { store } = deps;
+  const item = await store.reviewItem(request.itemId);
   if (!item) return { kind: 'refused', message: `There is no review item ${request.itemId}.` };
   const financial = financialFields(deps.policy.checks);
   const policyCheck = deps.policy.checks.find((c) => c.name === item.check_name);
   const check = policyCheck ? resolveCheck(policyCheck, financial) : undefined;
   // The decision log is a record, not a step: failing to write it must not undo or redo a decision.
   const log = (outcome: DecisionOutcome, detail: unknown) =>
-    deps.db
-      .insertInto('decision_log')
-      .values({ review_item_id: item.id, actor: request.user, action: request.action, outcome, detail: JSON.stringify(detail ?? null) })
-      .execute()
+    store
+      .logDecision({ itemId: item.id, actor: request.user, action: request.action, outcome, detail })
       .catch((error: unknown) => deps.logger.error({ err: error, item: item.id, outcome }, 'could not write the decision log'));
 
   const planned = plannedWrites(request, item, check);
   const writes = typeof planned === 'string' ? planned : withCurrentFinancial(planned, financial);
-  // Authorization comes first: someone who may not decide learns nothing about who did.
+  // Authorization comes first: someone who may not decide learns nothing about who did. Ignoring a
+  // financial item for good is as much a financial decision as writing it.
+  const needsFinancial = request.action === 'ignore'
+    ? itemIsFinancial(item, check, financial)
+    : typeof writes !== 'string' && writes.some((w) => w.financial);
   const roles = deps.policy.slack ?? { approvers: [], financialApprovers: [] };
-  const refused = await refusal(request.user, roles, typeof writes !== 'string' && writes.some((w) => w.financial), deps.directory);
+  const refused = await refusal(request.user, roles, needsFinancial, deps.directory);
   if (refused) {
     await log('refused', { why: refused, writes });
     deps.logger.warn({ user: request.user, item: item.id, action: request.action }, 'decision refused');
@@ -172,26 +223,34 @@ export async function decideItem(deps: DecisionDeps, request: DecisionRequest): 
   }
 
   // Claimed only from the status it was read in: a decision made meanwhile is not decided over.
-  const claimed = await claimItem(deps.db, item.id, request.user, [item.status]);
-  if (!claimed) return alreadyDecided((await reviewItem(deps.db, item.id)) ?? item, log);
+  const claimed = await store.claimItem(item.id, request.user, [item.status]);
+  if (!claimed) return alreadyDecided((await store.reviewItem(item.id)) ?? item, log);
   // What was planned and authorized above must still be what the claimed row says.
   if (!sameBasis(item, claimed)) {
-    await releaseClaim(deps.db, claimed, item);
+    await store.releaseClaim(claimed, item);
     await log('refused', { why: 'the item changed between reading and claiming it' });
     return { kind: 'refused', message: 'This mismatch changed just as you clicked (a cycle refreshed it or someone decided it). Nothing was changed; look at it again.' };
   }
   const effective = effectiveDecision(request, claimed);
+  // While the writes run, the claim is renewed: a slow vendor never makes it look abandoned.
+  const claimedAt = claimed.claimed_at as Date;
+  const renewal = setInterval(() => {
+    store.renewClaim(item.id, claimedAt).catch((error: unknown) => deps.logger.warn({ err: error, item: item.id }, 'could not renew a decision claim'));
+  }, deps.renewEveryMs ?? 60_000);
+  renewal.unref();
   try {
     return await carryOut(deps, request, claimed, writes, effective, log);
   } catch (error) {
-    if (error instanceof ClaimLost) return alreadyDecided((await reviewItem(deps.db, item.id)) ?? item, log);
+    if (error instanceof ClaimLost) return alreadyDecided((await store.reviewItem(item.id)) ?? item, log);
     // Whatever broke after the claim, the item must not stay `deciding`: it shows the error and Retry.
-    const message = (error as Error).message;
+    const message = errorMessage(error);
     deps.logger.error({ err: error, item: item.id, action: request.action }, 'a decision failed after its claim');
-    const settled = await settleItem(deps.db, item.id, claimed.claimed_at as Date, { status: 'failed', by: request.user, decision: { ...effective, writes, error: message } });
-    if (!settled) return alreadyDecided((await reviewItem(deps.db, item.id)) ?? item, log);
+    const settled = await store.settleItem(item.id, claimedAt, { status: 'failed', by: request.user, decision: { ...effective, writes, error: message } });
+    if (!settled) return alreadyDecided((await store.reviewItem(item.id)) ?? item, log);
     await log('failed', { errors: [message] });
     return { kind: 'decided', item: settled, outcome: 'failed', message: `The decision failed: ${message}` };
+  } finally {
+    clearInterval(renewal);
   }
 }
 
@@ -213,19 +272,20 @@ async function carryOut(
   effective: ReturnType<typeof effectiveDecision>,
   log: (outcome: DecisionOutcome, detail: unknown) => Promise<unknown>,
 ): Promise<DecisionResult> {
+  const { store } = deps;
   const now = deps.now ?? Date.now;
   const claimedAt = item.claimed_at as Date;
-  const settle = async (outcome: { status: ReviewItem['status']; decision: unknown }, db: DbOrTx = deps.db) => {
-    const settled = await settleItem(db, item.id, claimedAt, { ...outcome, by: request.user });
+  const settle = async (outcome: { status: ReviewItem['status']; decision: unknown }, on: ReconStore = store) => {
+    const settled = await on.settleItem(item.id, claimedAt, { ...outcome, by: request.user });
     if (!settled) throw new ClaimLost();
     return settled;
   };
   if (request.action === 'ignore') {
     const expiresAt = request.snoozeDays ? new Date(now() + request.snoozeDays * 86_400_000) : null;
     // The suppression and the settle stand or fall together: no suppression from a lost claim.
-    const settled = await deps.db.transaction().execute(async (trx) => {
-      const row = await settle({ status: 'ignored', decision: { action: 'ignore', until: expiresAt?.toISOString() ?? null, reason: request.reason ?? null } }, trx);
-      await addSuppression(trx, { fingerprint: item.fingerprint, check: item.check_name, createdBy: request.user, reason: request.reason ?? null, reviewItemId: item.id, expiresAt });
+    const settled = await store.transaction(async (tx) => {
+      const row = await settle({ status: 'ignored', decision: { action: 'ignore', until: expiresAt?.toISOString() ?? null, reason: request.reason ?? null } }, tx);
+      await tx.addSuppression({ fingerprint: item.fingerprint, check: item.check_name, createdBy: request.user, reason: request.reason ?? null, reviewItemId: item.id, expiresAt });
       return row;
     });
     await log('ignored', { until: expiresAt?.toISOString() ?? null });
@@ -233,30 +293,40 @@ async function carryOut(
     return { kind: 'decided', item: settled, outcome: 'ignored', message: `Ignored ${until}.` };
   }
 
-  const action = effective.action === 'override' ? 'override' : 'approve';
+  const action = effective.action === 'override' ? 'override' : effective.action === 'release' ? 'release' : 'approve';
   const reason = effective.reason;
   const origin = `decision:${item.id}`;
   // Each attempt has its own keys: a retry must not be answered with the failed attempt's cached reply.
   const attempt = `${origin}@${claimedAt.getTime()}`;
-  const orders: WriteOrder[] = writes.map((write) => ({
-    write,
-    check: item.check_name,
-    fingerprint: item.fingerprint,
-    rule: action,
-    reason: action === 'override' ? `override by ${request.user}: ${reason ?? ''}` : `${request.action} by ${request.user}: ${item.category}`,
-    idempotencyKey: idempotencyKey(attempt, item.fingerprint, write),
-  }));
+  const held = heldOf(item);
+  const orders: WriteOrder[] = writes.map((write, n) => {
+    const heldOrder = action === 'release' ? held?.orders[n] : undefined;
+    const fingerprint = heldOrder?.fingerprint ?? item.fingerprint;
+    return {
+      write,
+      check: item.check_name,
+      fingerprint,
+      rule: heldOrder?.rule ?? action,
+      reason: action === 'override'
+        ? `override by ${request.user}: ${reason ?? ''}`
+        : action === 'release'
+          ? `released by ${request.user}: ${heldOrder?.reason ?? item.category}`
+          : `${request.action} by ${request.user}: ${item.category}`,
+      idempotencyKey: idempotencyKey(attempt, fingerprint, write),
+    };
+  });
   let tally;
   try {
     tally = await applyWrites(
       {
-        db: deps.db, connectors: deps.connectors, actor: request.user, origin, runId: null, logger: deps.logger,
-        beforeSend: (trx) => assertClaimHeld(trx, item.id, claimedAt, () => new ClaimLost('this decision lost its claim on the item; nothing was sent')),
+        store, connectors: deps.connectors, actor: request.user, origin, runId: null, logger: deps.logger,
+        beforeSend: (tx) => tx.assertClaimHeld(item.id, claimedAt, () => new ClaimLost('this decision lost its claim on the item; nothing was sent')),
       },
       orders,
     );
   } catch (error) {
-    tally = { applied: 0, noop: 0, stale: 0, failed: orders.length, errors: [(error as Error).message] };
+    if (error instanceof ClaimLost) throw error;
+    tally = { applied: 0, noop: 0, stale: 0, failed: orders.length, errors: [errorMessage(error)] };
   }
   const decision = { action, writes, reason, tally };
   if (tally.failed > 0) {
@@ -274,7 +344,8 @@ async function carryOut(
   const settled = await settle({ status: outcome, decision });
   await log(outcome, { tally });
   const skipped = tally.stale > 0 ? ` ${tally.stale} of ${writes.length} writes were skipped because their record changed since this was raised.` : '';
-  return { kind: 'decided', item: settled, outcome, message: `${outcome === 'overridden' ? 'Overridden' : 'Approved'}: ${describeWrites(writes)}.${skipped}` };
+  const what = action === 'release' ? `Released: ${tally.applied} of ${writes.length} writes applied (${tally.noop} already held the value)` : `${outcome === 'overridden' ? 'Overridden' : 'Approved'}: ${describeWrites(writes)}`;
+  return { kind: 'decided', item: settled, outcome, message: `${what}.${skipped}` };
 }
 
 function describeWrites(writes: PlannedWrite[]): string {

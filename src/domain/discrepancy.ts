@@ -1,5 +1,6 @@
 import type { FieldValue, SystemName, SystemRecord } from './records.ts';
 
+
 export const DISCREPANCY_KINDS = ['value_mismatch', 'missing_in_target', 'missing_in_source', 'ambiguous_match', 'mapping_gap'] as const;
 export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
 
@@ -29,7 +30,7 @@ export type MatchedBy = 'link' | 'shared_id' | 'email';
 
 export const ESCALATION_REASONS = [
   'mapping_gap', 'unmatched', 'linked_record_missing', 'ambiguous_match', 'policy',
-  'financial', 'high_value', 'recent_human_edit', 'ambiguous_recency',
+  'financial', 'high_value', 'recent_human_edit', 'ambiguous_recency', 'blast_radius',
 ] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 

@@ -1,6 +1,9 @@
-/** The external tools Recon talks to. */
-export const SYSTEMS = ['stripe', 'hubspot', 'gohighlevel', 'google_calendar', 'slack'] as const;
-export type SystemName = (typeof SYSTEMS)[number];
+/**
+ * The name of an external tool Recon talks to: `stripe`, `hubspot`, `gohighlevel`,
+ * `google_calendar`. The connector registry (`src/connectors/registry.ts`) is the list; the policy
+ * is validated against it where it is read, so the domain needs no enum to keep in step.
+ */
+export type SystemName = string;
 
 /** A normalised field value. Lists hold things like tags; amounts are numbers in major units. */
 export type FieldValue = string | number | boolean | string[] | null;

@@ -1,8 +1,9 @@
-import type { Discrepancy, DiscrepancyKind } from '../domain/discrepancy.ts';
+import type { Check } from '../domain/check.ts';
+import type { Discrepancy, DiscrepancyKind, MatchedBy } from '../domain/discrepancy.ts';
 import { recordKey, type FieldValue, type SystemRecord } from '../domain/records.ts';
-import type { Check } from './check.ts';
 import { fingerprint } from './fingerprint.ts';
-import type { MatchResult } from './match.ts';
+import { MATCHED_BY, type MatchResult } from './match.ts';
+import type { Snapshot } from './snapshot.ts';
 import { sameValue, valueKey } from './values.ts';
 
 /** Does the target agree with the source under the check's map (or as-is, without a map)? */
@@ -45,13 +46,14 @@ function targetClaimsSourceState(check: Check, value: FieldValue): boolean {
   return false;
 }
 
-function make(
+/** Builds one discrepancy from records already materialised. */
+export function discrepancyOf(
   check: Check,
   kind: DiscrepancyKind,
   entityKey: string,
   source: SystemRecord | null,
   target: SystemRecord | null,
-  extra: Partial<Pick<Discrepancy, 'matchedBy' | 'linked' | 'candidates'>> = {},
+  extra: { matchedBy?: MatchedBy | null; linked?: boolean; candidates?: SystemRecord[] } = {},
 ): Discrepancy {
   const sourceValue = source ? (source.fields[check.source.field] ?? null) : null;
   const targetValue = target ? (target.fields[check.target.field] ?? null) : null;
@@ -71,30 +73,69 @@ function make(
   };
 }
 
-/** Every disagreement of one check, from a match of its two sides. Pure. */
-export function diff(check: Check, match: MatchResult): Discrepancy[] {
+export interface DiffOptions {
+  /**
+   * Report records with no counterpart (unmatched, linked record gone). Off for an incremental
+   * pass: it did not read everything, so a missing counterpart proves nothing.
+   */
+  reportMissing?: boolean;
+}
+
+/**
+ * Every disagreement of one check, from a match of its two snapshots. Pure. Agreeing pairs (the
+ * great majority) are compared by their interned value codes without building a record; only a
+ * discrepancy's records are materialised.
+ */
+export function diff(check: Check, sources: Snapshot, targets: Snapshot, match: MatchResult, options: DiffOptions = {}): Discrepancy[] {
   const found: Discrepancy[] = [];
-  for (const group of check.reportUnmatched ? match.ambiguous : []) {
-    const candidates = [...group.sources, ...group.targets];
-    const d = make(check, 'ambiguous_match', group.key, group.sources[0] ?? null, group.targets[0] ?? null, { candidates });
-    found.push(d);
-  }
+  const sf = sources.fieldIndex(check.source.field);
+  const tf = targets.fieldIndex(check.target.field);
+  const sourceValueOf = (row: number) => (sf < 0 ? null : sources.valueOfCode(sf, sources.code(row, sf)));
+  const targetValueOf = (row: number) => (tf < 0 ? null : targets.valueOfCode(tf, targets.code(row, tf)));
+
   if (check.reportUnmatched) {
-    for (const { record, linked } of match.unmatchedSources) {
-      const agreement = compare(check, record.fields[check.source.field] ?? null, null);
-      if (agreement === 'no_source_value') continue; // nothing to mirror
-      found.push(make(check, 'missing_in_target', recordKey(record), record, null, { linked }));
+    for (const group of match.ambiguous) {
+      const candidates = [...group.sources.map((s) => sources.record(s)), ...group.targets.map((t) => targets.record(t))];
+      const firstSource = group.sources[0];
+      const firstTarget = group.targets[0];
+      found.push(discrepancyOf(check, 'ambiguous_match', group.key,
+        firstSource === undefined ? null : candidates[0] as SystemRecord,
+        firstTarget === undefined ? null : candidates[group.sources.length] as SystemRecord,
+        { candidates }));
     }
-    for (const { record, linked } of match.unmatchedTargets) {
-      if (!targetClaimsSourceState(check, record.fields[check.target.field] ?? null)) continue;
-      found.push(make(check, 'missing_in_source', recordKey(record), null, record, { linked }));
+    if (options.reportMissing !== false) {
+      for (const { row, linked } of match.unmatchedSources) {
+        if (compare(check, sourceValueOf(row), null) === 'no_source_value') continue; // nothing to mirror
+        const record = sources.record(row);
+        found.push(discrepancyOf(check, 'missing_in_target', recordKey(record), record, null, { linked }));
+      }
+      for (const { row, linked } of match.unmatchedTargets) {
+        if (!targetClaimsSourceState(check, targetValueOf(row))) continue;
+        const record = targets.record(row);
+        found.push(discrepancyOf(check, 'missing_in_source', recordKey(record), null, record, { linked }));
+      }
     }
   }
-  for (const { source, target, matchedBy } of match.pairs) {
-    const agreement = compare(check, source.fields[check.source.field] ?? null, target.fields[check.target.field] ?? null);
+
+  // Agreement depends only on the two values: decided once per pair of codes.
+  const verdicts = new Map<number, Agreement>();
+  const width = tf < 0 ? 1 : targets.distinctValues(tf) + 1;
+  for (let i = 0; i < match.pairCount; i++) {
+    const s = match.pairSource[i] as number;
+    const t = match.pairTarget[i] as number;
+    const sCode = sf < 0 ? 0 : sources.code(s, sf);
+    const tCode = tf < 0 ? 0 : targets.code(t, tf);
+    const key = sCode * width + tCode;
+    let agreement = verdicts.get(key);
+    if (agreement === undefined) {
+      agreement = compare(check, sourceValueOf(s), targetValueOf(t));
+      verdicts.set(key, agreement);
+    }
     if (agreement === 'agree' || agreement === 'no_source_value') continue;
+    const source = sources.record(s);
+    const target = targets.record(t);
     const kind = agreement === 'unmapped' ? 'mapping_gap' : 'value_mismatch';
-    found.push(make(check, kind, `${recordKey(source)}|${recordKey(target)}`, source, target, { matchedBy }));
+    found.push(discrepancyOf(check, kind, `${recordKey(source)}|${recordKey(target)}`, source, target, { matchedBy: MATCHED_BY[match.pairBy[i] as number] ?? null }));
   }
   return found;
 }

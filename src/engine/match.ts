@@ -1,44 +1,54 @@
 import type { MatchedBy } from '../domain/discrepancy.ts';
-import type { SystemName, SystemRecord } from '../domain/records.ts';
+import { hashString, NumberIndex } from './columns.ts';
+import type { Snapshot } from './snapshot.ts';
 
-export interface MatchedPair {
-  source: SystemRecord;
-  target: SystemRecord;
-  matchedBy: MatchedBy;
-}
+/** How a pair was matched, as stored in {@link MatchResult.pairBy}. */
+export const MATCHED_BY: readonly MatchedBy[] = ['link', 'shared_id', 'email'];
 
 export interface AmbiguousGroup {
-  /** What the candidates share: `email:ada@example.com` or `shared_id:cus_123`. */
+  /** What the candidates share: `email:ada@example.com`, `shared_id:cus_123` or `link:cus_123`. */
   key: string;
-  sources: SystemRecord[];
-  targets: SystemRecord[];
+  /** Rows of the source snapshot. */
+  sources: number[];
+  /** Rows of the target snapshot. */
+  targets: number[];
 }
 
 export interface Unmatched {
-  record: SystemRecord;
-  /** A stored link says this record had a counterpart that is gone now. */
+  row: number;
+  /** A stored link says this record had a counterpart that is not here now. */
   linked: boolean;
 }
 
+/** Pairs as parallel columns of rows: pair `i` is `pairSource[i]` with `pairTarget[i]`, matched by `MATCHED_BY[pairBy[i]]`. */
 export interface MatchResult {
-  pairs: MatchedPair[];
+  pairCount: number;
+  pairSource: Int32Array;
+  pairTarget: Int32Array;
+  pairBy: Uint8Array;
   unmatchedSources: Unmatched[];
   unmatchedTargets: Unmatched[];
   ambiguous: AmbiguousGroup[];
 }
 
-/** Stored links of the two objects a check compares: external id → entity id, per side. */
-export interface LinkIndex {
-  source: ReadonlyMap<string, string>;
-  target: ReadonlyMap<string, string>;
+/**
+ * What stored links say beyond the entities the snapshots carry: entities linked to a record of the
+ * other side that the snapshot does not hold (gone, or not read by an incremental pass).
+ */
+export interface LinkState {
+  goneSourceEntities: ReadonlySet<number>;
+  goneTargetEntities: ReadonlySet<number>;
 }
 
-export interface ObjectRef {
-  system: SystemName;
-  object: string;
-}
+export const NO_LINKS: LinkState = { goneSourceEntities: new Set(), goneTargetEntities: new Set() };
 
-export const NO_LINKS: LinkIndex = { source: new Map(), target: new Map() };
+export interface MatchOptions {
+  /**
+   * Pair by email (only where unique on both sides). Off for an incremental pass: it holds only
+   * some records, so an email unique among them may not be unique at all.
+   */
+  byEmail?: boolean;
+}
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -47,87 +57,82 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /**
- * Pairs source and target records, in DESIGN order: a stored link; a shared stable id that one
- * record holds for the other; then a normalised email unique on both sides. Several candidates
- * make an ambiguous group, never a guess. Pure; linear in the number of records.
+ * Pairs source and target records, in DESIGN order: a stored link (the entity each snapshot row
+ * carries); a shared stable id that one record holds for the other; then a normalised email
+ * unique on both sides. Several candidates make an ambiguous group, never a guess. Pure; linear in
+ * the number of records, and allocating per record only typed arrays.
  */
-export function matchRecords(
-  sources: SystemRecord[],
-  targets: SystemRecord[],
-  links: LinkIndex,
-  sides: { source: ObjectRef; target: ObjectRef },
-): MatchResult {
-  const pairs: MatchedPair[] = [];
+export function matchRecords(sources: Snapshot, targets: Snapshot, links: LinkState = NO_LINKS, options: MatchOptions = {}): MatchResult {
+  const ns = sources.size;
+  const nt = targets.size;
+  const capacity = Math.min(ns, nt);
+  const pairSource = new Int32Array(capacity);
+  const pairTarget = new Int32Array(capacity);
+  const pairBy = new Uint8Array(capacity);
+  /** Pairs undone after the fact (a shared id overruling a link) are marked here and dropped at the end. */
+  const undone = new Uint8Array(capacity);
+  let pairCount = 0;
   const ambiguous: AmbiguousGroup[] = [];
   // 0 free, 1 paired, 2 in an ambiguous group: flags by position are far cheaper than Sets.
-  const sourceState = new Uint8Array(sources.length);
-  const targetState = new Uint8Array(targets.length);
-  const pair = (s: number, t: number, matchedBy: MatchedBy) => {
-    pairs.push({ source: sources[s] as SystemRecord, target: targets[t] as SystemRecord, matchedBy });
+  const sourceState = new Uint8Array(ns);
+  const targetState = new Uint8Array(nt);
+  const pairOfSource = new Int32Array(ns).fill(-1);
+  const pair = (s: number, t: number, by: number) => {
+    pairSource[pairCount] = s;
+    pairTarget[pairCount] = t;
+    pairBy[pairCount] = by;
+    pairOfSource[s] = pairCount;
+    pairCount++;
     sourceState[s] = 1;
     targetState[t] = 1;
   };
-
   const ambiguousGroup = (key: string, groupSources: number[], groupTargets: number[]) => {
     for (const i of groupSources) sourceState[i] = 2;
     for (const i of groupTargets) targetState[i] = 2;
-    ambiguous.push({ key, sources: groupSources.map((i) => sources[i] as SystemRecord), targets: groupTargets.map((i) => targets[i] as SystemRecord) });
+    ambiguous.push({ key, sources: groupSources, targets: groupTargets });
   };
-  const targetSystem = sides.target.system;
-  const sourceSystem = sides.source.system;
-  // Every present target by id and alias, built only when a shared id needs looking up.
-  let targetById: Map<string, number[]> | null = null;
+  const targetSystem = targets.system;
+  const sourceSystem = sources.system;
+
+  // Every present target known by an id: its own, or an alias (a deal's contact ids).
   const targetsWithId = (id: string): number[] => {
-    if (!targetById) {
-      targetById = new Map();
-      for (let t = 0; t < targets.length; t++) {
-        const target = targets[t] as SystemRecord;
-        push(targetById, target.id, t);
-        for (const alias of target.aliases) push(targetById, alias, t);
-      }
-    }
-    return targetById.get(id) ?? [];
+    const found: number[] = [];
+    const own = targets.rowOfId(id);
+    if (own >= 0) found.push(own);
+    for (const t of targets.rowsWithAlias(id)) if (!found.includes(t)) found.push(t);
+    return found;
   };
-  const holdsId = (target: SystemRecord, id: string) => target.id === id || target.aliases.includes(id);
+  const sourceRefs = sources.refColumn(targetSystem);
+  const targetRefs = targets.refColumn(sourceSystem);
 
   // 1. Stored links, unless the records now say otherwise: two present targets on one entity, or
   // a shared id pointing at another present record, make the link a question for a person.
-  const pairOfSource = new Int32Array(sources.length).fill(-1);
-  if (links.source.size > 0 && links.target.size > 0) {
-    // One target per entity is the rule; the rare second one goes in a side list.
-    const targetOfEntity = new Map<string, number>();
-    const moreTargetsOfEntity = new Map<string, number[]>();
-    for (let t = 0; t < targets.length; t++) {
-      const entity = links.target.get((targets[t] as SystemRecord).id);
-      if (entity === undefined) continue;
-      if (targetOfEntity.has(entity)) push(moreTargetsOfEntity, entity, t);
-      else targetOfEntity.set(entity, t);
-    }
-    for (let s = 0; s < sources.length; s++) {
-      const source = sources[s] as SystemRecord;
-      const entity = links.source.get(source.id);
-      const t = entity === undefined ? undefined : targetOfEntity.get(entity);
-      if (t === undefined) continue;
-      const more = moreTargetsOfEntity.get(entity as string);
-      const ref = source.refs[targetSystem];
-      const refAgrees = ref === undefined || holdsId(targets[t] as SystemRecord, ref);
+  const targetOfEntity = new NumberIndex(nt);
+  const moreTargetsOfEntity = new Map<number, number[]>();
+  for (let t = 0; t < nt; t++) {
+    const entity = targets.entity(t);
+    if (Number.isNaN(entity)) continue;
+    if (targetOfEntity.add(entity, t) >= 0) push(moreTargetsOfEntity, entity, t);
+  }
+  if (targetOfEntity.size > 0) {
+    for (let s = 0; s < ns; s++) {
+      const entity = sources.entity(s);
+      if (Number.isNaN(entity)) continue;
+      const t = targetOfEntity.get(entity);
+      if (t < 0) continue;
+      const more = moreTargetsOfEntity.get(entity);
+      // Compared as packed bytes: the common case decodes no string.
+      const refAgrees = !sourceRefs || sourceRefs.isNull(s) || targets.holdsIdIn(t, sourceRefs, s);
       if (!more && refAgrees) {
         // The common case, without allocating: one linked target, nothing saying otherwise.
-        if (targetState[t] === 0 && sourceState[s] === 0) {
-          pairOfSource[s] = pairs.length;
-          pair(s, t, 'link');
-        }
+        if (targetState[t] === 0 && sourceState[s] === 0) pair(s, t, 0);
         continue;
       }
       const linked = [t, ...(more ?? [])];
-      const elsewhere = refAgrees ? [] : targetsWithId(ref as string).filter((o) => o !== t);
+      const elsewhere = refAgrees ? [] : targetsWithId(sources.ref(s, targetSystem) as string).filter((o) => o !== t);
       const candidates = [...new Set([...linked, ...elsewhere])].filter((i) => targetState[i] === 0);
-      if (candidates.length === 1 && candidates[0] === t && sourceState[s] === 0) {
-        pairOfSource[s] = pairs.length;
-        pair(s, t, 'link');
-      } else if (candidates.length > 1) {
-        ambiguousGroup(`link:${source.id}`, [s], candidates);
-      }
+      if (candidates.length === 1 && candidates[0] === t && sourceState[s] === 0) pair(s, t, 0);
+      else if (candidates.length > 1) ambiguousGroup(`link:${sources.id(s)}`, [s], candidates);
     }
   }
 
@@ -140,42 +145,31 @@ export function matchRecords(
     push(claimsBySource, s, t);
     push(claimsByTarget, t, s);
   };
-  let sourceIds: Map<string, number> | null = null;
-  for (let t = 0; t < targets.length; t++) {
-    if (targetState[t] !== 0) continue;
-    const target = targets[t] as SystemRecord;
-    const ref = target.refs[sourceSystem];
-    if (ref === undefined) continue;
-    if (!sourceIds) {
-      sourceIds = new Map();
-      for (let i = 0; i < sources.length; i++) sourceIds.set((sources[i] as SystemRecord).id, i);
-    }
-    const s = sourceIds.get(ref);
-    if (s === undefined) continue;
+  for (let t = 0; targetRefs && t < nt; t++) {
+    if (targetState[t] !== 0 || targetRefs.isNull(t)) continue;
+    const s = sources.rowOfIdIn(targetRefs, t);
+    if (s < 0) continue;
     if (sourceState[s] === 0) claim(s, t);
     else if (sourceState[s] === 1 && (pairOfSource[s] as number) >= 0) {
       // Linked to another record, yet this one holds its id: a person decides which is right.
       const index = pairOfSource[s] as number;
-      const linkedPair = pairs[index] as MatchedPair;
-      const linkedTarget = targets.indexOf(linkedPair.target);
-      pairs[index] = null as unknown as MatchedPair;
+      const linkedTarget = pairTarget[index] as number;
+      undone[index] = 1;
       pairOfSource[s] = -1;
       sourceState[s] = 0;
       targetState[linkedTarget] = 0;
-      ambiguousGroup(`link:${(sources[s] as SystemRecord).id}`, [s], [linkedTarget, t]);
+      ambiguousGroup(`link:${sources.id(s)}`, [s], [linkedTarget, t]);
     }
   }
-  for (let s = 0; s < sources.length; s++) {
-    if (sourceState[s] !== 0) continue;
-    const ref = (sources[s] as SystemRecord).refs[targetSystem];
-    if (ref === undefined) continue;
-    for (const t of targetsWithId(ref)) if (targetState[t] === 0) claim(s, t);
+  for (let s = 0; sourceRefs && s < ns; s++) {
+    if (sourceState[s] !== 0 || sourceRefs.isNull(s)) continue;
+    for (const t of targetsWithId(sourceRefs.get(s) as string)) if (targetState[t] === 0) claim(s, t);
   }
   for (const [s, claimed] of claimsBySource) {
     if (sourceState[s] !== 0) continue;
     const t = claimed[0] as number;
     if (claimed.length === 1 && (claimsByTarget.get(t)?.length ?? 0) === 1) {
-      pair(s, t, 'shared_id');
+      pair(s, t, 1);
       continue;
     }
     // Everything connected to this source through claims is one ambiguous group.
@@ -195,60 +189,82 @@ export function matchRecords(
         }
       }
     }
-    ambiguousGroup(`shared_id:${(sources[s] as SystemRecord).id}`, [...groupSources], [...groupTargets]);
+    ambiguousGroup(`shared_id:${sources.id(s)}`, [...groupSources], [...groupTargets]);
   }
 
   // 3. Normalised email, only where it is unique on both sides: counted over every record, paired
   // or not, since an email two customers share says nothing about which deal is whose.
-  const byEmail = new Map<string, { sources: number[]; targets: number[]; sourcesInAll: number; targetsInAll: number }>();
-  for (let s = 0; s < sources.length; s++) {
-    const email = (sources[s] as SystemRecord).email;
-    if (!email || sourceState[s] !== 0) continue;
-    let b = byEmail.get(email);
-    if (!b) byEmail.set(email, (b = { sources: [], targets: [], sourcesInAll: 0, targetsInAll: 0 }));
-    b.sources.push(s);
-  }
-  if (byEmail.size > 0) {
-    for (let s = 0; s < sources.length; s++) {
-      const email = (sources[s] as SystemRecord).email;
-      const b = email ? byEmail.get(email) : undefined;
-      if (b) b.sourcesInAll++;
+  if (options.byEmail !== false) {
+    const byEmail = new Map<string, { sources: number[]; targets: number[]; sourcesInAll: number; targetsInAll: number }>();
+    for (let s = 0; s < ns; s++) {
+      const email = sources.email(s);
+      if (!email || sourceState[s] !== 0) continue;
+      let b = byEmail.get(email);
+      if (!b) byEmail.set(email, (b = { sources: [], targets: [], sourcesInAll: 0, targetsInAll: 0 }));
+      b.sources.push(s);
     }
-    for (let t = 0; t < targets.length; t++) {
-      const email = (targets[t] as SystemRecord).email;
-      const b = email ? byEmail.get(email) : undefined;
-      if (!b) continue;
-      b.targetsInAll++;
-      if (targetState[t] === 0) b.targets.push(t);
+    if (byEmail.size > 0) {
+      // Only rows whose email hashes like a wanted one are decoded.
+      const wanted = new Set([...byEmail.keys()].map(hashString));
+      const lookup = (snapshot: Snapshot, row: number) => {
+        const emails = snapshot.emailColumn;
+        if (emails.isNull(row) || !wanted.has(emails.hash(row))) return undefined;
+        const email = emails.get(row);
+        return email ? byEmail.get(email) : undefined;
+      };
+      for (let s = 0; s < ns; s++) {
+        const b = lookup(sources, s);
+        if (b) b.sourcesInAll++;
+      }
+      for (let t = 0; t < nt; t++) {
+        const b = lookup(targets, t);
+        if (!b) continue;
+        b.targetsInAll++;
+        if (targetState[t] === 0) b.targets.push(t);
+      }
     }
-  }
-  for (const [email, b] of byEmail) {
-    if (b.targets.length === 0) continue;
-    if (b.sourcesInAll === 1 && b.targetsInAll === 1) {
-      pair(b.sources[0] as number, b.targets[0] as number, 'email');
-      continue;
+    for (const [email, b] of byEmail) {
+      if (b.targets.length === 0) continue;
+      if (b.sourcesInAll === 1 && b.targetsInAll === 1) {
+        pair(b.sources[0] as number, b.targets[0] as number, 2);
+        continue;
+      }
+      ambiguousGroup(`email:${email}`, b.sources, b.targets);
     }
-    ambiguousGroup(`email:${email}`, b.sources, b.targets);
   }
 
-  // An unmatched record is "linked" when its entity once had a record on the other side.
-  let sourceEntities: Set<string> | null = null;
-  let targetEntities: Set<string> | null = null;
+  // An unmatched record is "linked" when its entity has (or had) a record on the other side.
+  let sourceEntities: Set<number> | null = null;
   const unmatchedSources: Unmatched[] = [];
   const unmatchedTargets: Unmatched[] = [];
-  for (let s = 0; s < sources.length; s++) {
+  for (let s = 0; s < ns; s++) {
     if (sourceState[s] !== 0) continue;
-    const record = sources[s] as SystemRecord;
-    const entity = links.source.get(record.id);
-    targetEntities ??= entity === undefined ? null : new Set(links.target.values());
-    unmatchedSources.push({ record, linked: entity !== undefined && (targetEntities?.has(entity) ?? false) });
+    const entity = sources.entity(s);
+    const linked = !Number.isNaN(entity) && (targetOfEntity.get(entity) >= 0 || links.goneTargetEntities.has(entity));
+    unmatchedSources.push({ row: s, linked });
   }
-  for (let t = 0; t < targets.length; t++) {
+  for (let t = 0; t < nt; t++) {
     if (targetState[t] !== 0) continue;
-    const record = targets[t] as SystemRecord;
-    const entity = links.target.get(record.id);
-    sourceEntities ??= entity === undefined ? null : new Set(links.source.values());
-    unmatchedTargets.push({ record, linked: entity !== undefined && (sourceEntities?.has(entity) ?? false) });
+    const entity = targets.entity(t);
+    if (!Number.isNaN(entity) && sourceEntities === null) {
+      sourceEntities = new Set();
+      for (let s = 0; s < ns; s++) {
+        const e = sources.entity(s);
+        if (!Number.isNaN(e)) sourceEntities.add(e);
+      }
+    }
+    const linked = !Number.isNaN(entity) && ((sourceEntities?.has(entity) ?? false) || links.goneSourceEntities.has(entity));
+    unmatchedTargets.push({ row: t, linked });
   }
-  return { pairs: pairs.filter((p) => p !== null), unmatchedSources, unmatchedTargets, ambiguous };
+
+  // Drop the pairs a shared id overruled, keeping the columns dense.
+  let kept = 0;
+  for (let i = 0; i < pairCount; i++) {
+    if (undone[i]) continue;
+    pairSource[kept] = pairSource[i] as number;
+    pairTarget[kept] = pairTarget[i] as number;
+    pairBy[kept] = pairBy[i] as number;
+    kept++;
+  }
+  return { pairCount: kept, pairSource, pairTarget, pairBy, unmatchedSources, unmatchedTargets, ambiguous };
 }

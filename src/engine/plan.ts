@@ -1,27 +1,33 @@
-import type { Discrepancy, Resolution } from '../domain/discrepancy.ts';
-import type { SystemRecord } from '../domain/records.ts';
-import type { Check } from './check.ts';
+import type { Check } from '../domain/check.ts';
+import type { Decided } from '../domain/store.ts';
 import { diff } from './diff.ts';
-import { matchRecords, type LinkIndex, type MatchResult } from './match.ts';
+import { matchRecords, type LinkState, type MatchResult } from './match.ts';
 import { decide, type RuleContext } from './rules.ts';
+import type { Snapshot } from './snapshot.ts';
 
-export interface Decided {
-  discrepancy: Discrepancy;
-  resolution: Resolution;
-}
+export type { Decided };
 
 export interface CheckPlan {
   match: MatchResult;
   decided: Decided[];
 }
 
+export interface PlanOptions {
+  /**
+   * `full`: every record of both sides was read, so a missing counterpart is reported and emails
+   * are matched. `incremental`: only changed records and their counterparts were read.
+   */
+  mode?: 'full' | 'incremental';
+}
+
 /**
  * Match, diff and decide one check over two snapshots. Pure: the caller fetches history for the
- * items `needsHistory` returns and calls `redecide` on them.
+ * items `needsHistory` returns and decides them again.
  */
-export function planCheck(check: Check, sources: SystemRecord[], targets: SystemRecord[], links: LinkIndex, context: RuleContext): CheckPlan {
-  const match = matchRecords(sources, targets, links, { source: check.source, target: check.target });
-  const decided = diff(check, match).map((discrepancy) => ({ discrepancy, resolution: decide(check, discrepancy, context) }));
+export function planCheck(check: Check, sources: Snapshot, targets: Snapshot, links: LinkState, context: RuleContext, options: PlanOptions = {}): CheckPlan {
+  const full = (options.mode ?? 'full') === 'full';
+  const match = matchRecords(sources, targets, links, { byEmail: full });
+  const decided = diff(check, sources, targets, match, { reportMissing: full }).map((discrepancy) => ({ discrepancy, resolution: decide(check, discrepancy, context) }));
   return { match, decided };
 }
 

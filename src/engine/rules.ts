@@ -1,6 +1,6 @@
 import type { Discrepancy, PlannedWrite, Resolution } from '../domain/discrepancy.ts';
 import type { FieldValue, SystemRecord } from '../domain/records.ts';
-import type { Check, CheckSide } from './check.ts';
+import { allowedFor, type AllowedValues, type Check, type CheckSide } from '../domain/check.ts';
 import { asNumber, valueKey } from './values.ts';
 
 export interface RuleContext {
@@ -130,6 +130,9 @@ export function decide(check: Check, d: Discrepancy, context: RuleContext): Reso
   const proposal = propose(check, { ...d, source, target });
   const candidates = 'writes' in proposal ? proposal.writes : proposal.candidates;
   if (candidates.length === 0) return { type: 'noop' };
+  // 1 (again). A value the record's own pipeline does not have: the vendor would refuse it.
+  const refused = 'writes' in proposal ? proposal.writes.map((w) => outsideVocabulary(check, w, w.id === target.id && w.system === target.system ? target : source)).find(Boolean) : undefined;
+  if (refused) return escalate('mapping_gap', refused);
   // 4. The policy says a person decides this check.
   if (check.rule === 'escalate') return escalate('policy', `check ${check.name} always asks a person`, candidates);
   // 5. Financial fields are never written by a machine.
@@ -160,6 +163,26 @@ export function decide(check: Check, d: Discrepancy, context: RuleContext): Reso
     }
   }
   return { type: 'auto_fix', rule: check.rule, writes: proposal.writes, explanation: proposal.explanation };
+}
+
+/** Why `write` cannot be sent: its value is not one the field takes for this record; null when it is. */
+function outsideVocabulary(check: Check, write: PlannedWrite, record: SystemRecord): string | null {
+  const side = write.system === check.target.system && write.object === check.target.object ? 'target' : 'source';
+  const allowed: AllowedValues | null = side === 'target' ? check.targetValues : check.sourceValues;
+  const values = allowedFor(allowed, record.fields);
+  if (values === null || write.to === null) return null;
+  const what = `${write.system} ${write.field}`;
+  if (values === 'unknown_scope') {
+    const scope = allowed?.scopeField ? record.fields[allowed.scopeField] : null;
+    return `the ${write.object.replace(/s$/, '')}'s ${allowed?.scopeField ?? 'scope'} ${scope === null || scope === undefined ? 'is not known' : `"${String(scope)}" is not one Recon knows`}, so Recon cannot tell which ${what} values it takes; nothing is written`;
+  }
+  if (values.has(String(write.to))) return null;
+  if (allowed?.scopeField) {
+    const scope = String(record.fields[allowed.scopeField]);
+    const name = allowed.scopeLabels?.get(scope) ?? scope;
+    return `"${String(write.to)}" is not a ${write.field} of ${allowed.scopeField} "${name}", where this ${write.object.replace(/s$/, '')} is; add a map entry the policy can write there, or choose a value with Override`;
+  }
+  return `"${String(write.to)}" is not a value ${what} takes; fix the policy's map`;
 }
 
 /** "1 stripe customers record and 2 hubspot deals records" in plain words: `1 stripe customer and 2 hubspot deals`. */

@@ -1,12 +1,15 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Policy } from '../config/policy.ts';
+import { DEFAULT_FULL_RECONCILE, type Policy } from '../config/policy.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { Db } from '../db/connect.ts';
 import type { Logger } from '../log.ts';
 import { postgresRunCoordinator } from './coordinator.ts';
 
 export interface ScheduledJobs {
+  /** The slow loop: incremental where cursors allow. */
   reconcile: () => Promise<unknown>;
+  /** A full pass: the only one that concludes a record is gone. */
+  full: () => Promise<unknown>;
   digest?: (() => Promise<unknown>) | undefined;
 }
 
@@ -18,7 +21,10 @@ export function startSchedules(policy: Policy, db: Db, jobs: ScheduledJobs, logg
   const schedule = policy.schedule;
   if (!schedule) return { stop: async () => {}, tasks: [] };
   const coordinator = postgresRunCoordinator(db);
-  const plan: [string, string, () => Promise<unknown>][] = [['reconcile', schedule.reconcile, jobs.reconcile]];
+  const plan: [string, string, () => Promise<unknown>][] = [
+    ['reconcile', schedule.reconcile, jobs.reconcile],
+    ['fullReconcile', schedule.fullReconcile ?? DEFAULT_FULL_RECONCILE, jobs.full],
+  ];
   if (schedule.digest && jobs.digest) plan.push(['digest', schedule.digest, jobs.digest]);
   const tasks = plan.map(([name, expression, job]) => {
     if (!cron.validate(expression)) throw new ConfigError(`policy.schedule.${name}: "${expression}" is not a cron expression`);

@@ -7,13 +7,19 @@ import { bearerToken, parseJson, Router } from './http.ts';
 import type { ApiContext, SandboxRequest, SandboxResponse } from './http.ts';
 import { HUBSPOT_OBJECT_TYPE_IDS, SINGULAR } from './hubspot-objects.ts';
 import type { HubSpotObject, HubSpotObjectType } from './hubspot-objects.ts';
+import { propertyDefinitions } from './hubspot-properties.ts';
 import { HubSpotApiError, listPage, toPublicObject, validationError } from './hubspot-views.ts';
 import type { ViewOptions } from './hubspot-views.ts';
+import { RollingWindowLimiter } from './rate-limit.ts';
 import { applyHubSpotUpdate } from './state.ts';
 import type { SandboxState } from './state.ts';
 
 const MAX_BATCH = 100;
 const MAX_PAGE = 100;
+/** Search answers at most 200 per page and 10,000 per query; its own limit is 4 requests per second. */
+const MAX_SEARCH_PAGE = 200;
+const SEARCH_CAP = 10_000;
+const SEARCH_PER_SECOND = 4;
 const MAX_PAGE_WITH_HISTORY = 50;
 const READ_ONLY = new Set(['hs_object_id', 'createdate', 'hs_lastmodifieddate', 'lastmodifieddate']);
 
@@ -150,9 +156,19 @@ export function createHubSpotApi(state: SandboxState, context: ApiContext): (req
     return { status: 207, body: { ...response, numErrors: 1, errors: [notFound(missing, 'Object not found. objectId are usually numeric.')] } };
   };
 
+  /** As HubSpot: an unknown property, a read-only one, or an option not in the list refuses the whole batch. */
   const validateValues = (type: HubSpotObjectType, record: HubSpotObject | undefined, changes: Record<string, string | null>): void => {
-    for (const name of Object.keys(changes)) {
-      if (READ_ONLY.has(name)) throw invalidProperty(name, `${name} is a read only property; its value cannot be set.`, 'READ_ONLY_VALUE');
+    const definitions = new Map(propertyDefinitions(type, state.hubspot.pipelines).map((d) => [d.name, d]));
+    for (const [name, value] of Object.entries(changes)) {
+      const definition = definitions.get(name);
+      if (!definition) throw invalidProperty(name, `Property "${name}" does not exist`, 'PROPERTY_DOESNT_EXIST');
+      if (READ_ONLY.has(name) || definition.modificationMetadata.readOnlyValue) throw invalidProperty(name, `${name} is a read only property; its value cannot be set.`, 'READ_ONLY_VALUE');
+      if (definition.type === 'number' && value !== null && value !== '' && !Number.isFinite(Number(value))) {
+        throw invalidProperty(name, `${value} was not a valid number.`, 'INVALID_INTEGER');
+      }
+      if (definition.type === 'enumeration' && name !== 'dealstage' && name !== 'pipeline' && value && definition.options.length > 0 && !definition.options.some((o) => o.value === value)) {
+        throw invalidProperty(name, `${value} was not one of the allowed options: [${definition.options.map((o) => o.value).join(', ')}]`, 'INVALID_OPTION');
+      }
     }
     if (type !== 'deals' || (changes.dealstage === undefined && changes.pipeline === undefined)) return;
     const pipelineId = changes.pipeline ?? record?.properties.pipeline ?? 'default';
@@ -173,8 +189,45 @@ export function createHubSpotApi(state: SandboxState, context: ApiContext): (req
     return { status: 200, body: pipeline };
   };
 
+  const properties = (request: SandboxRequest): SandboxResponse => {
+    const type = objectType(request.params.type);
+    return { status: 200, body: { results: propertyDefinitions(type, state.hubspot.pipelines) } };
+  };
+
+  const searchLimiter = context.limiter ? new RollingWindowLimiter(SEARCH_PER_SECOND, 1000) : null;
+  /**
+   * `POST /crm/v3/objects/{type}/search`: filter groups (OR) of filters (AND) on property values,
+   * one sort, `limit` up to 200 and `after` an offset; past 10,000 results a query is refused.
+   */
+  const search = (request: SandboxRequest): SandboxResponse => {
+    const type = objectType(request.params.type);
+    if (searchLimiter && !searchLimiter.take(`search:${bearerToken(request.headers) ?? ''}`).allowed) {
+      throw new HubSpotApiError(429, 'RATE_LIMITS', 'You have reached your secondly limit.', { policyName: 'SECONDLY' });
+    }
+    const body = parseJson(request.body) as { filterGroups?: unknown; sorts?: unknown; properties?: unknown; limit?: unknown; after?: unknown } | undefined;
+    if (!body || typeof body !== 'object') throw validationError('Invalid input JSON on line 1, column 1: Cannot build PublicObjectSearchRequest');
+    const limit = body.limit === undefined ? 10 : Number(body.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_PAGE) throw validationError(`limit must be between 1 and ${MAX_SEARCH_PAGE}`);
+    const offset = body.after === undefined ? 0 : Number(body.after);
+    if (!Number.isInteger(offset) || offset < 0) throw validationError(`Invalid after: ${String(body.after)}`);
+    if (offset + limit > SEARCH_CAP) throw validationError(`Search queries are limited to ${SEARCH_CAP} total results.`);
+    const groups = searchFilterGroups(body.filterGroups);
+    const sort = searchSort(body.sorts);
+    const matches = [...records(type).values()].filter((record) => !record.archived && (groups.length === 0 || groups.some((group) => group.every((f) => f(record)))));
+    matches.sort((a, b) => compareProperty(a, b, sort.property) * (sort.descending ? -1 : 1) || compareProperty(a, b, 'hs_object_id'));
+    const page = matches.slice(offset, offset + limit);
+    const options: ViewOptions = { properties: stringList(body.properties, 'properties').length ? stringList(body.properties, 'properties') : null, propertiesWithHistory: [], associations: [] };
+    const next = offset + limit < matches.length ? String(offset + limit) : null;
+    return {
+      status: 200,
+      body: { total: matches.length, results: page.map((record) => view(type, record, options)), ...(next ? { paging: { next: { after: next } } } : {}) },
+    };
+  };
+
   type Route = (request: SandboxRequest) => SandboxResponse | Promise<SandboxResponse>;
   const router = new Router<Route>()
+    .on('GET', '/crm/v3/properties/:type', properties)
+    .on('POST', '/crm/v3/objects/:type/search', search)
     .on('GET', '/crm/v3/objects/:type', list)
     .on('POST', '/crm/v3/objects/:type/batch/read', batchRead)
     .on('POST', '/crm/v3/objects/:type/batch/update', batchUpdate)
@@ -248,4 +301,64 @@ function propertyValues(raw: unknown, index: number): Record<string, string | nu
     values[name] = value === null ? null : String(value);
   }
   return values;
+}
+
+type Filter = (record: HubSpotObject) => boolean;
+
+/** A property's value as search compares it: numbers and dates (ms or ISO) as numbers, else text. */
+function comparable(name: string, raw: string | null | undefined): number | string | null {
+  if (raw === null || raw === undefined || raw === '') return null;
+  if (name === 'hs_object_id' || /^\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? raw : date;
+}
+
+function compareProperty(a: HubSpotObject, b: HubSpotObject, name: string): number {
+  const x = comparable(name, name === 'hs_object_id' ? a.id : a.properties[name]);
+  const y = comparable(name, name === 'hs_object_id' ? b.id : b.properties[name]);
+  if (x === y) return 0;
+  if (x === null) return 1;
+  if (y === null) return -1;
+  return x < y ? -1 : 1;
+}
+
+/** `filterGroups` as predicates: groups are ORed, a group's filters ANDed (at most 6 groups, as HubSpot). */
+function searchFilterGroups(raw: unknown): Filter[][] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw validationError('filterGroups must be an array');
+  if (raw.length > 6) throw validationError('Too many filter groups: the limit is 6.');
+  return raw.map((group, g) => {
+    const filters = (group as { filters?: unknown } | null)?.filters;
+    if (!Array.isArray(filters)) throw validationError(`filterGroups[${g}].filters must be an array`);
+    return filters.map((filter, f): Filter => {
+      const { propertyName, operator, value } = (filter ?? {}) as { propertyName?: unknown; operator?: unknown; value?: unknown };
+      if (typeof propertyName !== 'string' || typeof operator !== 'string') throw validationError(`filterGroups[${g}].filters[${f}] needs propertyName and operator`);
+      const wanted = comparable(propertyName, value === undefined || value === null ? null : String(value));
+      const read = (record: HubSpotObject) => comparable(propertyName, propertyName === 'hs_object_id' ? record.id : record.properties[propertyName]);
+      switch (operator) {
+        case 'EQ': return (r) => read(r) === wanted;
+        case 'NEQ': return (r) => read(r) !== wanted;
+        case 'GT': return (r) => { const v = read(r); return v !== null && wanted !== null && v > wanted; };
+        case 'GTE': return (r) => { const v = read(r); return v !== null && wanted !== null && v >= wanted; };
+        case 'LT': return (r) => { const v = read(r); return v !== null && wanted !== null && v < wanted; };
+        case 'LTE': return (r) => { const v = read(r); return v !== null && wanted !== null && v <= wanted; };
+        case 'HAS_PROPERTY': return (r) => read(r) !== null;
+        case 'NOT_HAS_PROPERTY': return (r) => read(r) === null;
+        default: throw validationError(`Unsupported operator in the sandbox: ${operator}`);
+      }
+    });
+  });
+}
+
+/** The one sort a search takes: `{ propertyName, direction }` as the guides show it, or a property name. */
+function searchSort(raw: unknown): { property: string; descending: boolean } {
+  if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) return { property: 'hs_object_id', descending: false };
+  if (!Array.isArray(raw)) throw validationError('sorts must be an array');
+  if (raw.length > 1) throw validationError('Only one sort is supported');
+  const sort = raw[0] as unknown;
+  if (typeof sort === 'string') return { property: sort.replace(/^-/, ''), descending: sort.startsWith('-') };
+  const { propertyName, direction } = (sort ?? {}) as { propertyName?: unknown; direction?: unknown };
+  if (typeof propertyName !== 'string') throw validationError('sorts[0].propertyName is required');
+  if (direction !== undefined && direction !== 'ASCENDING' && direction !== 'DESCENDING') throw validationError(`sorts[0].direction must be ASCENDING or DESCENDING`);
+  return { property: propertyName, descending: direction === 'DESCENDING' };
 }

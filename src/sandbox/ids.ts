@@ -44,6 +44,6 @@ export function stripeLikeId(prefix: string, sequence: number, length: number): 
 }
 
 /** Stripe's id lengths per prefix, as seen in the API's own fixtures. */
-export const STRIPE_ID_LENGTH = { cus: 14, si: 14, prod: 14, sub: 24, in: 24, il: 24, price: 24 } as const;
+export const STRIPE_ID_LENGTH = { cus: 14, si: 14, prod: 14, sub: 24, in: 24, il: 24, price: 24, evt: 24 } as const;
 
 export type StripeIdPrefix = keyof typeof STRIPE_ID_LENGTH;

@@ -38,6 +38,7 @@ export const METHOD_SCOPES: Record<string, string> = {
   'files.completeUploadExternal': 'files:write',
   'usergroups.users.list': 'usergroups:read',
   'users.info': 'users:read',
+  'conversations.info': 'channels:read',
 };
 
 const invalidArguments = (...lines: string[]) => new SlackApiError('invalid_arguments', { response_metadata: { messages: lines } });
@@ -203,6 +204,17 @@ export const SLACK_METHODS: Record<string, SlackMethod> = {
     bot_id: slack.bot.botId,
     is_enterprise_install: false,
   }),
+
+  'conversations.info': ({ slack, args }) => {
+    const id = conversation(slack, optionalString(args, 'channel'));
+    return {
+      channel: {
+        id, name: id.toLowerCase(), is_channel: id.startsWith('C'), is_group: id.startsWith('G'), is_im: id.startsWith('D'),
+        is_private: !id.startsWith('C'), is_archived: false,
+        is_member: slack.botChannels.size === 0 || slack.botChannels.has(id),
+      },
+    };
+  },
 
   'chat.postMessage': ({ slack, args, now }) => {
     const channel = conversation(slack, optionalString(args, 'channel'));

@@ -113,6 +113,8 @@ export interface SlackState {
   users: Map<string, SlackUserSeed>;
   /** When non-empty, the only public and private channels (C/G ids) that exist; empty accepts any. */
   channels: Set<string>;
+  /** When non-empty, the only channels the bot is a member of; empty: it is in every channel. */
+  botChannels: Set<string>;
   /** Failures queued per method by `failNext`, consumed one per call. */
   failures: Map<string, SlackFailure[]>;
   /** Makes the next call of `method` fail as given (queued: call it twice to fail two calls). */
@@ -138,6 +140,7 @@ export function createSlackState(options: { team?: Partial<SlackState['team']>; 
     usergroups: new Map(),
     users: new Map(),
     channels: new Set(),
+    botChannels: new Set(),
     failures,
     failNext(method, failure) {
       failures.set(method, [...(failures.get(method) ?? []), failure]);

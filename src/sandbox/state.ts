@@ -13,6 +13,19 @@ import type {
   StripeCustomer, StripeInvoice, StripeInvoiceStatus, StripeSubscription, StripeSubscriptionStatus,
 } from './stripe-objects.ts';
 
+/** An event of the Events API (`/v1/events`), as Stripe shapes it. */
+export interface StripeEvent {
+  id: string;
+  object: 'event';
+  api_version: string;
+  created: number;
+  data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
+  livemode: false;
+  pending_webhooks: number;
+  request: { id: string | null; idempotency_key: string | null };
+  type: string;
+}
+
 export type * from './stripe-objects.ts';
 export type * from './hubspot-objects.ts';
 
@@ -42,6 +55,8 @@ export interface SandboxState {
     subscriptions: Map<string, StripeSubscription>;
     invoices: Map<string, StripeInvoice>;
     idempotency: Map<string, StoredIdempotentResponse>;
+    /** Events of changes made after the world was seeded, as the Events API lists them (newest first by `created`). */
+    events: Map<string, StripeEvent>;
     /** Counter behind generated Stripe ids. */
     sequence: number;
   };
@@ -61,7 +76,7 @@ const hubspotSequence = new WeakMap<SandboxState, number>();
 
 export function createSandboxState(options: { portalId?: number; appId?: number } = {}): SandboxState {
   return {
-    stripe: { customers: new Map(), subscriptions: new Map(), invoices: new Map(), idempotency: new Map(), sequence: 0 },
+    stripe: { customers: new Map(), subscriptions: new Map(), invoices: new Map(), idempotency: new Map(), events: new Map(), sequence: 0 },
     hubspot: {
       portalId: options.portalId ?? 4242,
       appId: options.appId ?? 1010,
@@ -248,4 +263,51 @@ export function applyStripeCustomerUpdate(customer: StripeCustomer, changes: {
       else customer.metadata[key] = value;
     }
   }
+}
+
+/**
+ * Records an event of a change, with the object as it is after the change (a copy: later changes
+ * do not reach it), as Stripe keeps them for the Events API and sends them to webhooks.
+ */
+export function recordStripeEvent(
+  state: SandboxState, type: string, object: object, at: number, previous?: Record<string, unknown>,
+): StripeEvent {
+  const id = nextStripeId(state, 'evt');
+  const event: StripeEvent = {
+    id, object: 'event', api_version: '2023-08-16', created: Math.floor(at / 1000),
+    data: { object: JSON.parse(JSON.stringify(object)) as Record<string, unknown>, ...(previous ? { previous_attributes: previous } : {}) },
+    livemode: false, pending_webhooks: 0, request: { id: null, idempotency_key: null }, type,
+  };
+  state.stripe.events.set(id, event);
+  return event;
+}
+
+/**
+ * Changes a subscription as Stripe would (a cancellation, a payment that failed, a renewal) and
+ * records its event: `customer.subscription.deleted` when it ends, else `.updated`.
+ */
+export function changeStripeSubscription(
+  state: SandboxState, id: string, changes: { status?: StripeSubscriptionStatus; unitAmount?: number }, at: number,
+): StripeSubscription {
+  const subscription = state.stripe.subscriptions.get(id);
+  if (!subscription) throw new Error(`sandbox: no Stripe subscription ${id}`);
+  const previous: Record<string, unknown> = {};
+  if (changes.status && changes.status !== subscription.status) {
+    previous.status = subscription.status;
+    subscription.status = changes.status;
+    if (changes.status === 'canceled') {
+      subscription.canceled_at = Math.floor(at / 1000);
+      subscription.ended_at = Math.floor(at / 1000);
+    }
+  }
+  if (changes.unitAmount !== undefined) {
+    const item = subscription.items.data[0];
+    if (item) {
+      previous.items = JSON.parse(JSON.stringify(subscription.items)) as unknown;
+      item.price.unit_amount = changes.unitAmount;
+      item.price.unit_amount_decimal = String(changes.unitAmount);
+    }
+  }
+  recordStripeEvent(state, subscription.status === 'canceled' ? 'customer.subscription.deleted' : 'customer.subscription.updated', subscription, at, previous);
+  return subscription;
 }

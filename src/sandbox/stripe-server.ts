@@ -3,9 +3,9 @@
  * Idempotency-Key), subscriptions and invoices (list, retrieve), with Stripe's auth, errors and
  * rate limit. Answers as a handler; server.ts owns the socket.
  */
-import { bearerToken, parseNestedParams, Router } from './http.ts';
+import { asList, bearerToken, parseNestedParams, Router } from './http.ts';
 import type { ApiContext, Params, SandboxRequest, SandboxResponse } from './http.ts';
-import { applyStripeCustomerUpdate } from './state.ts';
+import { applyStripeCustomerUpdate, recordStripeEvent } from './state.ts';
 import type { SandboxState, StripeInvoiceStatus, StripeSubscription } from './state.ts';
 import { StripeApiError, stripeErrors } from './stripe-errors.ts';
 import { expandList, expandObject, expandPaths, listPage, rangeFilter, stringParam } from './stripe-lists.ts';
@@ -64,7 +64,7 @@ function metadataParam(params: Params): Record<string, string> | '' | undefined 
 }
 
 export function createStripeApi(state: SandboxState, context: ApiContext): (request: SandboxRequest) => Promise<SandboxResponse> {
-  const { customers, subscriptions, invoices } = state.stripe;
+  const { customers, subscriptions, invoices, events } = state.stripe;
   const inFlight = new Set<string>();
   let requestSequence = 0;
 
@@ -134,12 +134,34 @@ export function createStripeApi(state: SandboxState, context: ApiContext): (requ
     if (!customer) throw stripeErrors.noSuch('customer', id);
     applyStripeCustomerUpdate(customer, changes);
     const applied = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
-    state.writes.push({ system: 'stripe', object: 'customers', id, properties: applied, at: Date.now() });
+    const at = Date.now();
+    state.writes.push({ system: 'stripe', object: 'customers', id, properties: applied, at });
+    recordStripeEvent(state, 'customer.updated', customer, at);
     return { status: 200, body: expandObject(customer, expandPaths(params.expand), expander) };
+  };
+
+  /** `GET /v1/events`: 30 days of events, newest first; `type` (with `*` wildcards) or up to 20 `types`. */
+  const listEvents = (_request: SandboxRequest, params: Params): SandboxResponse => {
+    allowOnly(params, [...LIST_PARAMS, 'type', 'types', 'delivery_success']);
+    const type = stringParam(params, 'type');
+    const types = params.types === undefined ? null : asList(params.types);
+    if (type !== undefined && types !== null) throw stripeErrors.invalidValue('types', 'You may only specify one of these parameters: type, types.');
+    if (types !== null && types.length > 20) throw stripeErrors.invalidValue('types', 'Invalid array: types may have at most 20 elements.');
+    const matchesType = (eventType: string) => {
+      if (types !== null) return types.includes(eventType);
+      if (type === undefined) return true;
+      return type.endsWith('*') ? eventType.startsWith(type.slice(0, -1)) : eventType === type;
+    };
+    const created = rangeFilter(params, 'created');
+    const since = Math.floor(Date.now() / 1000) - 30 * 86_400;
+    const page = listPage(events, params, '/v1/events', 'event', (e) => e.created >= since && matchesType(e.type) && (!created || created(e.created)));
+    return { status: 200, body: page };
   };
 
   type Route = (request: SandboxRequest, params: Params) => SandboxResponse | Promise<SandboxResponse>;
   const router = new Router<Route>()
+    .on('GET', '/v1/events', listEvents)
+    .on('GET', '/v1/events/:id', retrieve(events, 'event'))
     .on('GET', '/v1/customers', listCustomers)
     .on('GET', '/v1/customers/:id', retrieve(customers, 'customer'))
     .on('POST', '/v1/customers/:id', updateCustomer)

@@ -1,20 +1,24 @@
 import type { Policy } from '../config/policy.ts';
 import type { OpenDatabase } from '../db/connect.ts';
-import type { ConnectorsBySystem } from '../engine/apply.ts';
-import type { CycleOptions, CycleResult } from '../engine/cycle.ts';
+import type { DecisionRequest, DecisionResult } from '../decisions/decide.ts';
+import type { Vocabularies } from '../decisions/service.ts';
+import type { CycleOptions, CycleResult } from '../reconcile/cycle.ts';
 import type { Logger } from '../log.ts';
-import type { Vocabularies } from './item-view.ts';
 import type { StatusInput } from './messages/index.ts';
 import type { SlackPort } from './port.ts';
 
-/** What the Slack listeners need; built once by `recon serve`. Listeners stay thin: parse, call, render. */
+/**
+ * What the Slack listeners need; built once by `recon serve`. Listeners stay thin: parse, call,
+ * render. They reach the systems only through decisions and cycles, never a connector.
+ */
 export interface SlackContext {
   database: OpenDatabase;
-  connectors: ConnectorsBySystem;
   policy: Policy;
   logger: Logger;
   slack: SlackPort;
-  /** Target-field vocabularies for labels and Override (cached by the caller). */
+  /** A person's decision on an item: authorized, claimed, written compare-and-set, logged. */
+  decide(request: DecisionRequest): Promise<DecisionResult>;
+  /** Field vocabularies for labels and Override (cached by the caller). */
   vocabularies(): Promise<Vocabularies>;
   /** Runs a cycle and posts its escalations, as the schedule does. */
   runCycle(options: CycleOptions): Promise<CycleResult>;

@@ -27,6 +27,6 @@ export const INPUTS = {
 } as const;
 
 /** The scopes the bot token needs, for manifest.yml and `recon doctor`. */
-export const BOT_SCOPES = ['chat:write', 'commands', 'files:write', 'usergroups:read', 'users:read'] as const;
+export const BOT_SCOPES = ['channels:read', 'chat:write', 'commands', 'files:write', 'groups:read', 'usergroups:read', 'users:read'] as const;
 
 export const EVENTS = ['app_home_opened'] as const;

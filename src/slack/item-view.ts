@@ -1,10 +1,10 @@
-import type { ReviewItem } from '../db/schema.ts';
+import type { ReviewItem } from '../domain/store.ts';
+import { vocabularyKey, type Vocabularies } from '../decisions/service.ts';
 import type { EscalationReason, PlannedWrite } from '../domain/discrepancy.ts';
 import type { FieldValue } from '../domain/records.ts';
 import type { EscalationView, RecordView } from './messages/views.ts';
 
-/** Labels of target values (HubSpot stage id → label), and the vocabulary Override offers, per `system:object:field`. */
-export type Vocabularies = ReadonlyMap<string, { value: string; label: string }[]>;
+export { vocabularyKey, type Vocabularies };
 
 interface StoredRecord {
   system: string;
@@ -22,8 +22,6 @@ interface StoredSuggestion {
   candidates?: { system: string; object: string; id: string; email: string | null; url: string | null }[];
 }
 
-/** The key of a field's vocabulary in {@link Vocabularies}: `system:object:field`. */
-export const vocabularyKey = (r: { system: string; object: string; field: string }) => `${r.system}:${r.object}:${r.field}`;
 
 function labelOf(vocabularies: Vocabularies, r: { system: string; object: string; field: string }, value: FieldValue): string | null {
   if (value === null || Array.isArray(value)) return null;
@@ -75,6 +73,8 @@ function outcomeSummary(item: ReviewItem, decision: { writes?: PlannedWrite[]; r
       return 'Resolved: the records agree now';
     case 'superseded':
       return 'Superseded by a newer item for the same mismatch';
+    case 'obsolete':
+      return 'Closed: its check is no longer in the policy';
     default:
       return item.status;
   }

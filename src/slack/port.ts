@@ -24,6 +24,10 @@ export interface SlackPort {
   publishHome(user: string, view: View): Promise<void>;
   uploadFile(channel: string, file: { bytes: Buffer; filename: string; title: string; comment?: string }): Promise<void>;
   membersOf(groupId: string): Promise<string[]>;
+  /** Who the bot token is (`auth.test`): its user and bot ids and the workspace. */
+  identity(): Promise<{ userId: string; botId: string | null; team: string; teamId: string }>;
+  /** A channel as the bot sees it, or null when it does not exist (for `doctor`). */
+  channel(id: string): Promise<{ id: string; name: string; isMember: boolean; isArchived: boolean } | null>;
 }
 
 /**
@@ -82,5 +86,19 @@ export function webClientPort(client: WebClient, options: { pacePerChannel?: boo
       );
     },
     membersOf: (groupId) => directory.membersOf(groupId),
+    async identity() {
+      const who = await client.auth.test();
+      return { userId: who.user_id as string, botId: who.bot_id ?? null, team: who.team ?? '', teamId: who.team_id ?? '' };
+    },
+    async channel(id) {
+      try {
+        const info = await client.conversations.info({ channel: id });
+        const channel = info.channel as { id?: string; name?: string; is_member?: boolean; is_archived?: boolean } | undefined;
+        return { id, name: channel?.name ?? id, isMember: channel?.is_member === true, isArchived: channel?.is_archived === true };
+      } catch (error) {
+        if ((error as { data?: { error?: string } }).data?.error === 'channel_not_found') return null;
+        throw error;
+      }
+    },
   };
 }

@@ -73,8 +73,9 @@ describe('the recon command', () => {
 
   it('checks each connection in doctor', async () => {
     const { code, stdout } = await recon(['doctor'], sandboxEnv());
-    expect(stdout).toMatch(/^ok +stripe: /m);
-    expect(stdout).toMatch(/^ok +hubspot: /m);
+    expect(stdout).toMatch(/^ok +Stripe: /m);
+    expect(stdout).toMatch(/^ok +HubSpot: /m);
+    expect(stdout).toMatch(/^ok +every check's objects, fields and map values exist/m);
     expect(code).toBe(0);
   });
 

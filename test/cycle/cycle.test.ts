@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyWrites, idempotencyKey } from '../../src/engine/apply.ts';
+import { applyWrites, idempotencyKey } from '../../src/reconcile/apply.ts';
+import { storeFor } from '../../src/main.ts';
 import { silentLogger } from '../../src/log.ts';
 import { applyHubSpotUpdate } from '../../src/sandbox/state.ts';
 import { verify } from '../../src/sandbox/verify.ts';
@@ -103,7 +104,7 @@ describe('a reconciliation cycle against the sandbox', () => {
     if (!id || !record) throw new Error('no deal to use');
     const write = { system: 'hubspot' as const, object: 'deals', id, field: 'dealstage', from: 'qualifiedtobuy', to: 'closedwon', financial: false };
     const tally = await applyWrites(
-      { db: database.db, connectors: world.connectors, actor: 'auto', origin: 'test', runId: null, logger: silentLogger },
+      { store: storeFor(database), connectors: world.connectors, actor: 'auto', origin: 'test', runId: null, logger: silentLogger },
       [{ write, check: 'payment-status', fingerprint: 'f', rule: 'source_of_truth', reason: 'test', idempotencyKey: idempotencyKey('test', 'f', write) }],
     );
     expect(tally).toMatchObject({ applied: 0, stale: 1 });
@@ -124,7 +125,7 @@ describe('a reconciliation cycle against the sandbox', () => {
     });
     const write = { system: 'hubspot' as const, object: 'deals', id, field: 'dealstage', from: 'appointmentscheduled', to: 'closedwon', financial: false };
     const tally = await applyWrites(
-      { db: database.db, connectors: world.connectors, actor: 'auto', origin: 'test', runId: null, logger: silentLogger, sleep: async () => {} },
+      { store: storeFor(database), connectors: world.connectors, actor: 'auto', origin: 'test', runId: null, logger: silentLogger, sleep: async () => {} },
       [{ write, check: null, fingerprint: null, rule: null, reason: null, idempotencyKey: idempotencyKey('test', null, write) }],
     );
     expect(tally).toMatchObject({ applied: 0, stale: 1 });
@@ -138,7 +139,7 @@ describe('a reconciliation cycle against the sandbox', () => {
     if (!id) throw new Error('no deal to use');
     const write = { system: 'hubspot' as const, object: 'deals', id, field: 'dealstage', from: 'qualifiedtobuy', to: 'closedwon', financial: false };
     const tally = await applyWrites(
-      { db: database.db, connectors: world.connectors, actor: 'auto', origin: 'test', runId: null, logger: silentLogger },
+      { store: storeFor(database), connectors: world.connectors, actor: 'auto', origin: 'test', runId: null, logger: silentLogger },
       [{ write, check: null, fingerprint: null, rule: null, reason: null, idempotencyKey: idempotencyKey('test', null, write) }],
     );
     expect(tally).toMatchObject({ applied: 0, noop: 1 });
@@ -153,7 +154,7 @@ describe('the apply guard', () => {
       const write = { system: 'hubspot' as const, object: 'deals', id: '1', field: 'amount', from: 1, to: 2, financial: true };
       await expect(
         applyWrites(
-          { db: database.db, connectors: {}, actor: 'auto', origin: 'test', runId: null, logger: silentLogger },
+          { store: storeFor(database), connectors: {}, actor: 'auto', origin: 'test', runId: null, logger: silentLogger },
           [{ write, check: null, fingerprint: null, rule: null, reason: null, idempotencyKey: 'k' }],
         ),
       ).rejects.toThrow(/may not write the financial field hubspot amount/);

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
 import type { OpenDatabase } from '../../src/db/connect.ts';
-import { runCycle } from '../../src/engine/cycle.ts';
+import { runCycle } from '../../src/reconcile/cycle.ts';
+import { storeFor } from '../../src/main.ts';
 import { silentLogger } from '../../src/log.ts';
 import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
 import { startWorld, type World } from '../support/world.ts';
@@ -27,8 +28,8 @@ describe.runIf(TEST_DATABASE_URL)('two replicas on one Postgres', () => {
   it('run the same check once at a time and write each fix once', async () => {
     const deps = { connectors: world.connectors, policy: world.policy, logger: silentLogger };
     const [a, b] = await Promise.all([
-      runCycle({ ...deps, database }, { checks: ['payment-status'] }),
-      runCycle({ ...deps, database: replica }, { checks: ['payment-status'] }),
+      runCycle({ ...deps, store: storeFor(database) }, { checks: ['payment-status'], full: true }),
+      runCycle({ ...deps, store: storeFor(replica) }, { checks: ['payment-status'], full: true }),
     ]);
     const statuses = [a.checks[0]?.status, b.checks[0]?.status].sort();
     expect(statuses).toEqual(['skipped', 'succeeded']);
@@ -47,7 +48,7 @@ describe.runIf(TEST_DATABASE_URL)('replicas starting at once', () => {
       const replicas = await Promise.all([database.replica(), database.replica(), database.replica()]);
       try {
         const results = await Promise.all(replicas.map((r) => migrate(r)));
-        expect(results.flatMap((r) => r.applied).sort()).toEqual(['0001_core.sql', '0002_slack.sql', '0003_failed_items_stay_open.sql']);
+        expect(results.flatMap((r) => r.applied).sort()).toEqual(['0001_core.sql', '0002_slack.sql', '0003_failed_items_stay_open.sql', '0004_incremental_and_guards.sql']);
       } finally {
         await Promise.all(replicas.map((r) => r.close()));
       }

@@ -38,7 +38,7 @@ describe(`upgrading a database on ${TEST_DATABASE_URL ? 'Postgres' : 'embedded P
       .execute();
     expect(inserted).toHaveLength(8);
 
-    expect((await migrate(database, MIGRATIONS)).applied).toEqual(['0003_failed_items_stay_open.sql']);
+    expect((await migrate(database, MIGRATIONS)).applied).toEqual(['0003_failed_items_stay_open.sql', '0004_incremental_and_guards.sql']);
 
     const after = await database.db.selectFrom('review_items').select(['fingerprint', 'status', 'claimed_at']).orderBy('id').execute();
     expect(after.map((r) => [r.fingerprint, r.status])).toEqual([

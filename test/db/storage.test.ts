@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
 import { logOutcomes, recordIntents, unsettledIntents, type WriteAttempt } from '../../src/db/repositories/changes.ts';
-import { flatLinks, loadLinkIndex, savePairs } from '../../src/db/repositories/links.ts';
+import { linkedCounterparts, loadLinks, saveLinks, streamLinks } from '../../src/db/repositories/links.ts';
 import { openItems, resolveVanished, upsertOpenItems } from '../../src/db/repositories/review-items.ts';
 import { startRun } from '../../src/db/repositories/runs.ts';
 import { activeSuppressions, addSuppression } from '../../src/db/repositories/suppressions.ts';
@@ -29,7 +29,7 @@ describe(`storage on ${TEST_DATABASE_URL ? 'Postgres' : 'embedded PGlite'}`, () 
   it('applies each migration once and records it', async () => {
     expect((await migrate(database)).applied).toEqual([]);
     const rows = await sql<{ name: string }>`SELECT name FROM recon_migrations`.execute(database.db);
-    expect(rows.rows.map((r) => r.name)).toEqual(['0001_core.sql', '0002_slack.sql', '0003_failed_items_stay_open.sql']);
+    expect(rows.rows.map((r) => r.name)).toEqual(['0001_core.sql', '0002_slack.sql', '0003_failed_items_stay_open.sql', '0004_incremental_and_guards.sql']);
   });
 
   it('keeps the change log append-only', async () => {
@@ -56,14 +56,31 @@ describe(`storage on ${TEST_DATABASE_URL ? 'Postgres' : 'embedded PGlite'}`, () 
   });
 
   it('links a new pair to one new entity, and a half-linked pair to the existing entity', async () => {
-    const existing = new Map<string, string>();
-    await savePairs(database.db, [{ source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'deals', id: '900' }, matchedBy: 'email' }], existing);
-    const sides = { source: { system: 'stripe' as const, object: 'customers' }, target: { system: 'hubspot' as const, object: 'deals' } };
-    const index = await loadLinkIndex(database.db, sides);
-    expect(index.source.get('cus_1')).toBe(index.target.get('900'));
-    await savePairs(database.db, [{ source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'contacts', id: '501' }, matchedBy: 'shared_id' }], flatLinks(index, sides));
-    const again = await loadLinkIndex(database.db, { ...sides, target: { system: 'hubspot', object: 'contacts' } });
-    expect(again.target.get('501')).toBe(index.source.get('cus_1'));
+    await saveLinks(database.db, [{ source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'deals', id: '900' }, matchedBy: 'email' }]);
+    const customers = await loadLinks(database.db, { system: 'stripe', object: 'customers' });
+    const deals = await loadLinks(database.db, { system: 'hubspot', object: 'deals' });
+    expect(customers.get('cus_1')).toBe(deals.get('900'));
+    await saveLinks(database.db, [{ source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'contacts', id: '501' }, matchedBy: 'shared_id' }]);
+    const contacts = await loadLinks(database.db, { system: 'hubspot', object: 'contacts' });
+    expect(contacts.get('501')).toBe(customers.get('cus_1'));
+  });
+
+  it('finds the records linked to the same entity on the other side', async () => {
+    await saveLinks(database.db, [
+      { source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'deals', id: '900' }, matchedBy: 'email' },
+      { source: { system: 'stripe', object: 'customers', id: 'cus_2' }, target: { system: 'hubspot', object: 'deals', id: '901' }, matchedBy: 'email' },
+    ]);
+    const found = await linkedCounterparts(database.db, { system: 'stripe', object: 'customers' }, ['cus_2', 'cus_9'], { system: 'hubspot', object: 'deals' });
+    expect([...found]).toEqual([['cus_2', ['901']]]);
+  });
+
+  it('streams every link of an object in chunks', async () => {
+    await saveLinks(database.db, Array.from({ length: 25 }, (_, i) => ({
+      source: { system: 'stripe', object: 'customers', id: `cus_${i}` }, target: { system: 'hubspot', object: 'deals', id: String(900 + i) }, matchedBy: 'email' as const,
+    })));
+    const chunks: number[] = [];
+    for await (const chunk of streamLinks(database.db, { system: 'hubspot', object: 'deals' }, 10)) chunks.push(chunk.length);
+    expect(chunks).toEqual([10, 10, 5]);
   });
 
   it('keeps one open review item per fingerprint across runs', async () => {

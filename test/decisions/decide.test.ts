@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decideItem, OTHER_DIRECTION, type DecisionDeps } from '../../src/decisions/decide.ts';
 import type { ReviewItem } from '../../src/db/schema.ts';
 import { silentLogger } from '../../src/log.ts';
+import { storeFor } from '../../src/main.ts';
 import { useTestDatabase, TEST_DATABASE_URL } from '../support/db.ts';
 import { startWorld, type World } from '../support/world.ts';
 
@@ -16,7 +17,7 @@ let deps: DecisionDeps;
 beforeEach(async () => {
   world = await startWorld(database);
   deps = {
-    db: database.db,
+    store: storeFor(database),
     connectors: world.connectors,
     policy: world.policy,
     directory: { membersOf: async (group) => (group === 'S0OPSTEAM' ? [TEAM_MEMBER] : []) },
@@ -224,7 +225,7 @@ describe('a decision interrupted after its claim', () => {
 
   it('is reopened by the next cycle once its claim is older than ten minutes', async () => {
     const highValue = await item('high_value');
-    await database.db.updateTable('review_items').set({ status: 'deciding', decided_by: TEAM_MEMBER, claimed_at: new Date(Date.now() - 11 * 60_000) }).where('id', '=', highValue.id).execute();
+    await database.db.updateTable('review_items').set({ status: 'deciding', decided_by: TEAM_MEMBER, claimed_at: new Date(Date.now() - 11 * 60_000), claim_renewed_at: null }).where('id', '=', highValue.id).execute();
     await world.cycle();
     expect((await item('high_value')).status).toBe('open');
   });
@@ -244,7 +245,7 @@ describe.runIf(TEST_DATABASE_URL)('two approvers clicking at once on real Postgr
     try {
       const [a, b] = await Promise.all([
         decideItem(deps, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER }),
-        decideItem({ ...deps, db: replica.db }, { action: 'approve', itemId: highValue.id, user: LEAD }),
+        decideItem({ ...deps, store: storeFor(replica) }, { action: 'approve', itemId: highValue.id, user: LEAD }),
       ]);
       expect([a.kind, b.kind].sort()).toEqual(['already_decided', 'decided']);
       const writes = world.scenario.state.writes.filter((w) => w.id === (highValue.target as { id: string }).id);

@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { diff } from '../../src/engine/diff.ts';
-import { matchRecords, NO_LINKS } from '../../src/engine/match.ts';
-import { checkFromYaml, customer, deal, paymentStatusCheck } from '../support/records.ts';
+import { checkFromYaml, customer, deal, diffOf, paymentStatusCheck } from '../support/records.ts';
 
 const check = paymentStatusCheck();
-const sides = { source: check.source, target: check.target };
 const pairDiff = (status: string | null, stage: string | null, c = check) =>
-  diff(c, matchRecords([customer('cus_1', { subscription_status: status }, { refs: { hubspot: '900' } })], [deal('900', { dealstage: stage })], NO_LINKS, sides));
+  diffOf(c, [customer('cus_1', { subscription_status: status }, { refs: { hubspot: '900' } })], [deal('900', { dealstage: stage })]);
 
 describe('diffing a check', () => {
   it('finds nothing when the target holds an accepted value', () => {
@@ -35,12 +32,12 @@ describe('diffing a check', () => {
   });
 
   it('reports a won deal with no Stripe customer as missing in source', () => {
-    const found = diff(check, matchRecords([], [deal('900', { dealstage: 'closedwon' })], NO_LINKS, sides));
+    const found = diffOf(check, [], [deal('900', { dealstage: 'closedwon' })]);
     expect(found[0]).toMatchObject({ kind: 'missing_in_source', linked: false });
   });
 
   it('does not report an early-stage deal with no Stripe customer', () => {
-    expect(diff(check, matchRecords([], [deal('900', { dealstage: 'appointmentscheduled' })], NO_LINKS, sides))).toEqual([]);
+    expect(diffOf(check, [], [deal('900', { dealstage: 'appointmentscheduled' })])).toEqual([]);
   });
 
   it('reports nothing unmatched when the check says another check does', () => {
@@ -50,7 +47,7 @@ describe('diffing a check', () => {
     target: { system: hubspot, object: deals, field: amount, financial: true }
     rule: source_of_truth
     reportUnmatched: false`);
-    expect(diff(quiet, matchRecords([customer('cus_1', { subscription_amount: 49 })], [], NO_LINKS, sides))).toEqual([]);
+    expect(diffOf(quiet, [customer('cus_1', { subscription_amount: 49 })], [])).toEqual([]);
   });
 
   it('compares amounts without a map to the cent', () => {
@@ -60,7 +57,7 @@ describe('diffing a check', () => {
     target: { system: hubspot, object: deals, field: amount }
     rule: source_of_truth`);
     const run = (a: number, b: number) =>
-      diff(amount, matchRecords([customer('cus_1', { subscription_amount: a }, { refs: { hubspot: '900' } })], [deal('900', { amount: b })], NO_LINKS, sides));
+      diffOf(amount, [customer('cus_1', { subscription_amount: a }, { refs: { hubspot: '900' } })], [deal('900', { amount: b })]);
     expect(run(49, 49.001)).toEqual([]);
     expect(run(49, 98)).toHaveLength(1);
   });

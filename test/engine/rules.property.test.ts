@@ -1,11 +1,9 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import type { Check } from '../../src/engine/check.ts';
-import { diff } from '../../src/engine/diff.ts';
-import { matchRecords, NO_LINKS } from '../../src/engine/match.ts';
+import type { Check } from '../../src/domain/check.ts';
 import { decide } from '../../src/engine/rules.ts';
 import type { SystemRecord } from '../../src/domain/records.ts';
-import { checkFromYaml, NOW } from '../support/records.ts';
+import { checkFromYaml, diffOf, NOW } from '../support/records.ts';
 
 const STATUSES = ['active', 'trialing', 'past_due', 'canceled', 'unpaid', 'paused', 'incomplete', 'weird', null];
 const STAGES = ['appointmentscheduled', 'qualifiedtobuy', 'closedwon', 'closedlost', 'unknownstage', null];
@@ -52,8 +50,7 @@ const withRecords = arbitraryCheck.chain((check) =>
 );
 
 function* resolutions(check: Check, source: SystemRecord, target: SystemRecord, suppressed: boolean) {
-  const match = matchRecords([source], [target], NO_LINKS, { source: check.source, target: check.target });
-  for (const d of diff(check, match)) {
+  for (const d of diffOf(check, [source], [target])) {
     yield { d, r: decide(check, d, { suppressions: suppressed ? new Map([[d.fingerprint, null]]) : new Map(), now: NOW }) };
   }
 }

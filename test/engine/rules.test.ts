@@ -1,18 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Discrepancy } from '../../src/domain/discrepancy.ts';
 import type { SystemRecord } from '../../src/domain/records.ts';
-import type { Check } from '../../src/engine/check.ts';
-import { diff } from '../../src/engine/diff.ts';
-import { matchRecords, NO_LINKS } from '../../src/engine/match.ts';
+import type { Check } from '../../src/domain/check.ts';
 import { decide } from '../../src/engine/rules.ts';
-import { checkFromYaml, customer, DAY, deal, NOW, paymentStatusCheck } from '../support/records.ts';
+import { checkFromYaml, customer, DAY, deal, diffOf, NOW, paymentStatusCheck } from '../support/records.ts';
 
 const HOUR = 3_600_000;
 const check = paymentStatusCheck();
 const none = { suppressions: new Map<string, number | null>(), now: NOW };
 
 function discrepancy(c: Check, source: SystemRecord, target: SystemRecord): Discrepancy {
-  const found = diff(c, matchRecords([{ ...source, refs: { [target.system]: target.id } }], [target], NO_LINKS, { source: c.source, target: c.target }));
+  const found = diffOf(c, [{ ...source, refs: { [target.system]: target.id } }], [target]);
   if (!found[0]) throw new Error('expected a discrepancy');
   return found[0];
 }
@@ -38,13 +36,13 @@ describe('deciding a discrepancy', () => {
   });
 
   it('sends unmatched records to the exceptions report', () => {
-    const [d] = diff(check, matchRecords([paid()], [], NO_LINKS, { source: check.source, target: check.target }));
+    const [d] = diffOf(check, [paid()], []);
     expect(decide(check, d as Discrepancy, none)).toMatchObject({ type: 'escalate', reason: 'unmatched', presentation: 'exceptions' });
   });
 
   it('escalates a missing record that a stored link says existed', () => {
     const links = { source: new Map([['cus_1', '1']]), target: new Map([['900', '1']]) };
-    const [d] = diff(check, matchRecords([paid()], [], links, { source: check.source, target: check.target }));
+    const [d] = diffOf(check, [paid()], [], links);
     expect(decide(check, d as Discrepancy, none)).toMatchObject({ type: 'escalate', reason: 'linked_record_missing', presentation: 'message' });
   });
 

@@ -43,7 +43,7 @@ describe('sandbox Slack Web API', () => {
   it('answers auth.test as the installed bot, with its scopes in X-OAuth-Scopes', async () => {
     const result = await slack.auth.test();
     expect(result).toMatchObject({ ok: true, user_id: 'U0RECON', bot_id: 'B0RECON', team_id: 'T0SANDBOX', url: 'https://recon-sandbox.slack.com/' });
-    expect(result.response_metadata?.scopes).toEqual(['chat:write', 'commands', 'files:write', 'usergroups:read', 'users:read']);
+    expect(result.response_metadata?.scopes).toEqual(['channels:read', 'chat:write', 'commands', 'files:write', 'groups:read', 'usergroups:read', 'users:read']);
   });
 
   it('posts a message and chat.update changes the stored message', async () => {

@@ -4,13 +4,15 @@ import type { App } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadEnv } from '../../src/config/env.ts';
 import { postDigest } from '../../src/digest/post.ts';
-import { runCycle } from '../../src/engine/cycle.ts';
+import { createDecisions } from '../../src/decisions/service.ts';
+import { runCycle } from '../../src/reconcile/cycle.ts';
+import { cachedHealth } from '../../src/reconcile/health.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createSlackApp, registerListeners } from '../../src/slack/app.ts';
 import { ACTIONS, INPUTS, SLASH_COMMAND, VIEWS } from '../../src/slack/ids.ts';
 import { postEscalations } from '../../src/slack/posting.ts';
 import type { SlackPort } from '../../src/slack/port.ts';
-import { buildStatus, cachedVocabularies } from '../../src/slack/status-input.ts';
+import { buildStatus } from '../../src/slack/status-input.ts';
 import { signSlackRequest } from '../../src/slack/verify.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { startWorld, type World } from '../support/world.ts';
@@ -31,15 +33,17 @@ beforeEach(async () => {
   const created = createSlackApp({ env, logger: silentLogger, pacePerChannel: false });
   app = created.app;
   slack = created.port;
-  const vocabularies = cachedVocabularies(world.connectors, world.policy);
+  const decisions = createDecisions({ store: world.store, connectors: world.connectors, policy: world.policy, logger: silentLogger, directory: { membersOf: (g) => slack.membersOf(g) } });
+  const vocabularies = () => decisions.vocabularies();
   const cycle = async () => {
-    const result = await runCycle({ database, connectors: world.connectors, policy: world.policy, logger: silentLogger }, { full: true });
+    const result = await runCycle({ store: world.store, connectors: world.connectors, policy: world.policy, logger: silentLogger }, { full: true });
     await postEscalations({ db: database.db, slack, channel: 'C0REVIEW', vocabularies: await vocabularies(), logger: silentLogger }, []);
     return result;
   };
+  const health = cachedHealth(world.connectors);
   registerListeners(app, {
-    database, connectors: world.connectors, policy: world.policy, logger: silentLogger, slack, vocabularies,
-    runCycle: cycle, status: () => buildStatus({ database, connectors: world.connectors, policy: world.policy }),
+    database, policy: world.policy, logger: silentLogger, slack, vocabularies, decide: (request) => decisions.decide(request),
+    runCycle: cycle, status: () => buildStatus({ database, policy: world.policy, health }),
   });
   const server = (await app.start(0)) as unknown as Server;
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
@@ -96,7 +100,7 @@ describe('the Slack app, end to end over signed HTTP', () => {
     const posted = [...world.sandbox.slack.messages.values()];
     expect(posted.length).toBeGreaterThan(0);
     const before = posted.length;
-    await runCycle({ database, connectors: world.connectors, policy: world.policy, logger: silentLogger }, { full: true });
+    await runCycle({ store: world.store, connectors: world.connectors, policy: world.policy, logger: silentLogger }, { full: true });
     await postEscalations({ db: database.db, slack, channel: 'C0REVIEW', vocabularies: new Map(), logger: silentLogger }, []);
     expect(world.sandbox.slack.messages.size).toBe(before);
   });
@@ -226,7 +230,7 @@ describe('the Slack app, end to end over signed HTTP', () => {
     const values = { [INPUTS.ignoreMode.block]: { [INPUTS.ignoreMode.action]: { type: 'radio_buttons', selected_option: { value: 'occurrence' } } } };
     await send(submit(VIEWS.ignore, item.id, LEAD, values));
     await until(() => statusOf(item.id), (s) => s === 'ignored', 'the ignore');
-    const next = await runCycle({ database, connectors: world.connectors, policy: world.policy, logger: silentLogger }, { full: true });
+    const next = await runCycle({ store: world.store, connectors: world.connectors, policy: world.policy, logger: silentLogger }, { full: true });
     expect(next.checks.find((c) => c.check === 'payment-status')?.suppressed).toBe(1);
   });
 

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { claimItem, releaseClaim, reopenAbandonedDecisions, settleItem } from '../../src/db/repositories/review-items.ts';
+import { claimItem, releaseClaim, settleItem } from '../../src/db/repositories/review-items.ts';
 import { silentLogger } from '../../src/log.ts';
+import { storeFor } from '../../src/main.ts';
 import { postEscalations, POST_LEASE_MS, syncClosedMessages } from '../../src/slack/posting.ts';
 import type { SlackMessage, SlackPort } from '../../src/slack/port.ts';
 import { useTestDatabase, TEST_DATABASE_URL } from '../support/db.ts';
@@ -26,6 +27,8 @@ function recordingSlack(): SlackPort & { posted: SlackMessage[]; updated: string
     publishHome: async () => {},
     uploadFile: async () => {},
     membersOf: async () => [],
+    identity: async () => ({ userId: 'U0RECON', botId: 'B0RECON', team: 'Sandbox', teamId: 'T0SANDBOX' }),
+    channel: async (id: string) => ({ id, name: id.toLowerCase(), isMember: true, isArchived: false }),
   };
   return slack;
 }
@@ -71,8 +74,8 @@ describe(`claims on review items on ${TEST_DATABASE_URL ? 'Postgres' : 'embedded
   it('refuses a settle from a claim that was reopened and taken by someone else', async () => {
     const { id } = await database.db.insertInto('review_items').values(item('f1')).returning('id').executeTakeFirstOrThrow();
     const first = await claimItem(database.db, id, 'U0FIRST', ['open']);
-    await database.db.updateTable('review_items').set({ claimed_at: new Date(Date.now() - 3_600_000) }).where('id', '=', id).execute();
-    expect(await reopenAbandonedDecisions(database.db, 'payment-status', new Date(Date.now() - 600_000))).toBe(1);
+    await database.db.updateTable('review_items').set({ claimed_at: new Date(Date.now() - 3_600_000), claim_renewed_at: null }).where('id', '=', id).execute();
+    expect(await storeFor(database).reopenAbandonedDecisions('payment-status', new Date(Date.now() - 600_000))).toBe(1);
     const second = await claimItem(database.db, id, 'U0SECOND', ['open']);
     expect(second).toBeDefined();
     expect(await settleItem(database.db, id, first?.claimed_at as Date, { status: 'approved', by: 'U0FIRST', decision: {} })).toBeUndefined();
@@ -82,12 +85,12 @@ describe(`claims on review items on ${TEST_DATABASE_URL ? 'Postgres' : 'embedded
   it('does not reopen a claimed decision while one of its writes is unsettled', async () => {
     const { id } = await database.db.insertInto('review_items').values(item('f1')).returning('id').executeTakeFirstOrThrow();
     await claimItem(database.db, id, 'U0FIRST', ['open']);
-    await database.db.updateTable('review_items').set({ claimed_at: new Date(Date.now() - 3_600_000) }).where('id', '=', id).execute();
+    await database.db.updateTable('review_items').set({ claimed_at: new Date(Date.now() - 3_600_000), claim_renewed_at: null }).where('id', '=', id).execute();
     await database.db
       .insertInto('write_intents')
       .values({ idempotency_key: 'k1', actor: 'U0FIRST', origin: `decision:${id}`, system: 'hubspot', object: 'deals', external_id: '1', field: 'dealstage', before: '"a"', after: '"b"' })
       .execute();
-    expect(await reopenAbandonedDecisions(database.db, 'payment-status', new Date(Date.now() - 600_000))).toBe(0);
+    expect(await storeFor(database).reopenAbandonedDecisions('payment-status', new Date(Date.now() - 600_000))).toBe(0);
   });
 
   it('gives a released claim back to the status it came from', async () => {

@@ -1,10 +1,11 @@
 import { loadEnv, type Env } from '../../src/config/env.ts';
 import { loadPolicy } from '../../src/config/load-policy.ts';
 import type { Policy } from '../../src/config/policy.ts';
-import type { ConnectorsBySystem } from '../../src/engine/apply.ts';
-import { runCycle, type CycleResult } from '../../src/engine/cycle.ts';
+import type { ConnectorsBySystem } from '../../src/domain/ports.ts';
+import type { ReconStore } from '../../src/domain/store.ts';
+import { runCycle, type CycleResult } from '../../src/reconcile/cycle.ts';
 import { silentLogger } from '../../src/log.ts';
-import { buildConnectors } from '../../src/main.ts';
+import { buildConnectors, storeFor } from '../../src/main.ts';
 import { generateScenario, type Scenario, type ScenarioOptions } from '../../src/sandbox/generate.ts';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.ts';
 import type { TestDatabase } from './db.ts';
@@ -18,6 +19,7 @@ export interface World {
   env: Env;
   policy: Policy;
   connectors: ConnectorsBySystem;
+  store: ReconStore;
   cycle(options?: Parameters<typeof runCycle>[1]): Promise<CycleResult>;
   close(): Promise<void>;
 }
@@ -39,13 +41,15 @@ export async function startWorld(
   });
   const policy = await loadPolicy(EXAMPLE_POLICY);
   const connectors = buildConnectors(env, policy, silentLogger);
+  const store = storeFor(database);
   return {
     scenario,
     sandbox,
     env,
     policy,
     connectors,
-    cycle: (cycleOptions = {}) => runCycle({ database, connectors, policy, logger: silentLogger }, { full: true, ...cycleOptions }),
+    store,
+    cycle: (cycleOptions = {}) => runCycle({ store, connectors, policy, logger: silentLogger }, { full: true, ...cycleOptions }),
     close: () => sandbox.close(),
   };
 }

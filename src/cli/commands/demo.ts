@@ -5,9 +5,10 @@ import { loadEnv } from '../../config/env.ts';
 import { loadPolicy } from '../../config/load-policy.ts';
 import { changesOfRuns } from '../../db/repositories/changes.ts';
 import { itemsOpenedInRuns } from '../../db/repositories/review-items.ts';
-import { runCycle, type CycleResult } from '../../engine/cycle.ts';
-import { financialFields } from '../../engine/check.ts';
-import { buildConnectors, openMigratedDatabase } from '../../main.ts';
+import { financialFields } from '../../config/checks.ts';
+import { createDecisions } from '../../decisions/service.ts';
+import { runCycle, type CycleResult } from '../../reconcile/cycle.ts';
+import { buildConnectors, openMigratedDatabase, storeFor } from '../../main.ts';
 import { generateScenario } from '../../sandbox/generate.ts';
 import { startSandbox } from '../../sandbox/server.ts';
 import { verify, type FoundDiscrepancy, type Verdict } from '../../sandbox/verify.ts';
@@ -20,7 +21,6 @@ import { WebClient } from '@slack/web-api';
 import { slackLogger } from '../../slack/app.ts';
 import { SLACK_RETRIES, webClientPort } from '../../slack/port.ts';
 import { postEscalations } from '../../slack/posting.ts';
-import { cachedVocabularies } from '../../slack/status-input.ts';
 
 export const EXAMPLE_POLICY = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../examples/recon.config.hubspot.yml');
 
@@ -57,8 +57,10 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
   const out = (text: string) => ctx.stdout.write(`${text}\n`);
   try {
     const connectors = buildConnectors(env, policy, logger);
+    const store = storeFor(database);
+    const decisions = createDecisions({ store, connectors, policy, logger, directory: { membersOf: async () => [] } });
     const progress = createProgress(ctx.stderr, values.json);
-    const first = await runCycle({ database, connectors, policy, logger, progress: progress.onPage }, { full: true });
+    const first = await runCycle({ store, connectors, policy, logger, progress: progress.onPage }, { full: true });
     progress.done();
     const runIds = first.checks.flatMap((c) => (c.runId ? [c.runId] : []));
     const changes = await changesOfRuns(database.db, runIds);
@@ -70,14 +72,14 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
     // What `recon serve` would post: the same code, against the sandbox's Slack.
     const slack = webClientPort(new WebClient('xoxb-test-demo', { slackApiUrl: sandbox.slackUrl, retryConfig: SLACK_RETRIES, logger: slackLogger(logger.child({ component: 'slack' })) }), { pacePerChannel: true, logger });
     const posting = await postEscalations(
-      { db: database.db, slack, channel: policy.slack?.reviewChannel ?? 'C0REVIEW', vocabularies: await cachedVocabularies(connectors, policy)(), logger },
+      { db: database.db, slack, channel: policy.slack?.reviewChannel ?? 'C0REVIEW', vocabularies: await decisions.vocabularies(), logger },
       first.checks.map((c) => ({ name: c.check, found: c.discrepancies.total, autoFixed: c.autoFixed, escalated: c.escalated })),
     );
     const writesAfterFirst = scenario.state.writes.length;
-    const second = await runCycle({ database, connectors, policy, logger }, { full: true });
+    const second = await runCycle({ store, connectors, policy, logger }, { full: true });
     const secondWrites = scenario.state.writes.length - writesAfterFirst;
     const verdict = verify(scenario.injected, found, scenario.state.writes, financialFields(policy.checks));
-    const labels = await vocabularyLabels(connectors);
+    const labels = vocabularyLabels(await decisions.vocabularies());
 
     if (values.json) {
       out(JSON.stringify({
@@ -126,10 +128,10 @@ function countBy(rows: Verdict['byCategory'], key: 'injected' | 'found'): Record
   return out;
 }
 
-async function vocabularyLabels(connectors: ReturnType<typeof buildConnectors>): Promise<Labels> {
+/** Value → label over every vocabulary (stage ids → their names), for the printed change log. */
+function vocabularyLabels(vocabularies: Awaited<ReturnType<ReturnType<typeof createDecisions>['vocabularies']>>): Labels {
   const labels = new Map<string, string>();
-  const stages = await connectors.hubspot?.vocabulary('deals', 'dealstage').catch(() => null);
-  for (const v of stages?.values ?? []) labels.set(v.value, v.label);
+  for (const values of vocabularies.values()) for (const v of values) if (!labels.has(v.value)) labels.set(v.value, v.label);
   return labels;
 }
 

@@ -1,50 +1,140 @@
-import { ConfigError } from '../../config/errors.ts';
+import { WebClient } from '@slack/web-api';
+import cron from 'node-cron';
+import { DEFAULT_FULL_RECONCILE, type Policy } from '../../config/policy.ts';
 import { loadPolicy } from '../../config/load-policy.ts';
-import { resolveCheck } from '../../engine/check.ts';
-import { buildConnectors, openMigratedDatabase } from '../../main.ts';
+import { connectorDefinition } from '../../connectors/registry.ts';
+import { errorMessage } from '../../domain/errors.ts';
+import { buildConnectors, openMigratedDatabase, systemsOf } from '../../main.ts';
+import { preflight, problemLine } from '../../reconcile/preflight.ts';
+import { slackLogger } from '../../slack/app.ts';
+import { SLACK_RETRIES, webClientPort, type SlackPort } from '../../slack/port.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 
-/** Validates policy and environment, then checks the database and each connection. Exit 1 when one fails. */
+/**
+ * Validates the policy and environment, then checks the database, each connection (with its API
+ * version and limits), the policy against what each system has, and Slack. Exit 2 when the policy
+ * names what a system does not have, 1 when a connection fails, else 0.
+ */
 export async function doctorCommand(args: string[], ctx: CommandContext): Promise<number> {
   parseCommandArgs('doctor', args, {});
-  const say = (ok: boolean, what: string) => ctx.stdout.write(`${ok ? 'ok  ' : 'FAIL'}  ${what}\n`);
-  say(true, 'environment is valid');
+  const say = (status: 'ok' | 'FAIL' | 'warn' | 'info', what: string) => ctx.stdout.write(`${status.padEnd(4)}  ${what}\n`);
+  say('ok', 'environment is valid');
   const policy = await loadPolicy(ctx.env.RECON_CONFIG);
-  say(true, `policy ${ctx.env.RECON_CONFIG}: ${policy.checks.length} checks (${policy.checks.map((c) => c.name).join(', ')})`);
+  say('ok', `policy ${ctx.env.RECON_CONFIG}: ${policy.checks.length} checks (${policy.checks.map((c) => c.name).join(', ')})`);
+  for (const line of scheduleLines(policy)) say('ok', line);
   let failures = 0;
   try {
     const database = await openMigratedDatabase(ctx.env, ctx.logger);
-    say(true, `database ${database.describe} reachable and migrated`);
+    say('ok', `database ${database.describe} reachable and migrated`);
     await database.close();
   } catch (error) {
     failures++;
-    say(false, `database: ${(error as Error).message}`);
+    say('FAIL', `database: ${errorMessage(error)}`);
   }
-  let connectors;
-  try {
-    connectors = buildConnectors(ctx.env, policy, ctx.logger);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      say(false, error.message);
-      return 2;
+
+  const connectors = buildConnectors(ctx.env, policy, ctx.logger);
+  let reachable = true;
+  for (const system of systemsOf(policy)) {
+    const definition = connectorDefinition(system);
+    const connector = connectors[system];
+    if (!definition || !connector) continue;
+    const health = await connector.health({ priority: 'interactive' });
+    if (!health.ok) {
+      failures++;
+      reachable = false;
     }
-    throw error;
+    say(health.ok ? 'ok' : 'FAIL', `${definition.displayName}: ${health.detail}`);
+    say('info', `${definition.displayName}: API version ${definition.apiVersion}; limits ${definition.limits.map((l) => `${l.requests} ${l.what}`).join('; ')}`);
   }
-  for (const connector of Object.values(connectors)) {
-    const health = await connector.health();
-    if (!health.ok) failures++;
-    say(health.ok, `${health.system}: ${health.detail}`);
+
+  let mismatch = false;
+  if (reachable) {
+    try {
+      const checked = await preflight(policy, connectors, { priority: 'interactive' });
+      for (const problem of checked.problems) say('FAIL', problemLine(problem));
+      mismatch = checked.problems.length > 0;
+      if (!mismatch) say('ok', `every check's objects, fields and map values exist in its systems (${[...checked.descriptions.keys()].join(', ')})`);
+    } catch (error) {
+      failures++;
+      say('FAIL', `the policy could not be checked against the systems: ${errorMessage(error)}`);
+    }
+  } else {
+    say('warn', 'the policy was not checked against the systems: a connection failed');
   }
-  // The policy's map must only write values the target knows.
-  for (const check of policy.checks.map((c) => resolveCheck(c))) {
-    if (!check.map) continue;
-    const vocabulary = await connectors[check.target.system]?.vocabulary(check.target.object, check.target.field).catch(() => null);
-    if (!vocabulary) continue;
-    const known = new Set(vocabulary.values.map((v) => v.value));
-    const unknown = [...check.map.values()].flatMap((e) => [e.write, ...e.accept]).filter((v) => !known.has(v));
-    if (unknown.length) failures++;
-    say(unknown.length === 0, `check ${check.name}: map values ${unknown.length ? `not known to ${check.target.system} ${check.target.field}: ${[...new Set(unknown)].join(', ')}` : `all known to ${check.target.system} ${check.target.field}`}`);
+
+  failures += await checkSlack(ctx, policy, say);
+  for (const [system, variable] of webhookSecrets()) {
+    if (systemsOf(policy).has(system)) say(ctx.env[variable] ? 'ok' : 'info', `${connectorDefinition(system)?.displayName ?? system} webhooks: ${ctx.env[variable] ? `on (POST /webhooks/${system.replace('_', '-')})` : `off: set ${variable} to take them`}`);
   }
-  return failures ? 1 : 0;
+  return mismatch ? 2 : failures ? 1 : 0;
+}
+
+/** The variable that turns each system's webhook endpoint on. */
+function webhookSecrets(): [string, string][] {
+  return [['stripe', 'STRIPE_WEBHOOK_SECRET'], ['hubspot', 'HUBSPOT_CLIENT_SECRET']];
+}
+
+/** Each schedule with when it runs next, so a person sees how it was understood. */
+function scheduleLines(policy: Policy): string[] {
+  const schedule = policy.schedule;
+  if (!schedule) return ['schedule: none (cycles run only by `recon run` or `/recon run`)'];
+  const lines: string[] = [];
+  for (const [name, expression] of [['reconcile', schedule.reconcile], ['fullReconcile', schedule.fullReconcile ?? DEFAULT_FULL_RECONCILE], ['digest', schedule.digest]] as const) {
+    if (!expression) continue;
+    const task = cron.createTask(expression, () => {}, { timezone: schedule.timezone });
+    const next = task.getNextRun();
+    void task.destroy();
+    lines.push(`schedule.${name} "${expression}": next ${next ? next.toLocaleString('en-GB', { timeZone: schedule.timezone, dateStyle: 'medium', timeStyle: 'short' }) : 'never'} (${schedule.timezone})`);
+  }
+  return lines;
+}
+
+/** Slack: the token's identity (`auth.test`), the channels of the policy, and the bot in each. */
+async function checkSlack(ctx: CommandContext, policy: Policy, say: (status: 'ok' | 'FAIL' | 'warn' | 'info', what: string) => void): Promise<number> {
+  if (!ctx.env.SLACK_BOT_TOKEN) {
+    say('info', 'Slack: SLACK_BOT_TOKEN is not set; `recon serve` would run without the Slack app');
+    return 0;
+  }
+  const client = new WebClient(ctx.env.SLACK_BOT_TOKEN, {
+    ...(ctx.env.SLACK_API_URL ? { slackApiUrl: ctx.env.SLACK_API_URL } : {}),
+    retryConfig: { ...SLACK_RETRIES, retries: 1 },
+    logger: slackLogger(ctx.logger.child({ component: 'slack' })),
+  });
+  const slack: SlackPort = webClientPort(client, { pacePerChannel: false, logger: ctx.logger });
+  let failures = 0;
+  try {
+    const who = await slack.identity();
+    say('ok', `Slack: token of bot user ${who.userId} in workspace ${who.team || who.teamId}`);
+  } catch (error) {
+    say('FAIL', `Slack: the bot token was refused (${errorMessage(error)}): set SLACK_BOT_TOKEN to the app's xoxb- token`);
+    return 1;
+  }
+  if (!ctx.env.SLACK_SIGNING_SECRET && !ctx.env.SLACK_APP_TOKEN) {
+    failures++;
+    say('FAIL', 'Slack: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) for `recon serve`');
+  }
+  if (!policy.slack) {
+    say('warn', 'Slack: the policy has no slack: block, so nothing is posted');
+    return failures;
+  }
+  for (const [role, id] of [['reviewChannel', policy.slack.reviewChannel], ['digestChannel', policy.slack.digestChannel]] as const) {
+    try {
+      const channel = await slack.channel(id);
+      if (!channel) {
+        failures++;
+        say('FAIL', `Slack: policy.slack.${role} ${id} does not exist or the bot cannot see it`);
+      } else if (channel.isArchived) {
+        failures++;
+        say('FAIL', `Slack: policy.slack.${role} #${channel.name} is archived`);
+      } else if (!channel.isMember) {
+        failures++;
+        say('FAIL', `Slack: the bot is not in #${channel.name} (policy.slack.${role}): invite it with /invite @recon`);
+      } else say('ok', `Slack: policy.slack.${role} #${channel.name}, the bot is a member`);
+    } catch (error) {
+      failures++;
+      say('FAIL', `Slack: policy.slack.${role} ${id} could not be checked: ${errorMessage(error)}`);
+    }
+  }
+  return failures;
 }

@@ -1,5 +1,5 @@
-import { runCycle, type CycleResult } from '../../engine/cycle.ts';
-import { buildConnectors, openMigratedDatabase } from '../../main.ts';
+import { runCycle, type CycleResult } from '../../reconcile/cycle.ts';
+import { buildConnectors, openMigratedDatabase, storeFor } from '../../main.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
@@ -23,7 +23,7 @@ export async function runCommand(args: string[], ctx: CommandContext): Promise<n
   const progress = createProgress(ctx.stderr, values.json);
   try {
     const result = await runCycle(
-      { database, connectors, policy, logger: ctx.logger, progress: progress.onPage },
+      { store: storeFor(database), connectors, policy, logger: ctx.logger, progress: progress.onPage },
       { checks: values.check ?? [], dryRun: values['dry-run'], full: values.full },
     );
     progress.done();

@@ -2,13 +2,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { sql } from 'kysely';
 import type { CustomRoute } from '@slack/bolt';
 import { postDigest } from '../../digest/post.ts';
-import { runCycle, type CycleOptions } from '../../engine/cycle.ts';
+import { createDecisions } from '../../decisions/service.ts';
+import { runCycle, type CycleOptions } from '../../reconcile/cycle.ts';
+import { cachedHealth } from '../../reconcile/health.ts';
 import { InFlight } from '../../jobs/in-flight.ts';
 import { startSchedules } from '../../jobs/schedules.ts';
-import { buildConnectors, openMigratedDatabase } from '../../main.ts';
+import { buildConnectors, openMigratedDatabase, storeFor } from '../../main.ts';
 import { createSlackApp, registerListeners } from '../../slack/app.ts';
 import { postEscalations } from '../../slack/posting.ts';
-import { buildStatus, cachedVocabularies } from '../../slack/status-input.ts';
+import { buildStatus } from '../../slack/status-input.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
 
@@ -27,15 +29,21 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   const database = await openMigratedDatabase(env, logger);
   const counters = { cycles: 0, discrepancies: 0, autoFixed: 0, escalated: 0, failedWrites: 0 };
 
+  const store = storeFor(database);
   const slackApp = env.SLACK_BOT_TOKEN ? createSlackApp({ env, logger, routes: routes() }) : null;
-  const vocabularies = cachedVocabularies(connectors, policy);
+  const decisions = createDecisions({
+    store, connectors, policy, logger,
+    directory: { membersOf: (group) => (slackApp ? slackApp.port.membersOf(group) : Promise.resolve([])) },
+  });
+  const vocabularies = () => decisions.vocabularies();
   // Read now, so the first Override modal opens within its three-second trigger.
   void vocabularies();
+  const health = cachedHealth(connectors);
   // Decisions go on after their ack and cycles take minutes: a stopping process finishes them first.
   const inFlight = new InFlight();
   const runAndPost = (options: CycleOptions) => inFlight.run(() => cycleAndPost(options));
   const cycleAndPost = async (options: CycleOptions) => {
-    const result = await runCycle({ database, connectors, policy, logger }, options);
+    const result = await runCycle({ store, connectors, policy, logger }, options);
     counters.cycles++;
     for (const c of result.checks) {
       counters.discrepancies += c.discrepancies.total;
@@ -51,11 +59,11 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
     }
     return result;
   };
-  const status = () => buildStatus({ database, connectors, policy });
+  const status = () => buildStatus({ database, policy, health });
 
   let stopServer: () => Promise<void>;
   if (slackApp) {
-    registerListeners(slackApp.app, { database, connectors, policy, logger, slack: slackApp.port, vocabularies, runCycle: runAndPost, status }, inFlight);
+    registerListeners(slackApp.app, { database, policy, logger, slack: slackApp.port, decide: (request) => decisions.decide(request), vocabularies, runCycle: runAndPost, status }, inFlight);
     await slackApp.app.start(env.PORT);
     stopServer = () => slackApp.app.stop() as Promise<void>;
     logger.info({ port: env.PORT, mode: env.SLACK_SIGNING_SECRET ? 'http' : 'socket' }, 'recon serve: Slack app listening');
@@ -73,7 +81,8 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   }
 
   const schedules = startSchedules(policy, database.db, {
-    reconcile: () => runAndPost({ full: true }),
+    reconcile: () => runAndPost({}),
+    full: () => runAndPost({ full: true }),
     digest: slackApp && policy.slack
       ? () => inFlight.run(() => postDigest({ db: database.db, slack: slackApp.port, channel: policy.slack?.digestChannel as string, logger, timeZone: policy.schedule?.timezone }))
       : undefined,

@@ -1,4 +1,4 @@
-import { openItems } from '../../db/repositories/review-items.ts';
+import { queueFigures } from '../../db/repositories/review-items.ts';
 import { latestRunPerCheck } from '../../db/repositories/runs.ts';
 import { openMigratedDatabase } from '../../main.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -10,12 +10,9 @@ export async function statusCommand(args: string[], ctx: CommandContext): Promis
   const database = await openMigratedDatabase(ctx.env, ctx.logger);
   try {
     const runs = await latestRunPerCheck(database.db);
-    const open = await openItems(database.db, { limit: 10_000 });
-    const byCategory: Record<string, number> = {};
-    for (const item of open) byCategory[item.category] = (byCategory[item.category] ?? 0) + 1;
-    const oldest = open[0] ?? null;
+    const { open: openCount, byCategory, oldest } = await queueFigures(database.db);
     if (values.json) {
-      ctx.stdout.write(`${JSON.stringify({ runs, queue: { open: open.length, byCategory, oldest } }, null, 2)}\n`);
+      ctx.stdout.write(`${JSON.stringify({ runs, queue: { open: openCount, byCategory, oldest } }, null, 2)}\n`);
       return 0;
     }
     ctx.stdout.write(`Database: ${database.describe}\n\n`);
@@ -31,8 +28,8 @@ export async function statusCommand(args: string[], ctx: CommandContext): Promis
           )}\n`
         : 'No runs yet: try `recon run`.\n',
     );
-    ctx.stdout.write(`\nReview queue: ${open.length} open`);
-    if (open.length) {
+    ctx.stdout.write(`\nReview queue: ${openCount} open`);
+    if (openCount) {
       ctx.stdout.write(` (${Object.entries(byCategory).map(([k, n]) => `${k} ${n}`).join(', ')}); oldest opened ${new Date(oldest?.opened_at ?? Date.now()).toISOString()}`);
     }
     ctx.stdout.write('\n');

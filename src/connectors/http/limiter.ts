@@ -6,6 +6,11 @@
  * through in one window (a full burst, then the refill), which is exactly the 429 storm we avoid.
  * The log holds at most `requests` timestamps, so it stays tiny.
  *
+ * People go first: a caller that a person waits for (`take('interactive')`: a click's
+ * compare-and-set, `doctor`) is served ahead of a cycle's background reads, and where the window
+ * is long (HubSpot's 10 s) a small share of it is kept free for them, so a decision starts its
+ * calls within a second even while a full cycle runs at the rate limit.
+ *
  * @example
  * const limiter = createRateLimiter({ requests: 100, perMs: 10_000 });
  * const release = await limiter.take(); // then send the request
@@ -20,6 +25,9 @@ export interface RateLimit {
 
 export type Release = () => void;
 
+/** Who waits: a person (`interactive`) or a cycle (`background`, the default). */
+export type Priority = 'interactive' | 'background';
+
 export interface LimiterClock {
   now(): number;
   sleep(ms: number): Promise<void>;
@@ -32,6 +40,11 @@ export interface RateLimiterOptions extends RateLimit {
    * at least 50 ms.
    */
   marginMs?: number;
+  /**
+   * Slots of each window background callers leave to interactive ones. Default: none where the
+   * window is a second or less (a slot frees within it anyway), else 2% of `requests`, at least 1.
+   */
+  interactiveReserve?: number;
   /** Injected clock and sleep, for tests. Defaults to `Date.now` and `setTimeout`. */
   clock?: Partial<LimiterClock>;
 }
@@ -41,9 +54,10 @@ export interface RateLimiter {
    * Resolves when one more request may be sent now; the caller must send it right away, and call
    * the returned `release` when the response arrived. The slot then counts from that moment: the
    * vendor counts arrivals, and a request held up on our side (a busy event loop) must not let
-   * the next window's requests land inside the vendor's window.
+   * the next window's requests land inside the vendor's window. Callers of one priority are served
+   * in arrival order; interactive callers never queue behind background ones.
    */
-  take(): Promise<Release>;
+  take(priority?: Priority): Promise<Release>;
   /** Stops every caller until `ms` from now (a 429 with Retry-After, seen by any caller). */
   pauseFor(ms: number): void;
   /**
@@ -67,11 +81,18 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const clock: LimiterClock = { ...realClock, ...options.clock };
   const requests = Math.floor(options.requests);
   const windowMs = options.perMs + (options.marginMs ?? Math.max(50, Math.ceil(options.perMs * 0.01)));
+  const reserve = Math.min(
+    requests - 1,
+    Math.max(0, Math.floor(options.interactiveReserve ?? (options.perMs > 1000 ? Math.max(1, Math.round(requests * 0.02)) : 0))),
+  );
+  /** How many slots of the window each priority may fill. */
+  const capacity: Record<Priority, number> = { interactive: requests, background: requests - reserve };
   /** Send (then response) times of the requests inside the current window, oldest first. */
   const sent: number[] = [];
   let pausedUntil = 0;
-  /** Callers are served one at a time, in arrival order. */
-  let queue: Promise<unknown> = Promise.resolve();
+  /** Each priority serves its callers one at a time, in arrival order, on its own chain. */
+  const queues: Record<Priority, Promise<unknown>> = { interactive: Promise.resolve(), background: Promise.resolve() };
+  let interactiveWaiting = 0;
 
   function forget(now: number): void {
     while (sent.length > 0 && (sent[0] as number) <= now - windowMs) sent.shift();
@@ -88,7 +109,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     sent.splice(i, 0, now);
   }
 
-  async function acquire(): Promise<Release> {
+  async function acquire(priority: Priority): Promise<Release> {
     for (;;) {
       const now = clock.now();
       if (pausedUntil > now) {
@@ -96,7 +117,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         continue;
       }
       forget(now);
-      if (sent.length < requests) {
+      // A background caller steps aside while a person waits for the same slot.
+      const yielding = priority === 'background' && interactiveWaiting > 0;
+      if (sent.length < capacity[priority] && !yielding) {
         sent.push(now);
         let released = false;
         return () => {
@@ -105,16 +128,20 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           settle(now);
         };
       }
-      await clock.sleep((sent[0] as number) + windowMs - now);
+      // The slot this caller needs frees when enough of the oldest leave the window.
+      const needed = sent.length - capacity[priority];
+      const freesAt = needed >= 0 && !yielding ? (sent[needed] as number) + windowMs : now + Math.max(1, Math.ceil(windowMs / requests));
+      await clock.sleep(Math.max(1, freesAt - now));
     }
   }
 
   return {
     limit: { requests, perMs: options.perMs },
-    take() {
-      const turn = queue.then(acquire);
-      queue = turn.catch(() => undefined);
-
+    take(priority: Priority = 'background') {
+      if (priority === 'interactive') interactiveWaiting++;
+      const turn = queues[priority].then(() => acquire(priority));
+      queues[priority] = turn.catch(() => undefined);
+      if (priority === 'interactive') void turn.finally(() => interactiveWaiting--).catch(() => undefined);
       return turn;
     },
     pauseFor(ms) {
@@ -141,9 +168,9 @@ export function combineLimiters(first: RateLimiter, ...others: RateLimiter[]): R
   const all = [first, ...others];
   return {
     limit: first.limit,
-    async take() {
+    async take(priority?: Priority) {
       const releases: Release[] = [];
-      for (const limiter of all) releases.push(await limiter.take());
+      for (const limiter of all) releases.push(await limiter.take(priority));
       return () => {
         for (const release of releases) release();
       };

@@ -1,6 +1,7 @@
+import { ReconError } from '../../domain/errors.ts';
 import type { SystemName } from '../../domain/records.ts';
 import type { Logger } from '../../log.ts';
-import type { RateLimiter } from './limiter.ts';
+import type { Priority, RateLimiter } from './limiter.ts';
 
 /** Which request failed, for error messages. `path` carries no query string. */
 export interface RequestInfo {
@@ -17,8 +18,8 @@ export interface ApiErrorInit extends RequestInfo {
   status: number | null;
   /** What the vendor said (its error message), or the network error's message. */
   vendorMessage: string;
-  /** The vendor's error code (`resource_missing`, `OBJECT_NOT_FOUND`, ...), when it gave one. */
-  code?: string | undefined;
+  /** The vendor's error code (`resource_missing`, `VALIDATION_ERROR`, ...), when it gave one. */
+  vendorCode?: string | undefined;
   /** The vendor's Retry-After, in milliseconds, when it sent one. */
   retryAfterMs?: number | null | undefined;
   /** The vendor's own verdict on retrying (Stripe's `Stripe-Should-Retry`), when it gave one. */
@@ -31,7 +32,7 @@ export interface ApiErrorInit extends RequestInfo {
  * A failed vendor request, named well enough to act on:
  * `stripe GET /v1/customers failed: HTTP 400: Invalid limit (after 1 attempt)`.
  */
-export class ApiError extends Error {
+export class ApiError extends ReconError {
   override readonly name = 'ApiError';
   readonly system: SystemName;
   readonly method: string;
@@ -39,7 +40,7 @@ export class ApiError extends Error {
   readonly kind: ApiErrorKind;
   readonly status: number | null;
   readonly vendorMessage: string;
-  readonly code: string | undefined;
+  readonly vendorCode: string | undefined;
   readonly retryAfterMs: number | null;
   readonly vendorSaysRetry: boolean | undefined;
   readonly attempts: number;
@@ -48,8 +49,10 @@ export class ApiError extends Error {
     const what = init.kind === 'http' ? `HTTP ${init.status}` : init.kind === 'timeout' ? 'timed out' : 'network error';
     const attempts = init.attempts ?? 1;
     super(
+      apiErrorCode(init),
       `${init.system} ${init.method} ${init.path} failed: ${what}: ${init.vendorMessage}` +
         ` (after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
+      { hint: apiErrorHint(init) },
     );
     this.system = init.system;
     this.method = init.method;
@@ -57,7 +60,7 @@ export class ApiError extends Error {
     this.kind = init.kind;
     this.status = init.status;
     this.vendorMessage = init.vendorMessage;
-    this.code = init.code;
+    this.vendorCode = init.vendorCode;
     this.retryAfterMs = init.retryAfterMs ?? null;
     this.vendorSaysRetry = init.vendorSaysRetry;
     this.attempts = attempts;
@@ -77,10 +80,31 @@ export class ApiError extends Error {
   private init(): ApiErrorInit {
     return {
       system: this.system, method: this.method, path: this.path, kind: this.kind, status: this.status,
-      vendorMessage: this.vendorMessage, code: this.code, retryAfterMs: this.retryAfterMs,
+      vendorMessage: this.vendorMessage, vendorCode: this.vendorCode, retryAfterMs: this.retryAfterMs,
       vendorSaysRetry: this.vendorSaysRetry, attempts: this.attempts,
     };
   }
+}
+
+/** `api.unauthorized`, `api.forbidden`, `api.rate_limited`, `api.server`, `api.network`, ... from what happened. */
+function apiErrorCode(init: ApiErrorInit): string {
+  if (init.kind !== 'http') return `api.${init.kind}`;
+  switch (init.status) {
+    case 401: return 'api.unauthorized';
+    case 403: return 'api.forbidden';
+    case 404: return 'api.not_found';
+    case 429: return 'api.rate_limited';
+    default: return init.status !== null && init.status >= 500 ? 'api.server' : 'api.refused';
+  }
+}
+
+/** What a person can do about a failed call, where the status says it. */
+function apiErrorHint(init: ApiErrorInit): string | undefined {
+  if (init.kind === 'network') return `check that ${init.system}'s API URL is right and reachable from here`;
+  if (init.kind === 'timeout') return `${init.system} did not answer in time; try again, and check its status page if it persists`;
+  if (init.status === 401) return `the ${init.system} credentials are wrong or revoked: set a valid key and run \`recon doctor\``;
+  if (init.status === 403) return `the ${init.system} credentials lack a permission or scope Recon needs: see README, "Connect your real systems"`;
+  return undefined;
 }
 
 /**
@@ -111,6 +135,8 @@ export interface RetryCall extends RequestInfo {
   mode?: RetryMode;
   /** Taken before every attempt; paused for everyone on a 429. */
   limiter?: RateLimiter | undefined;
+  /** Whose call it is: a person's goes ahead of a cycle's in the limiter. */
+  priority?: Priority | undefined;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -159,7 +185,7 @@ export async function withRetry<T>(call: RetryCall, attempt: (attemptNumber: num
   const backoff = { baseDelayMs: options.baseDelayMs ?? 500, maxDelayMs: options.maxDelayMs ?? 30_000, random };
 
   for (let n = 1; ; n++) {
-    const release = await call.limiter?.take();
+    const release = await call.limiter?.take(call.priority);
     try {
       return await attempt(n);
     } catch (error) {

@@ -1,20 +1,20 @@
+import type {
+  CallOptions, ConnectionHealth, Connector, FieldWrite, ListOptions, ObjectDescription, ReadOptions, RecordPage, WriteOutcome,
+} from '../../domain/ports.ts';
 import type { SystemRecord } from '../../domain/records.ts';
 import { silentLogger, type Logger } from '../../log.ts';
-import type {
-  ConnectionHealth, CrmConnector, FieldWrite, PageProgress, ReadOptions, Vocabulary, WriteOutcome,
-} from '../ports.ts';
 import { chunk, mapConcurrent } from '../http/concurrency.ts';
-import { createRateLimiter, type LimiterClock, type RateLimit, type RateLimiter } from '../http/limiter.ts';
+import { combineLimiters, createRateLimiter, type LimiterClock, type RateLimit, type RateLimiter } from '../http/limiter.ts';
 import { ApiError, type RetryOptions } from '../http/retry.ts';
 import { parseRaw } from '../raw.ts';
 import { HubSpotClient } from './client.ts';
 import {
-  associatedContactIds, batchUpdateOutcomes, DEFAULT_NUMBER_PROPERTIES, pipelinesVocabulary, stagesVocabulary, toHubSpotRecord, toPropertyString,
-  type HubSpotMapContext, type RecordOutcome,
+  associatedContactIds, batchUpdateOutcomes, DEFAULT_NUMBER_PROPERTIES, describeHubSpotObject, OBJECT_TYPE_IDS, parseTimestamp,
+  toHubSpotRecord, toPropertyString, type HubSpotMapContext, type RecordOutcome,
 } from './mappers.ts';
 import {
   hubspotBatchResponseSchema, hubspotCollectionSchema, hubspotObjectSchema, hubspotPipelineSchema, hubspotPipelinesSchema,
-  type HubSpotObject,
+  hubspotPropertiesSchema, hubspotPropertySchema, hubspotSearchResponseSchema, type HubSpotObject,
 } from './schemas.ts';
 
 /** HubSpot's documented burst limits per private app: 100 requests per 10 s, 150 on Professional and Enterprise. */
@@ -22,6 +22,9 @@ export const HUBSPOT_RATE_LIMITS = {
   starter: { requests: 100, perMs: 10_000 },
   professional: { requests: 150, perMs: 10_000 },
 } as const satisfies Record<string, RateLimit>;
+
+/** The CRM search endpoints' own limit: 4 requests per second per account (on top of the burst limit). */
+export const HUBSPOT_SEARCH_RATE_LIMIT: RateLimit = { requests: 4, perMs: 1000 };
 
 export interface HubSpotConnectorOptions {
   /** `HUBSPOT_ACCESS_TOKEN` (private app or OAuth access token). */
@@ -57,36 +60,70 @@ const SINGULAR: Record<ObjectType, string> = { deals: 'deal', contacts: 'contact
 const MODIFIED_PROPERTY: Record<ObjectType, string> = { deals: 'hs_lastmodifieddate', contacts: 'lastmodifieddate' };
 /** Largest page of the list endpoint and largest batch of batch/read and batch/update. */
 const PAGE_SIZE = 100;
+/** Largest page of the search endpoints. */
+const SEARCH_PAGE_SIZE = 200;
+/** The search endpoints answer at most this many results for one query; paging past it is a 400. */
+export const SEARCH_RESULT_CAP = 10_000;
 /** HubSpot refuses batch reads of more than 50 inputs when `propertiesWithHistory` is asked for. */
 const HISTORY_BATCH_SIZE = 50;
+/**
+ * The search index trails writes by a few seconds: an incremental read's next cursor stays this far
+ * behind the moment it started, so a record indexed late is read next time instead of never.
+ */
+const INDEX_LAG_MS = 60_000;
+/** 400 categories that a batch gets for some of its inputs: split it and try the halves. */
+const INPUT_ERROR_CATEGORIES = new Set(['VALIDATION_ERROR', 'INVALID_OPTION', 'PROPERTY_DOESNT_EXIST', 'READ_ONLY_VALUE']);
+
+/** Where an incremental read resumes: records modified at `ts` (ms) or later, except those already read at `ts`. */
+interface SearchCursor {
+  ts: number;
+  ids: string[];
+}
+
+function parseCursor(text: string | null | undefined): SearchCursor | null {
+  if (!text) return null;
+  try {
+    const parsed = JSON.parse(text) as Partial<SearchCursor>;
+    if (typeof parsed.ts === 'number' && Number.isFinite(parsed.ts) && Array.isArray(parsed.ids)) return { ts: parsed.ts, ids: parsed.ids.map(String) };
+  } catch {
+    // An unreadable cursor is no cursor: a full pass follows.
+  }
+  return null;
+}
 
 /**
  * HubSpot as Recon's CRM: deals and contacts over CRM v3.
  *
- * `list('deals')` gives each deal the email of its first associated contact that has one, read with
- * contact batch reads of just the associated contacts (never more calls than listing every contact).
- * `read` uses batch/read, which cannot return associations: its records carry `email: null` and no
- * `aliases` for deals; match on `list` records, use `read` for current values and history.
+ * A full `list('deals')` pages through every deal and gives each the email of its first
+ * associated contact that has one, read with one contact batch read per page of deals while the
+ * next page is fetched. An incremental list searches on `hs_lastmodifieddate` (ascending), and
+ * past the search's 10,000-result cap starts a new query at the last timestamp it read, so no
+ * record is lost or read twice. Incremental records carry no email or associated contacts: they
+ * are matched by link or shared id; email matching waits for a full pass.
  */
-export class HubSpotConnector implements CrmConnector {
+export class HubSpotConnector implements Connector {
   readonly system = 'hubspot' as const;
-  readonly role = 'crm' as const;
+  readonly objects = ['deals', 'contacts'] as const;
 
   private readonly client: HubSpotClient;
+  private readonly searchClient: HubSpotClient;
   private readonly logger: Logger;
   private readonly context: HubSpotMapContext;
   private readonly readConcurrency: number;
+  private readonly now: () => number;
 
   constructor(options: HubSpotConnectorOptions) {
     this.logger = options.logger ?? silentLogger;
-    const limiter = options.limiter ?? createRateLimiter({
-      ...(options.rateLimit ?? HUBSPOT_RATE_LIMITS.starter),
-      ...(options.limiterClock ? { clock: options.limiterClock } : {}),
-    });
-    this.client = new HubSpotClient({
-      accessToken: options.accessToken, apiUrl: options.apiUrl, timeoutMs: options.timeoutMs, limiter,
+    this.now = options.now ?? Date.now;
+    const clock = options.limiterClock ? { clock: options.limiterClock } : {};
+    const limiter = options.limiter ?? createRateLimiter({ ...(options.rateLimit ?? HUBSPOT_RATE_LIMITS.starter), ...clock });
+    const shared = {
+      accessToken: options.accessToken, apiUrl: options.apiUrl, timeoutMs: options.timeoutMs,
       retry: options.retry, fetch: options.fetch, logger: this.logger, now: options.now,
-    });
+    };
+    this.client = new HubSpotClient({ ...shared, limiter });
+    // Search has a limit of its own on top of the app's; both count the same requests.
+    this.searchClient = this.client.withLimiter(combineLimiters(createRateLimiter({ ...HUBSPOT_SEARCH_RATE_LIMIT, ...clock }), limiter));
     this.context = {
       stripeIdProperty: options.stripeIdProperty ?? 'stripe_customer_id',
       numberProperties: new Set(options.numberProperties ?? DEFAULT_NUMBER_PROPERTIES),
@@ -100,65 +137,38 @@ export class HubSpotConnector implements CrmConnector {
     return this.client.requestCount();
   }
 
-  async list(object: string, fields: string[], progress?: PageProgress): Promise<SystemRecord[]> {
-    const objectType = this.objectType(object);
-    const properties = this.propertiesFor(objectType, fields);
-    if (objectType === 'contacts') {
-      const contacts: HubSpotObject[] = [];
-      for await (const page of this.pages('contacts', properties, false)) {
-        contacts.push(...page);
-        progress?.({ system: 'hubspot', object: 'contacts', fetched: contacts.length });
-      }
-      return contacts.map((contact) => toHubSpotRecord('contacts', contact, fields, this.context));
-    }
-
-    const deals: HubSpotObject[] = [];
-    const emails = new Map<string, string | null>();
-    const seen = new Set<string>();
-    const pending: string[] = [];
-    const reads: Promise<void>[] = [];
-    let failure: unknown = null;
-    let contactsFetched = 0;
-    // Contact emails are read while further deal pages arrive, 100 contacts per batch read.
-    const flush = (everything: boolean) => {
-      while (pending.length >= PAGE_SIZE || (everything && pending.length > 0)) {
-        const ids = pending.splice(0, PAGE_SIZE);
-        reads.push(
-          this.batchRead('contacts', ids, ['email'], [])
-            .then((contacts) => {
-              for (const contact of contacts) emails.set(contact.id, contact.properties.email ?? null);
-              contactsFetched += contacts.length;
-              progress?.({ system: 'hubspot', object: 'contacts', fetched: contactsFetched });
-            })
-            .catch((error: unknown) => {
-              failure ??= error;
-            }),
-        );
-      }
-    };
-    for await (const page of this.pages('deals', properties, true)) {
-      for (const deal of page) {
-        deals.push(deal);
-        for (const contactId of associatedContactIds(deal)) {
-          if (seen.has(contactId)) continue;
-          seen.add(contactId);
-          pending.push(contactId);
-        }
-      }
-      flush(false);
-      progress?.({ system: 'hubspot', object: 'deals', fetched: deals.length });
-      if (failure !== null) break;
-    }
-    if (failure === null) flush(true);
-    await Promise.all(reads);
-    if (failure !== null) throw failure;
-    return deals.map((deal) => toHubSpotRecord('deals', deal, fields, this.context, emails));
+  recordUrl(object: string, id: string): string | null {
+    const typeId = OBJECT_TYPE_IDS[object];
+    return this.context.portalId !== null && typeId ? `https://app.hubspot.com/contacts/${this.context.portalId}/record/${typeId}/${id}` : null;
   }
 
-  async read(object: string, ids: string[], fields: string[], options?: ReadOptions): Promise<SystemRecord[]> {
+  async describe(object: string, options: CallOptions = {}): Promise<ObjectDescription> {
     const objectType = this.objectType(object);
-    const historyFields = options?.withHistory ? [...new Set(fields)] : [];
-    const objects = await this.batchRead(objectType, [...new Set(ids)], this.propertiesFor(objectType, fields), historyFields);
+    const priority = options.priority ?? 'interactive';
+    const [properties, pipelines] = await Promise.all([
+      this.client.request({ method: 'GET', path: `/crm/v3/properties/${objectType}`, schema: hubspotPropertiesSchema, kind: 'properties', priority }),
+      objectType === 'deals'
+        ? this.client.request({ method: 'GET', path: '/crm/v3/pipelines/deals', schema: hubspotPipelinesSchema, kind: 'pipelines', priority })
+        : Promise.resolve(null),
+    ]);
+    return describeHubSpotObject(
+      objectType,
+      properties.body.results.map((raw) => parseRaw('hubspot', 'property', hubspotPropertySchema, raw)),
+      (pipelines?.body.results ?? []).map((raw) => parseRaw('hubspot', 'pipeline', hubspotPipelineSchema, raw)),
+    );
+  }
+
+  async *list(object: string, fields: string[], options: ListOptions = {}): AsyncGenerator<RecordPage> {
+    const objectType = this.objectType(object);
+    const since = parseCursor(options.since);
+    if (since) yield* this.listChanged(objectType, fields, since, options);
+    else yield* this.listEverything(objectType, fields, options);
+  }
+
+  async read(object: string, ids: string[], fields: string[], options: ReadOptions = {}): Promise<SystemRecord[]> {
+    const objectType = this.objectType(object);
+    const historyFields = options.withHistory ? [...new Set(fields)] : [];
+    const objects = await this.batchRead(objectType, [...new Set(ids)], this.propertiesFor(objectType, fields), historyFields, options);
     const byId = new Map(objects.map((raw) => [raw.id, raw]));
     const records: SystemRecord[] = [];
     for (const id of new Set(ids)) {
@@ -170,9 +180,11 @@ export class HubSpotConnector implements CrmConnector {
 
   /**
    * Groups writes by record into batch/update calls of at most 100 records; values are sent as
-   * strings. One outcome per write, in order; never throws.
+   * strings. HubSpot refuses a whole batch when one input is invalid (an unknown property, a stage
+   * of another pipeline): such a batch is split in halves until every valid record is written and
+   * each invalid one fails alone with HubSpot's message. One outcome per write, in order; never throws.
    */
-  async write(writes: FieldWrite[]): Promise<WriteOutcome[]> {
+  async write(writes: FieldWrite[], options: CallOptions = {}): Promise<WriteOutcome[]> {
     const outcomes = new Array<WriteOutcome>(writes.length);
     const byObject = new Map<ObjectType, Map<string, number[]>>();
     writes.forEach((write, index) => {
@@ -198,7 +210,7 @@ export class HubSpotConnector implements CrmConnector {
           }
           return { id, properties };
         });
-        const results = await this.updateBatch(objectType, inputs.map((input) => input.id), inputs);
+        const results = await this.updateSplitting(objectType, inputs, options);
         for (const [id, indexes] of batch) {
           const result = results.get(id) ?? { ok: false as const, error: `hubspot batch/update gave no answer for ${SINGULAR[objectType]} ${id}`, retryable: true };
           for (const index of indexes) {
@@ -211,20 +223,11 @@ export class HubSpotConnector implements CrmConnector {
     return outcomes;
   }
 
-  async vocabulary(object: string, field: string): Promise<Vocabulary | null> {
-    if (object !== 'deals' || (field !== 'dealstage' && field !== 'pipeline')) return null;
-    const { body } = await this.client.request({
-      method: 'GET', path: '/crm/v3/pipelines/deals', schema: hubspotPipelinesSchema, kind: 'pipelines',
-    });
-    const pipelines = body.results.map((raw) => parseRaw('hubspot', 'pipeline', hubspotPipelineSchema, raw));
-    return field === 'dealstage' ? stagesVocabulary(pipelines) : pipelinesVocabulary(pipelines);
-  }
-
-  async health(): Promise<ConnectionHealth> {
+  async health(options: CallOptions = {}): Promise<ConnectionHealth> {
     try {
       await this.client.request({
         method: 'GET', path: '/crm/v3/objects/deals', query: { limit: '1' }, schema: hubspotCollectionSchema,
-        kind: 'deals page', retry: { maxAttempts: 1 },
+        kind: 'deals page', retry: { maxAttempts: 1 }, priority: options.priority ?? 'interactive',
       });
       return { system: 'hubspot', ok: true, detail: 'deals readable' };
     } catch (error) {
@@ -232,32 +235,215 @@ export class HubSpotConnector implements CrmConnector {
     }
   }
 
-  /** One batch/update call; per record id, ok or the error. */
+  /** Every record of the object, a page at a time; deals with their contacts' emails. */
+  private async *listEverything(objectType: ObjectType, fields: string[], options: ListOptions): AsyncGenerator<RecordPage> {
+    // Changes made while the pass runs are read again by the next incremental pass.
+    const cursor = JSON.stringify({ ts: this.now() - INDEX_LAG_MS, ids: [] } satisfies SearchCursor);
+    const properties = this.propertiesFor(objectType, fields);
+    const withContacts = objectType === 'deals';
+    let fetched = 0;
+    let contactsRead = 0;
+    let pending: Promise<RecordPage> | null = null;
+    let any = false;
+    for await (const page of this.pages(objectType, properties, withContacts, options)) {
+      // The contacts of this page are read while the next page is fetched.
+      const emails = withContacts ? this.contactEmails(page, options).then((found) => {
+        contactsRead += found.size;
+        options.progress?.({ system: 'hubspot', object: 'contacts', fetched: contactsRead });
+        return found;
+      }) : Promise.resolve(new Map<string, string | null>());
+      const ready = emails.then((found) => ({
+        records: page.map((raw) => toHubSpotRecord(objectType, raw, fields, this.context, found)),
+        mode: 'full' as const,
+        cursor,
+      }));
+      ready.catch(() => undefined); // awaited below; a failure surfaces there
+      if (pending) {
+        any = true;
+        yield await pending;
+      }
+      pending = ready;
+      fetched += page.length;
+      options.progress?.({ system: 'hubspot', object: objectType, fetched });
+    }
+    if (pending) yield await pending;
+    else if (!any) yield { records: [], mode: 'full', cursor };
+  }
+
+  /** The emails of the contacts associated with a page of deals, by contact id: one batch read per 100 contacts. */
+  private async contactEmails(page: HubSpotObject[], options: CallOptions): Promise<Map<string, string | null>> {
+    const ids = [...new Set(page.flatMap((deal) => associatedContactIds(deal)))];
+    const emails = new Map<string, string | null>();
+    if (ids.length === 0) return emails;
+    for (const contact of await this.batchRead('contacts', ids, ['email'], [], options)) emails.set(contact.id, contact.properties.email ?? null);
+    return emails;
+  }
+
+  /**
+   * Records modified since the cursor, by search on the last-modified property, ascending. A query
+   * answers at most 10,000 results: past that a new query starts at the last timestamp read,
+   * skipping the ids already read at it; when more than 10,000 records share one timestamp, those
+   * are read by ascending id.
+   */
+  private async *listChanged(objectType: ObjectType, fields: string[], since: SearchCursor, options: ListOptions): AsyncGenerator<RecordPage> {
+    const startedAt = this.now();
+    const modified = MODIFIED_PROPERTY[objectType];
+    const properties = this.propertiesFor(objectType, fields);
+    const seen = new Set<string>();
+    // The records read at the cursor's own timestamp last time.
+    const skip = new Set(since.ids);
+    let lower = since.ts;
+    let newest: SearchCursor = { ts: since.ts, ids: [...since.ids] };
+    let fetched = 0;
+    const pageOf = (results: HubSpotObject[]): SystemRecord[] => {
+      const records: SystemRecord[] = [];
+      for (const raw of results) {
+        const ts = parseTimestamp(raw.properties[modified]) ?? lower;
+        if ((ts === since.ts && skip.has(raw.id)) || seen.has(raw.id)) continue;
+        seen.add(raw.id);
+        records.push(toHubSpotRecord(objectType, raw, fields, this.context));
+        if (ts > newest.ts) newest = { ts, ids: [raw.id] };
+        else if (ts === newest.ts) newest.ids.push(raw.id);
+      }
+      fetched += records.length;
+      options.progress?.({ system: 'hubspot', object: objectType, fetched });
+      return records;
+    };
+    const cursorNow = () => {
+      // Never ahead of what the search index has surely caught up with.
+      const lagged = startedAt - INDEX_LAG_MS;
+      return JSON.stringify(newest.ts <= lagged ? newest : ({ ts: Math.max(since.ts, lagged), ids: [] } satisfies SearchCursor));
+    };
+    for (;;) {
+      let after: string | undefined;
+      let lastTs = lower;
+      let lastId = '';
+      let complete = false;
+      for (let offset = 0; offset + SEARCH_PAGE_SIZE <= SEARCH_RESULT_CAP; offset += SEARCH_PAGE_SIZE) {
+        const { body } = await this.search(objectType, {
+          filterGroups: [{ filters: [{ propertyName: modified, operator: 'GTE', value: String(lower) }] }],
+          sorts: [{ propertyName: modified, direction: 'ASCENDING' }],
+        }, properties, after, options);
+        const results = body.results.map((raw) => parseRaw('hubspot', SINGULAR[objectType], hubspotObjectSchema, raw));
+        for (const raw of results) {
+          lastTs = parseTimestamp(raw.properties[modified]) ?? lastTs;
+          lastId = raw.id;
+        }
+        const records = pageOf(results);
+        if (records.length > 0) yield { records, mode: 'incremental', cursor: cursorNow() };
+        after = body.paging?.next?.after;
+        if (!after) {
+          complete = true;
+          break;
+        }
+      }
+      if (complete) break;
+      if (lastTs === lower) {
+        // One timestamp holds more than a query can page through: read it by id, then go past it.
+        yield* this.drainTimestamp(objectType, properties, lower, lastId, pageOf, cursorNow, options);
+        lower += 1;
+      } else {
+        // Records already read at `lastTs` come again and are skipped as seen.
+        lower = lastTs;
+      }
+    }
+    if (fetched === 0) yield { records: [], mode: 'incremental', cursor: cursorNow() };
+  }
+
+  /** Every record modified exactly at `ts` with an id above `afterId`, by ascending id, past the result cap. */
+  private async *drainTimestamp(
+    objectType: ObjectType, properties: string[], ts: number, afterId: string,
+    pageOf: (results: HubSpotObject[]) => SystemRecord[], cursor: () => string, options: CallOptions,
+  ): AsyncGenerator<RecordPage> {
+    const modified = MODIFIED_PROPERTY[objectType];
+    let lastId = afterId;
+    for (;;) {
+      let after: string | undefined;
+      let done = false;
+      for (let offset = 0; offset + SEARCH_PAGE_SIZE <= SEARCH_RESULT_CAP; offset += SEARCH_PAGE_SIZE) {
+        const { body } = await this.search(objectType, {
+          filterGroups: [{ filters: [
+            { propertyName: modified, operator: 'EQ', value: String(ts) },
+            { propertyName: 'hs_object_id', operator: 'GT', value: lastId },
+          ] }],
+          sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
+        }, properties, after, options);
+        const results = body.results.map((raw) => parseRaw('hubspot', SINGULAR[objectType], hubspotObjectSchema, raw));
+        const records = pageOf(results);
+        if (records.length > 0) yield { records, mode: 'incremental', cursor: cursor() };
+        if (results.length > 0) lastId = (results.at(-1) as HubSpotObject).id;
+        after = body.paging?.next?.after;
+        if (!after) {
+          done = true;
+          break;
+        }
+      }
+      if (done) return;
+    }
+  }
+
+  private search(
+    objectType: ObjectType,
+    query: { filterGroups: unknown[]; sorts: { propertyName: string; direction: 'ASCENDING' | 'DESCENDING' }[] },
+    properties: string[],
+    after: string | undefined,
+    options: CallOptions,
+  ) {
+    return this.searchClient.request({
+      method: 'POST', path: `/crm/v3/objects/${objectType}/search`,
+      body: { ...query, properties, limit: SEARCH_PAGE_SIZE, ...(after ? { after } : {}) },
+      schema: hubspotSearchResponseSchema, kind: `${objectType} search answer`, priority: options.priority,
+    });
+  }
+
+  /**
+   * One batch/update call; per record id, ok or the error. A 400 for some of its inputs splits
+   * the batch in halves and sends each, until a single record's own refusal is known.
+   */
+  private async updateSplitting(
+    objectType: ObjectType,
+    inputs: { id: string; properties: Record<string, string> }[],
+    options: CallOptions,
+  ): Promise<Map<string, RecordOutcome>> {
+    const attempt = await this.updateBatch(objectType, inputs, options);
+    if (attempt.kind === 'answered') return attempt.outcomes;
+    if (attempt.kind === 'input_refused' && inputs.length > 1) {
+      const middle = Math.ceil(inputs.length / 2);
+      const [left, right] = [inputs.slice(0, middle), inputs.slice(middle)];
+      this.logger.warn({ objectType, records: inputs.length }, 'hubspot refused a batch for some of its records; splitting it to write the others');
+      return new Map([...(await this.updateSplitting(objectType, left, options)), ...(await this.updateSplitting(objectType, right, options))]);
+    }
+    return new Map(inputs.map((input) => [input.id, attempt.failed]));
+  }
+
   private async updateBatch(
     objectType: ObjectType,
-    ids: string[],
     inputs: { id: string; properties: Record<string, string> }[],
-  ): Promise<Map<string, RecordOutcome>> {
-    let body;
+    options: CallOptions,
+  ): Promise<{ kind: 'answered'; outcomes: Map<string, RecordOutcome> } | { kind: 'input_refused' | 'failed'; failed: RecordOutcome & { ok: false } }> {
     try {
-      ({ body } = await this.client.request({
+      const { body } = await this.client.request({
         method: 'POST', path: `/crm/v3/objects/${objectType}/batch/update`, body: { inputs },
         schema: hubspotBatchResponseSchema, kind: 'batch update answer',
         // A 429 is guaranteed not applied; a 5xx or a timeout may have been, so the engine decides.
-        mode: 'rate-limited-only',
-      }));
+        mode: 'rate-limited-only', priority: options.priority,
+      });
+      return { kind: 'answered', outcomes: batchUpdateOutcomes(inputs.map((input) => input.id), body.results, body.errors ?? []) };
     } catch (error) {
-      const failed = error instanceof ApiError
-        ? { ok: false as const, error: error.message, retryable: error.retryable }
-        : { ok: false as const, error: `hubspot POST /crm/v3/objects/${objectType}/batch/update: ${error instanceof Error ? error.message : String(error)}`, retryable: false };
-      return new Map(ids.map((id) => [id, failed]));
+      if (error instanceof ApiError) {
+        const failed = { ok: false as const, error: error.message, retryable: error.retryable };
+        const byInput = error.status === 400 && INPUT_ERROR_CATEGORIES.has(error.vendorCode ?? '');
+        return { kind: byInput ? 'input_refused' : 'failed', failed };
+      }
+      return {
+        kind: 'failed',
+        failed: { ok: false, error: `hubspot POST /crm/v3/objects/${objectType}/batch/update: ${error instanceof Error ? error.message : String(error)}`, retryable: false },
+      };
     }
-
-    return batchUpdateOutcomes(ids, body.results, body.errors ?? []);
   }
 
   /** Every object of a list endpoint, a page (100) at a time. */
-  private async *pages(objectType: ObjectType, properties: string[], withContacts: boolean): AsyncGenerator<HubSpotObject[]> {
+  private async *pages(objectType: ObjectType, properties: string[], withContacts: boolean, options: CallOptions): AsyncGenerator<HubSpotObject[]> {
     let after: string | undefined;
     for (;;) {
       const { body } = await this.client.request({
@@ -271,6 +457,7 @@ export class HubSpotConnector implements CrmConnector {
         },
         schema: hubspotCollectionSchema,
         kind: `${objectType} page`,
+        priority: options.priority,
       });
       yield body.results.map((raw) => parseRaw('hubspot', SINGULAR[objectType], hubspotObjectSchema, raw));
       after = body.paging?.next?.after;
@@ -279,7 +466,7 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   /** batch/read in chunks (100, or 50 with history); ids HubSpot does not know are left out. */
-  private async batchRead(objectType: ObjectType, ids: string[], properties: string[], historyFields: string[]): Promise<HubSpotObject[]> {
+  private async batchRead(objectType: ObjectType, ids: string[], properties: string[], historyFields: string[], options: CallOptions): Promise<HubSpotObject[]> {
     const size = historyFields.length > 0 ? HISTORY_BATCH_SIZE : PAGE_SIZE;
     const answers = await mapConcurrent(chunk(ids, size), this.readConcurrency, async (inputs) => {
       const { body } = await this.client.request({
@@ -289,6 +476,7 @@ export class HubSpotConnector implements CrmConnector {
         body: { inputs: inputs.map((id) => ({ id })), properties, propertiesWithHistory: historyFields },
         schema: hubspotBatchResponseSchema,
         kind: 'batch read answer',
+        priority: options.priority,
       });
       for (const error of body.errors ?? []) {
         if (error.category !== 'OBJECT_NOT_FOUND') {
@@ -311,6 +499,6 @@ export class HubSpotConnector implements CrmConnector {
   }
 }
 
-export function createHubSpotConnector(options: HubSpotConnectorOptions): CrmConnector {
+export function createHubSpotConnector(options: HubSpotConnectorOptions): HubSpotConnector {
   return new HubSpotConnector(options);
 }

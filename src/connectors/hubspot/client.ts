@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../../log.ts';
-import type { RateLimiter } from '../http/limiter.ts';
+import type { Priority, RateLimiter } from '../http/limiter.ts';
 import { ApiError, parseRetryAfter, withRetry, type RetryMode, type RetryOptions } from '../http/retry.ts';
 import { parseRaw } from '../raw.ts';
 import { hubspotErrorBodySchema } from './schemas.ts';
@@ -30,6 +30,8 @@ export interface HubSpotRequest<S extends z.ZodType> {
   /** Default `idempotent`; batch/update is `rate-limited-only`. */
   mode?: RetryMode;
   retry?: RetryOptions;
+  /** A person's call (a click, `doctor`) goes ahead of a cycle's in the limiter. */
+  priority?: Priority | undefined;
 }
 
 /** The response of a successful request: 200, or 207 for a batch with per-record errors. */
@@ -46,24 +48,30 @@ export class HubSpotClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
-  private sent = 0;
+  private readonly counter: { sent: number };
 
-  constructor(private readonly options: HubSpotClientOptions) {
+  constructor(private readonly options: HubSpotClientOptions, counter: { sent: number } = { sent: 0 }) {
+    this.counter = counter;
     if (!options.accessToken) throw new Error('hubspot: an access token is required (HUBSPOT_ACCESS_TOKEN)');
     this.baseUrl = (options.apiUrl ?? 'https://api.hubapi.com').replace(/\/+$/, '');
     this.fetchImpl = options.fetch ?? globalThis.fetch;
     this.now = options.now ?? Date.now;
   }
 
-  /** HTTP requests sent so far, retries included. */
+  /** HTTP requests sent so far, retries included (by this client and those made with {@link withLimiter}). */
   requestCount(): number {
-    return this.sent;
+    return this.counter.sent;
+  }
+
+  /** The same client paced by another limiter (search's own limit on top of the app's), counting into the same total. */
+  withLimiter(limiter: RateLimiter): HubSpotClient {
+    return new HubSpotClient({ ...this.options, limiter }, this.counter);
   }
 
   request<S extends z.ZodType>(request: HubSpotRequest<S>): Promise<HubSpotResponse<z.output<S>>> {
     const info = { system: 'hubspot' as const, method: request.method, path: request.path };
     return withRetry(
-      { ...info, mode: request.mode ?? 'idempotent', limiter: this.options.limiter },
+      { ...info, mode: request.mode ?? 'idempotent', limiter: this.options.limiter, priority: request.priority },
       () => this.attempt(request),
       { logger: this.options.logger, now: this.now, ...this.options.retry, ...request.retry },
     );
@@ -78,7 +86,7 @@ export class HubSpotClient {
 
     let response: Response;
     let text: string;
-    this.sent++;
+    this.counter.sent++;
     try {
       response = await this.fetchImpl(url, {
         method: request.method,
@@ -134,7 +142,7 @@ export class HubSpotClient {
       kind: 'http',
       status: response.status,
       vendorMessage: message,
-      code: category,
+      vendorCode: category,
       retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), this.now()),
       // The daily limit resets at midnight in the account's time zone: waiting is pointless.
       vendorSaysRetry: response.status === 429 && policyName === 'DAILY' ? false : undefined,

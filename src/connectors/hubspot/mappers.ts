@@ -1,8 +1,8 @@
 import {
   normaliseEmail, type ChangedBy, type FieldChange, type FieldValue, type SystemRecord,
 } from '../../domain/records.ts';
-import type { Vocabulary } from '../ports.ts';
-import type { HubSpotHistoryEntry, HubSpotObject, HubSpotPipeline, HubSpotStandardError } from './schemas.ts';
+import type { FieldDescription, ObjectDescription, Vocabulary } from '../../domain/ports.ts';
+import type { HubSpotHistoryEntry, HubSpotObject, HubSpotPipeline, HubSpotProperty, HubSpotStandardError } from './schemas.ts';
 
 /**
  * HubSpot records: object `deals` or `contacts`, id the HubSpot record id, `fields` the requested
@@ -173,6 +173,50 @@ export function stagesVocabulary(pipelines: readonly HubSpotPipeline[]): Vocabul
     }
   }
   return { values };
+}
+
+/** Live pipelines and their live stages, in HubSpot's display order. */
+function livePipelines(pipelines: readonly HubSpotPipeline[]): HubSpotPipeline[] {
+  return pipelines
+    .filter((pipeline) => !pipeline.archived)
+    .sort((a, b) => a.displayOrder - b.displayOrder)
+    .map((pipeline) => ({ ...pipeline, stages: pipeline.stages.filter((stage) => !stage.archived).sort((a, b) => a.displayOrder - b.displayOrder) }));
+}
+
+const PROPERTY_TYPES: Record<string, FieldDescription['type']> = {
+  string: 'string', number: 'number', enumeration: 'enumeration', date: 'datetime', datetime: 'datetime', bool: 'boolean',
+};
+
+/**
+ * An object's properties as Recon checks a policy against them. A deal's `dealstage` takes its
+ * values from the deal's pipeline: HubSpot refuses a stage of another pipeline. Calculated and
+ * read-only properties are not writable.
+ */
+export function describeHubSpotObject(objectType: string, properties: readonly HubSpotProperty[], pipelines: readonly HubSpotPipeline[]): ObjectDescription {
+  const live = livePipelines(pipelines);
+  const fields = properties
+    .filter((property) => !property.archived)
+    .map((property): FieldDescription => {
+      const writable = !property.calculated && property.modificationMetadata?.readOnlyValue !== true;
+      const base = { name: property.name, label: property.label, type: PROPERTY_TYPES[property.type] ?? 'string', writable };
+      if (objectType === 'deals' && property.name === 'dealstage') {
+        return {
+          ...base, type: 'enumeration', options: null,
+          scoped: {
+            by: 'pipeline', byLabel: 'pipeline',
+            scopes: live.map((pipeline) => ({ id: pipeline.id, label: pipeline.label, options: pipeline.stages.map((stage) => ({ value: stage.id, label: stage.label })) })),
+          },
+        };
+      }
+      if (objectType === 'deals' && property.name === 'pipeline') {
+        return { ...base, type: 'enumeration', options: live.map((pipeline) => ({ value: pipeline.id, label: pipeline.label })) };
+      }
+      const options = property.type === 'enumeration' || property.type === 'bool'
+        ? (property.options ?? []).filter((option) => !option.hidden).map((option) => ({ value: option.value, label: option.label }))
+        : null;
+      return { ...base, options };
+    });
+  return { system: 'hubspot', object: objectType, fields, openPrefixes: [] };
 }
 
 export function pipelinesVocabulary(pipelines: readonly HubSpotPipeline[]): Vocabulary {

@@ -89,3 +89,36 @@ export type HubSpotPipeline = z.output<typeof hubspotPipelineSchema>;
 
 /** `GET /crm/v3/pipelines/deals`: CollectionResponsePipelineNoPaging. */
 export const hubspotPipelinesSchema = z.looseObject({ results: z.array(z.unknown()) });
+
+/** `POST /crm/v3/objects/{type}/search`: CollectionResponseWithTotal...ForwardPaging. */
+export const hubspotSearchResponseSchema = z.looseObject({
+  total: z.number().int(),
+  results: z.array(z.unknown()),
+  paging: z
+    .looseObject({ next: z.looseObject({ after: z.string(), link: z.string().optional() }).optional() })
+    .optional(),
+});
+
+/** One option of an enumeration property. */
+export const hubspotPropertyOptionSchema = z.looseObject({
+  label: z.string(),
+  value: z.string(),
+  displayOrder: z.number().optional(),
+  hidden: z.boolean().optional(),
+});
+
+/** `GET /crm/v3/properties/{objectType}`: one property definition. */
+export const hubspotPropertySchema = z.looseObject({
+  name: z.string(),
+  label: z.string(),
+  type: z.string(),
+  fieldType: z.string(),
+  options: z.array(hubspotPropertyOptionSchema).optional(),
+  calculated: z.boolean().optional(),
+  hidden: z.boolean().optional(),
+  archived: z.boolean().optional(),
+  modificationMetadata: z.looseObject({ readOnlyValue: z.boolean() }).optional(),
+});
+export type HubSpotProperty = z.output<typeof hubspotPropertySchema>;
+
+export const hubspotPropertiesSchema = z.looseObject({ results: z.array(z.unknown()) });

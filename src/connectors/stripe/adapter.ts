@@ -1,21 +1,22 @@
 import type Stripe from 'stripe';
 import type { z } from 'zod';
+import type {
+  CallOptions, ConnectionHealth, Connector, FieldWrite, ListOptions, ObjectDescription, ReadOptions, RecordPage, WriteOutcome,
+} from '../../domain/ports.ts';
 import type { SystemName, SystemRecord } from '../../domain/records.ts';
 import { silentLogger, type Logger } from '../../log.ts';
-import type {
-  BillingConnector, ConnectionHealth, FieldWrite, PageProgress, ReadOptions, Vocabulary, WriteOutcome,
-} from '../ports.ts';
-import { mapConcurrent } from '../http/concurrency.ts';
+import { chunk, mapConcurrent } from '../http/concurrency.ts';
 import { combineLimiters, createRateLimiter, type LimiterClock, type RateLimit, type RateLimiter } from '../http/limiter.ts';
 import { ApiError, withRetry, type RetryMode, type RetryOptions } from '../http/retry.ts';
 import { parseRaw } from '../raw.ts';
 import { createStripeClient, toApiError } from './client.ts';
 import {
-  dashboardUrlFor, INVOICE_STATUSES, STRIPE_CUSTOMER_FIELDS, SUBSCRIPTION_STATUSES, subscriptionCustomerId, toCustomerRecord,
+  betterSubscription, customerRecord, dashboardUrlFor, INVOICE_STATUSES, STRIPE_CUSTOMER_FIELDS, SUBSCRIPTION_STATUSES,
+  subscriptionCustomerId, summarizeSubscription, type StripeMapContext, type SubscriptionSummary,
 } from './mappers.ts';
 import {
-  stripeCustomerSchema, stripeDeletedCustomerSchema, stripeListSchema, stripeSubscriptionSchema,
-  type StripeCustomer, type StripeSubscription,
+  stripeCustomerSchema, stripeDeletedCustomerSchema, stripeEventSchema, stripeListSchema, stripeSubscriptionSchema,
+  type StripeCustomer, type StripeEvent,
 } from './schemas.ts';
 
 export interface StripeConnectorOptions {
@@ -26,7 +27,7 @@ export interface StripeConnectorOptions {
   /** The CRM whose record id Stripe customers hold in `metadata.crm_id`. Default `hubspot`. */
   crmSystem?: SystemName;
   /** Default: Stripe's documented 25 requests/s in test mode, 100/s live. */
-  rateLimit?: RateLimit;
+  rateLimit?: RateLimit | undefined;
   /** Each endpoint's own limit, on top of `rateLimit`. Default Stripe's 25 requests/s per endpoint; null for none. */
   endpointRateLimit?: RateLimit | null;
   /** A limiter shared with other users of the same key; built from `rateLimit` when absent. */
@@ -40,14 +41,51 @@ export interface StripeConnectorOptions {
   /** Customers read at once by `read`. Default 8; the limiter still paces them. */
   readConcurrency?: number;
   logger?: Logger;
-  /** Now in ms, for "has the trial ended". Default `Date.now`. */
+  /** Now in ms, for "has the trial ended" and the age of a cursor. Default `Date.now`. */
   now?: () => number;
   /** A prebuilt SDK client (tests); built from `secretKey` and `apiUrl` when absent. */
   client?: Stripe;
 }
 
-const LIST_PATHS = { customers: '/v1/customers', subscriptions: '/v1/subscriptions' } as const;
+const LIST_PATHS = { customers: '/v1/customers', subscriptions: '/v1/subscriptions', events: '/v1/events' } as const;
 const EXPAND_INVOICE = ['data.latest_invoice'];
+const PAGE_SIZE = 100;
+/** Stripe keeps events for 30 days; a cursor older than this (with an hour to spare) means a full pass. */
+export const EVENT_RETENTION_MS = 30 * 86_400_000 - 3_600_000;
+/** A full pass's cursor starts this far before the pass, so an event and a clock a little apart are never missed. */
+const CURSOR_MARGIN_SECONDS = 300;
+
+/**
+ * The events that change what a customer's record says: the customer itself, its subscriptions
+ * and their invoices. Stripe filters by at most 20 types.
+ */
+export const CUSTOMER_EVENT_TYPES = [
+  'customer.created', 'customer.updated', 'customer.deleted',
+  'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
+  'customer.subscription.paused', 'customer.subscription.resumed',
+  'customer.subscription.pending_update_applied', 'customer.subscription.pending_update_expired',
+  'invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_failed', 'invoice.payment_succeeded',
+  'invoice.voided', 'invoice.marked_uncollectible', 'invoice.updated',
+] as const;
+
+/** Where an incremental read resumes: events created at `t` (seconds) or later, except those already seen at `t`. */
+interface EventCursor {
+  t: number;
+  ids: string[];
+}
+
+function parseCursor(text: string | null | undefined): EventCursor | null {
+  if (!text) return null;
+  try {
+    const parsed = JSON.parse(text) as Partial<EventCursor>;
+    if (typeof parsed.t === 'number' && Number.isFinite(parsed.t) && Array.isArray(parsed.ids)) return { t: parsed.t, ids: parsed.ids.map(String) };
+  } catch {
+    // An unreadable cursor is no cursor: a full pass follows.
+  }
+  return null;
+}
+
+const formatCursor = (cursor: EventCursor) => JSON.stringify(cursor);
 
 function isTestKey(secretKey: string): boolean {
   return /^(sk|rk)_test_/.test(secretKey);
@@ -58,10 +96,25 @@ function label(status: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** Stripe as Recon's billing system: one record per customer, with its subscription and latest invoice. */
-export class StripeConnector implements BillingConnector {
+/** The customer an event is about, whatever object it carries. */
+export function customerOfEvent(event: StripeEvent): string | null {
+  const object = event.data.object as { object: string; id?: string; customer?: unknown };
+  if (object.object === 'customer') return object.id ?? null;
+  const customer = object.customer;
+  if (typeof customer === 'string') return customer;
+  if (customer && typeof customer === 'object' && typeof (customer as { id?: unknown }).id === 'string') return (customer as { id: string }).id;
+  return null;
+}
+
+/**
+ * Stripe as Recon's billing system: one record per customer, with the subscription that speaks for
+ * it and that subscription's latest invoice. A full pass pages through every subscription (keeping
+ * a small summary per customer) and then every customer; an incremental pass reads the Events API
+ * since its cursor and then only the customers those events name.
+ */
+export class StripeConnector implements Connector {
   readonly system = 'stripe' as const;
-  readonly role = 'billing' as const;
+  readonly objects = ['customers'] as const;
 
   private readonly stripe: Stripe;
   private readonly limiter: RateLimiter;
@@ -95,44 +148,47 @@ export class StripeConnector implements BillingConnector {
     return this.requestCount;
   }
 
-  async list(object: string, fields: string[], progress?: PageProgress): Promise<SystemRecord[]> {
-    this.assertCustomers(object);
-    this.warnUnknownFields(fields);
-    const report = (listed: string) => (fetched: number) => progress?.({ system: 'stripe', object: listed, fetched });
-    const [customers, subscriptions] = await Promise.all([
-      this.listAll('customers', stripeCustomerSchema, (after) =>
-        this.stripe.customers.list({ limit: 100, ...(after ? { starting_after: after } : {}) }), report('customers')),
-      this.listAll('subscriptions', stripeSubscriptionSchema, (after) =>
-        this.stripe.subscriptions.list({
-          status: 'all', limit: 100, expand: EXPAND_INVOICE, ...(after ? { starting_after: after } : {}),
-        }), report('subscriptions')),
-    ]);
-    const byCustomer = new Map<string, StripeSubscription[]>();
-    for (const subscription of subscriptions) {
-      const id = subscriptionCustomerId(subscription);
-      const list = byCustomer.get(id);
-      if (list) list.push(subscription);
-      else byCustomer.set(id, [subscription]);
-    }
-    const context = this.mapContext();
-    return customers.map((customer) => toCustomerRecord(customer, byCustomer.get(customer.id) ?? [], fields, context));
+  recordUrl(object: string, id: string): string | null {
+    return object === 'customers' ? `${this.dashboardUrl}/customers/${id}` : null;
   }
 
-  async read(object: string, ids: string[], fields: string[], _options?: ReadOptions): Promise<SystemRecord[]> {
+  async describe(object: string): Promise<ObjectDescription> {
+    this.assertCustomers(object);
+    const options = (values: readonly string[]) => values.map((value) => ({ value, label: label(value) }));
+    return {
+      system: 'stripe',
+      object,
+      openPrefixes: ['metadata.'],
+      fields: [
+        { name: 'subscription_status', label: 'Subscription status', type: 'enumeration', writable: false, options: options(SUBSCRIPTION_STATUSES) },
+        { name: 'subscription_id', label: 'Subscription id', type: 'string', writable: false, options: null },
+        { name: 'subscription_amount', label: 'Subscription amount per period', type: 'number', writable: false, options: null },
+        { name: 'currency', label: 'Currency', type: 'string', writable: false, options: null },
+        { name: 'invoice_status', label: 'Latest invoice status', type: 'enumeration', writable: false, options: options(INVOICE_STATUSES) },
+        { name: 'email', label: 'Email', type: 'string', writable: true, options: null },
+        { name: 'name', label: 'Name', type: 'string', writable: true, options: null },
+      ],
+    };
+  }
+
+  async *list(object: string, fields: string[], options: ListOptions = {}): AsyncGenerator<RecordPage> {
+    this.assertCustomers(object);
+    this.warnUnknownFields(fields);
+    const since = parseCursor(options.since);
+    if (since && since.t * 1000 > this.now() - EVENT_RETENTION_MS) {
+      yield* this.listChanged(since, fields, options);
+    } else {
+      if (options.since) this.logger.info({ cursor: options.since }, 'stripe cursor older than the 30 days of events Stripe keeps, or unreadable: a full pass');
+      yield* this.listEverything(fields, options);
+    }
+  }
+
+  async read(object: string, ids: string[], fields: string[], options: ReadOptions = {}): Promise<SystemRecord[]> {
     this.assertCustomers(object);
     this.warnUnknownFields(fields);
     const context = this.mapContext();
     const unique = [...new Set(ids)];
-    const records = await mapConcurrent(unique, this.options.readConcurrency ?? 8, async (id) => {
-      // One after the other: listing the subscriptions of a customer that is gone is an error, not an empty list.
-      const customer = await this.retrieveCustomer(id);
-      if (!customer) return null;
-      const subscriptions = await this.listAll('subscriptions', stripeSubscriptionSchema, (after) =>
-        this.stripe.subscriptions.list({
-          customer: id, status: 'all', limit: 100, expand: EXPAND_INVOICE, ...(after ? { starting_after: after } : {}),
-        }));
-      return toCustomerRecord(customer, subscriptions, fields, context);
-    });
+    const records = await mapConcurrent(unique, this.options.readConcurrency ?? 8, (id) => this.readCustomer(id, fields, context, options));
     return records.filter((record): record is SystemRecord => record !== null);
   }
 
@@ -140,30 +196,112 @@ export class StripeConnector implements BillingConnector {
    * Writes `email`, `name` or `metadata.<key>` of customers, one request per write, each with its
    * idempotency key (so a retry after a lost answer cannot apply twice). Never throws.
    */
-  async write(writes: FieldWrite[]): Promise<WriteOutcome[]> {
+  async write(writes: FieldWrite[], options: CallOptions = {}): Promise<WriteOutcome[]> {
     const outcomes: WriteOutcome[] = [];
-    for (const write of writes) outcomes.push(await this.writeOne(write));
+    for (const write of writes) outcomes.push(await this.writeOne(write, options));
     return outcomes;
   }
 
-  async vocabulary(object: string, field: string): Promise<Vocabulary | null> {
-    if (object !== 'customers') return null;
-    const statuses: readonly string[] | null =
-      field === 'subscription_status' ? SUBSCRIPTION_STATUSES : field === 'invoice_status' ? INVOICE_STATUSES : null;
-    return statuses ? { values: statuses.map((value) => ({ value, label: label(value) })) } : null;
-  }
-
-  async health(): Promise<ConnectionHealth> {
+  async health(options: CallOptions = {}): Promise<ConnectionHealth> {
     const where = this.options.apiUrl ?? 'https://api.stripe.com';
     try {
-      await this.call('GET', LIST_PATHS.customers, 'idempotent', () => this.stripe.customers.list({ limit: 1 }), { retry: { maxAttempts: 1 } });
+      await this.call('GET', LIST_PATHS.customers, 'idempotent', () => this.stripe.customers.list({ limit: 1 }), { retry: { maxAttempts: 1 }, priority: options.priority ?? 'interactive' });
       return { system: 'stripe', ok: true, detail: `${where} answered (${this.testMode ? 'test' : 'live'} mode key)` };
     } catch (error) {
       return { system: 'stripe', ok: false, detail: error instanceof Error ? error.message : String(error) };
     }
   }
 
-  private async writeOne(write: FieldWrite): Promise<WriteOutcome> {
+  /** Every customer: first every subscription, reduced to a summary per customer, then customers page by page. */
+  private async *listEverything(fields: string[], options: ListOptions): AsyncGenerator<RecordPage> {
+    const cursor = formatCursor({ t: Math.floor(this.now() / 1000) - CURSOR_MARGIN_SECONDS, ids: [] });
+    const context = this.mapContext();
+    const best = new Map<string, SubscriptionSummary>();
+    let subscriptions = 0;
+    for await (const page of this.pages('subscriptions', stripeSubscriptionSchema, (after) =>
+      this.stripe.subscriptions.list({ status: 'all', limit: PAGE_SIZE, expand: EXPAND_INVOICE, ...(after ? { starting_after: after } : {}) }))) {
+      for (const subscription of page) {
+        const customer = subscriptionCustomerId(subscription);
+        best.set(customer, betterSubscription(best.get(customer) ?? null, summarizeSubscription(subscription, context.now)));
+      }
+      subscriptions += page.length;
+      options.progress?.({ system: 'stripe', object: 'subscriptions', fetched: subscriptions });
+    }
+    let customers = 0;
+    for await (const page of this.pages('customers', stripeCustomerSchema, (after) =>
+      this.stripe.customers.list({ limit: PAGE_SIZE, ...(after ? { starting_after: after } : {}) }))) {
+      const records = page.map((customer) => customerRecord(customer, best.get(customer.id) ?? null, fields, context));
+      for (const customer of page) best.delete(customer.id);
+      customers += page.length;
+      options.progress?.({ system: 'stripe', object: 'customers', fetched: customers });
+      yield { records, mode: 'full', cursor };
+    }
+    if (customers === 0) yield { records: [], mode: 'full', cursor };
+  }
+
+  /** The customers named by events since `since`, read as they are now. */
+  private async *listChanged(since: EventCursor, fields: string[], options: ListOptions): AsyncGenerator<RecordPage> {
+    const seen = new Set(since.ids);
+    const changed = new Set<string>();
+    let newest: EventCursor = since;
+    let events = 0;
+    for await (const page of this.pages('events', stripeEventSchema, (after) =>
+      this.stripe.events.list({
+        limit: PAGE_SIZE, created: { gte: since.t }, types: [...CUSTOMER_EVENT_TYPES], ...(after ? { starting_after: after } : {}),
+      }))) {
+      for (const event of page) {
+        if (seen.has(event.id)) continue;
+        const customer = customerOfEvent(event);
+        if (customer) changed.add(customer);
+        if (event.created > newest.t) newest = { t: event.created, ids: [event.id] };
+        else if (event.created === newest.t && !newest.ids.includes(event.id)) newest = { t: newest.t, ids: [...newest.ids, event.id] };
+      }
+      events += page.length;
+      options.progress?.({ system: 'stripe', object: 'events', fetched: events });
+    }
+    const cursor = formatCursor(newest);
+    const context = this.mapContext();
+    let read = 0;
+    for (const ids of chunk([...changed], PAGE_SIZE)) {
+      const records = (await mapConcurrent(ids, this.options.readConcurrency ?? 8, (id) => this.readCustomer(id, fields, context, options)))
+        .filter((record): record is SystemRecord => record !== null);
+      read += ids.length;
+      options.progress?.({ system: 'stripe', object: 'customers', fetched: read });
+      yield { records, mode: 'incremental', cursor };
+    }
+    if (changed.size === 0) yield { records: [], mode: 'incremental', cursor };
+  }
+
+  /**
+   * One customer as it is now: its subscriptions (every status, latest invoice and the customer
+   * expanded) in one call; the customer alone when it has none. Null when it is gone or deleted.
+   */
+  private async readCustomer(id: string, fields: readonly string[], context: StripeMapContext, options: CallOptions): Promise<SystemRecord | null> {
+    let best: SubscriptionSummary | null = null;
+    let customer: StripeCustomer | null = null;
+    try {
+      for await (const page of this.pages('subscriptions', stripeSubscriptionSchema, (after) =>
+        this.stripe.subscriptions.list({
+          customer: id, status: 'all', limit: PAGE_SIZE, expand: [...EXPAND_INVOICE, 'data.customer'], ...(after ? { starting_after: after } : {}),
+        }), options)) {
+        for (const subscription of page) {
+          best = betterSubscription(best, summarizeSubscription(subscription, context.now));
+          if (!customer && typeof subscription.customer === 'object') {
+            const parsed = stripeCustomerSchema.safeParse(subscription.customer);
+            if (parsed.success) customer = parsed.data;
+          }
+        }
+      }
+    } catch (error) {
+      // Listing the subscriptions of a customer that is gone is an error, not an empty list.
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+    customer ??= await this.retrieveCustomer(id, options);
+    return customer ? customerRecord(customer, best, fields, context) : null;
+  }
+
+  private async writeOne(write: FieldWrite, options: CallOptions): Promise<WriteOutcome> {
     const { id, field } = write;
     const fail = (error: string, retryable: boolean): WriteOutcome => ({ id, field, ok: false, error, retryable });
     if (write.object !== 'customers') return fail(`stripe: cannot write object "${write.object}"; only customers are writable`, false);
@@ -178,7 +316,7 @@ export class StripeConnector implements BillingConnector {
 
     try {
       await this.call('POST', `/v1/customers/${id}`, 'idempotent', () =>
-        this.stripe.customers.update(id, params, { idempotencyKey: write.idempotencyKey }), { endpoint: '/v1/customers/:id' });
+        this.stripe.customers.update(id, params, { idempotencyKey: write.idempotencyKey }), { endpoint: '/v1/customers/:id', priority: options.priority });
       return { id, field, ok: true };
     } catch (error) {
       if (error instanceof ApiError) return fail(error.message, error.retryable);
@@ -187,10 +325,10 @@ export class StripeConnector implements BillingConnector {
     }
   }
 
-  private async retrieveCustomer(id: string): Promise<StripeCustomer | null> {
+  private async retrieveCustomer(id: string, options: CallOptions): Promise<StripeCustomer | null> {
     let raw: unknown;
     try {
-      raw = await this.call('GET', `/v1/customers/${id}`, 'idempotent', () => this.stripe.customers.retrieve(id), { endpoint: '/v1/customers/:id' });
+      raw = await this.call('GET', `/v1/customers/${id}`, 'idempotent', () => this.stripe.customers.retrieve(id), { endpoint: '/v1/customers/:id', priority: options.priority });
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;
@@ -199,27 +337,22 @@ export class StripeConnector implements BillingConnector {
     return parseRaw('stripe', 'customer', stripeCustomerSchema, raw);
   }
 
-  /** Every object of one list endpoint, page by page (`limit=100`, `starting_after`), each page paced and retried. */
-  private async listAll<S extends z.ZodType>(
+  /** The objects of one list endpoint, a page at a time (`limit=100`, `starting_after`), each page paced and retried. */
+  private async *pages<S extends z.ZodType>(
     listed: keyof typeof LIST_PATHS,
     schema: S,
     fetchPage: (startingAfter: string | undefined) => Promise<unknown>,
-    onPage?: (fetched: number) => void,
-  ): Promise<z.output<S>[]> {
-    const kind = listed === 'customers' ? 'customer' : 'subscription';
-    const all: z.output<S>[] = [];
+    options: CallOptions = {},
+  ): AsyncGenerator<z.output<S>[]> {
+    const kind = listed === 'customers' ? 'customer' : listed === 'subscriptions' ? 'subscription' : 'event';
     let after: string | undefined;
     for (;;) {
-      const raw = await this.call('GET', LIST_PATHS[listed], 'idempotent', () => fetchPage(after));
+      const raw = await this.call('GET', LIST_PATHS[listed], 'idempotent', () => fetchPage(after), { priority: options.priority });
       const page = parseRaw('stripe', `${kind} list`, stripeListSchema, raw);
-      let lastId: string | undefined;
-      for (const item of page.data) {
-        const parsed = parseRaw('stripe', kind, schema, item);
-        all.push(parsed);
-        lastId = (parsed as { id: string }).id;
-      }
-      onPage?.(all.length);
-      if (!page.has_more || lastId === undefined) return all;
+      const parsed = page.data.map((item) => parseRaw('stripe', kind, schema, item));
+      yield parsed;
+      const lastId = (parsed.at(-1) as { id?: string } | undefined)?.id;
+      if (!page.has_more || lastId === undefined) return;
       after = lastId;
     }
   }
@@ -228,10 +361,13 @@ export class StripeConnector implements BillingConnector {
    * One SDK call, paced by the account-wide and the endpoint's limiter, retried per `mode`.
    * `endpoint` is the path with ids replaced (`/v1/customers/:id`), naming the endpoint's limiter.
    */
-  private call<T>(method: string, path: string, mode: RetryMode, send: () => Promise<T>, options: { retry?: RetryOptions; endpoint?: string } = {}): Promise<T> {
+  private call<T>(
+    method: string, path: string, mode: RetryMode, send: () => Promise<T>,
+    options: { retry?: RetryOptions; endpoint?: string; priority?: CallOptions['priority'] } = {},
+  ): Promise<T> {
     const request = { system: 'stripe' as const, method, path };
     return withRetry(
-      { ...request, mode, limiter: this.limiterFor(`${method} ${options.endpoint ?? path}`) },
+      { ...request, mode, limiter: this.limiterFor(`${method} ${options.endpoint ?? path}`), priority: options.priority },
       async () => {
         try {
           return await send();
@@ -256,7 +392,7 @@ export class StripeConnector implements BillingConnector {
     return endpointLimiter;
   }
 
-  private mapContext() {
+  private mapContext(): StripeMapContext {
     return { crmSystem: this.crmSystem, dashboardUrl: this.dashboardUrl, now: this.now() };
   }
 
@@ -271,6 +407,6 @@ export class StripeConnector implements BillingConnector {
   }
 }
 
-export function createStripeConnector(options: StripeConnectorOptions): BillingConnector {
+export function createStripeConnector(options: StripeConnectorOptions): StripeConnector {
   return new StripeConnector(options);
 }

@@ -26,13 +26,17 @@ export function sdkAddress(apiUrl: string): { host: string; port: number; protoc
 }
 
 /**
- * The Stripe SDK client. Our retry layer retries, so the SDK does not (`maxNetworkRetries: 0`).
- *
- * The API version is the SDK's default: stripe 23's types accept only its own latest version, so
- * pinning 2023-08-16 would need a type cast. The raw schemas accept both shapes Recon meets.
+ * The Stripe API version every request names (`Stripe-Version`), pinned here rather than left to
+ * the SDK's default, so an SDK upgrade never changes the shapes Stripe answers with unnoticed. It
+ * is the version stripe-node 23.1 was generated for; the raw schemas also accept the 2023-08-16
+ * shapes of the published spec (the subscription period moved to its items in between).
  */
+export const STRIPE_API_VERSION = '2026-10-28.endive';
+
+/** The Stripe SDK client. Our retry layer retries, so the SDK does not (`maxNetworkRetries: 0`). */
 export function createStripeClient(options: StripeClientOptions): Stripe {
   return new Stripe(options.secretKey, {
+    apiVersion: STRIPE_API_VERSION,
     ...(options.apiUrl ? sdkAddress(options.apiUrl) : {}),
     telemetry: false,
     maxNetworkRetries: 0,
@@ -64,7 +68,7 @@ export function toApiError(error: unknown, request: RequestInfo, nowMs: number):
     kind: 'http',
     status: error.statusCode,
     vendorMessage: error.message,
-    code: error.code,
+    vendorCode: error.code,
     retryAfterMs: parseRetryAfter(header(error.headers, 'retry-after'), nowMs),
     vendorSaysRetry: shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : undefined,
   });

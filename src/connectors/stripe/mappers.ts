@@ -119,18 +119,56 @@ export function statusChangedAt(subscription: StripeSubscription, nowMs: number)
   }
 }
 
-/** The newest moment either object shows a change, ignoring times still in the future. */
-function lastChange(customer: StripeCustomer, subscription: StripeSubscription | null, nowMs: number): number | null {
-  const candidates: (number | null | undefined)[] = [customer.created];
-  if (subscription) {
-    const invoice = latestInvoice(subscription);
-    candidates.push(
-      subscription.created, subscription.start_date, periodStart(subscription), subscription.canceled_at,
-      subscription.ended_at, subscription.trial_start, subscription.trial_end,
-      invoice?.created, invoice?.status_transitions?.finalized_at, invoice?.status_transitions?.paid_at,
-      invoice?.status_transitions?.voided_at, invoice?.status_transitions?.marked_uncollectible_at,
-    );
-  }
+/**
+ * What a customer's record needs of one subscription, without the vendor payload: a full pass
+ * keeps one of these per customer while it pages through every subscription.
+ */
+export interface SubscriptionSummary {
+  id: string;
+  status: string;
+  created: number;
+  amount: number | null;
+  currency: string;
+  invoiceStatus: string | null;
+  statusChangedAt: number | null;
+  amountChangedAt: number | null;
+  /** Newest change either the subscription or its latest invoice shows, ms. */
+  lastChangeAt: number | null;
+}
+
+export function summarizeSubscription(subscription: StripeSubscription, nowMs: number): SubscriptionSummary {
+  return {
+    id: subscription.id,
+    status: subscription.status,
+    created: subscription.created,
+    amount: subscriptionAmount(subscription),
+    currency: subscription.currency,
+    invoiceStatus: latestInvoice(subscription)?.status ?? null,
+    statusChangedAt: statusChangedAt(subscription, nowMs),
+    amountChangedAt: ms(periodStart(subscription) ?? subscription.created),
+    lastChangeAt: subscriptionLastChange(subscription, nowMs),
+  };
+}
+
+/** Of two subscriptions of one customer, the one that speaks for it (see {@link chooseSubscription}). */
+export function betterSubscription<T extends { status: string; created: number }>(current: T | null, candidate: T): T {
+  if (current === null) return candidate;
+  const byStatus = statusRank(candidate.status) - statusRank(current.status);
+  return byStatus < 0 || (byStatus === 0 && candidate.created > current.created) ? candidate : current;
+}
+
+function subscriptionLastChange(subscription: StripeSubscription, nowMs: number): number | null {
+  const invoice = latestInvoice(subscription);
+  return newest(nowMs, [
+    subscription.created, subscription.start_date, periodStart(subscription), subscription.canceled_at,
+    subscription.ended_at, subscription.trial_start, subscription.trial_end,
+    invoice?.created, invoice?.status_transitions?.finalized_at, invoice?.status_transitions?.paid_at,
+    invoice?.status_transitions?.voided_at, invoice?.status_transitions?.marked_uncollectible_at,
+  ]);
+}
+
+/** The newest of some times in seconds, as ms, ignoring times still in the future. */
+function newest(nowMs: number, candidates: (number | null | undefined)[]): number | null {
   let latest: number | null = null;
   for (const seconds of candidates) {
     const at = ms(seconds);
@@ -146,17 +184,26 @@ export function toCustomerRecord(
   fields: readonly string[],
   context: StripeMapContext,
 ): SystemRecord {
-  const subscription = chooseSubscription(subscriptions);
-  const invoice = subscription ? latestInvoice(subscription) : null;
+  const chosen = chooseSubscription(subscriptions);
+  return customerRecord(customer, chosen ? summarizeSubscription(chosen, context.now) : null, fields, context);
+}
+
+/** Builds the customer's record from the raw customer and the summary of the subscription that speaks for it. */
+export function customerRecord(
+  customer: StripeCustomer,
+  subscription: SubscriptionSummary | null,
+  fields: readonly string[],
+  context: StripeMapContext,
+): SystemRecord {
   const email = normaliseEmail(customer.email);
   const metadata = customer.metadata ?? {};
 
   const values: Record<string, FieldValue> = {
     subscription_status: subscription?.status ?? null,
     subscription_id: subscription?.id ?? null,
-    subscription_amount: subscription ? subscriptionAmount(subscription) : null,
+    subscription_amount: subscription?.amount ?? null,
     currency: subscription?.currency ?? customer.currency ?? null,
-    invoice_status: invoice?.status ?? null,
+    invoice_status: subscription?.invoiceStatus ?? null,
     email,
     name: customer.name ?? null,
   };
@@ -167,11 +214,15 @@ export function toCustomerRecord(
 
   const history: Record<string, FieldChange> = {};
   if (subscription) {
-    history.subscription_status = { changedAt: statusChangedAt(subscription, context.now), changedBy: 'unknown' };
-    history.subscription_amount = { changedAt: ms(periodStart(subscription) ?? subscription.created), changedBy: 'unknown' };
+    history.subscription_status = { changedAt: subscription.statusChangedAt, changedBy: 'unknown' };
+    history.subscription_amount = { changedAt: subscription.amountChangedAt, changedBy: 'unknown' };
   }
 
   const crmId = metadata.crm_id?.trim();
+  const created = ms(customer.created);
+  const updatedAt = created !== null && created <= context.now
+    ? Math.max(created, subscription?.lastChangeAt ?? created)
+    : subscription?.lastChangeAt ?? null;
   return {
     system: 'stripe',
     object: 'customers',
@@ -180,7 +231,7 @@ export function toCustomerRecord(
     email,
     refs: crmId ? { [context.crmSystem]: crmId } : {},
     aliases: [],
-    updatedAt: lastChange(customer, subscription, context.now),
+    updatedAt,
     history,
     url: `${context.dashboardUrl}/customers/${customer.id}`,
   };

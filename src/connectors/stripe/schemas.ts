@@ -103,3 +103,13 @@ export const stripeListSchema = z.looseObject({
   has_more: z.boolean(),
 });
 export type StripeListPage = z.output<typeof stripeListSchema>;
+
+/** An event of the Events API: what changed, and the object as it was then (`data.object`). */
+export const stripeEventSchema = z.looseObject({
+  id: z.string(),
+  object: z.literal('event'),
+  type: z.string(),
+  created: unixSeconds,
+  data: z.looseObject({ object: z.looseObject({ id: z.string().optional(), object: z.string() }) }),
+});
+export type StripeEvent = z.output<typeof stripeEventSchema>;

@@ -1,24 +1,9 @@
+import type { LoggedOutcome, WriteAttempt } from '../../domain/store.ts';
 import type { DbOrTx } from '../connect.ts';
-import type { Change, ChangeOutcome, WriteIntent } from '../schema.ts';
+import type { Change, WriteIntent } from '../schema.ts';
 import { jsonValue } from './discrepancies.ts';
 
-/** One write attempt as the change log records it. */
-export interface WriteAttempt {
-  actor: string;
-  origin: string;
-  runId: string | null;
-  check: string | null;
-  fingerprint: string | null;
-  system: string;
-  object: string;
-  externalId: string;
-  field: string;
-  before: unknown;
-  after: unknown;
-  rule: string | null;
-  reason: string | null;
-  idempotencyKey: string;
-}
+export type { LoggedOutcome, WriteAttempt };
 
 function columns(a: WriteAttempt) {
   return {
@@ -50,7 +35,6 @@ export async function recordIntents(db: DbOrTx, attempts: WriteAttempt[]): Promi
   }
 }
 
-export type LoggedOutcome = { attempt: WriteAttempt; outcome: ChangeOutcome; error?: string | null };
 
 /** Appends attempts to the change log without settling their intents (a retry follows). */
 export async function appendChanges(db: DbOrTx, outcomes: LoggedOutcome[]): Promise<void> {

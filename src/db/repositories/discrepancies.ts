@@ -1,13 +1,9 @@
-import type { Discrepancy, Resolution } from '../../domain/discrepancy.ts';
 import { recordKey } from '../../domain/records.ts';
+import type { Decided } from '../../domain/store.ts';
 import type { DbOrTx } from '../connect.ts';
 
 /** Stores what a run found and decided, in chunks. */
-export async function saveDiscrepancies(
-  db: DbOrTx,
-  runId: string,
-  decided: { discrepancy: Discrepancy; resolution: Resolution }[],
-): Promise<void> {
+export async function saveDiscrepancies(db: DbOrTx, runId: string, decided: Decided[]): Promise<void> {
   for (let i = 0; i < decided.length; i += 500) {
     const rows = decided.slice(i, i + 500).map(({ discrepancy: d, resolution: r }) => ({
       run_id: runId,

@@ -1,49 +1,84 @@
-import type { MatchedBy } from '../../domain/discrepancy.ts';
-import type { LinkIndex } from '../../engine/match.ts';
+import type { NewLinkPair, ObjectRef } from '../../domain/store.ts';
 import type { DbOrTx } from '../connect.ts';
 
-export interface ObjectRef {
-  system: string;
-  object: string;
+const CHUNK = 1000;
+
+/** Stored links of one object, external id → entity id; only of `ids` when given. */
+export async function loadLinks(db: DbOrTx, side: ObjectRef, ids?: readonly string[]): Promise<Map<string, string>> {
+  const links = new Map<string, string>();
+  const query = (chunk?: readonly string[]) => {
+    let q = db.selectFrom('links').select(['entity_id', 'external_id']).where('system', '=', side.system).where('object', '=', side.object);
+    if (chunk) q = q.where('external_id', 'in', chunk);
+    return q.execute();
+  };
+  if (!ids) {
+    for (const row of await query()) links.set(row.external_id, row.entity_id);
+    return links;
+  }
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = ids.slice(i, i + CHUNK);
+    if (chunk.length) for (const row of await query(chunk)) links.set(row.external_id, row.entity_id);
+  }
+  return links;
 }
 
-/** Stored links of a check's two objects: external id → entity id, per side. */
-export async function loadLinkIndex(db: DbOrTx, sides: { source: ObjectRef; target: ObjectRef }): Promise<LinkIndex> {
-  const load = async (side: ObjectRef) => {
+/** Every link of an object in chunks ordered by id (keyset paging), so a million never sit in memory at once. */
+export async function* streamLinks(db: DbOrTx, side: ObjectRef, chunkSize = 10_000): AsyncGenerator<[string, string][]> {
+  let after = '0';
+  for (;;) {
     const rows = await db
       .selectFrom('links')
-      .select(['entity_id', 'external_id'])
+      .select(['id', 'entity_id', 'external_id'])
       .where('system', '=', side.system)
       .where('object', '=', side.object)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(chunkSize)
       .execute();
-    return new Map(rows.map((row) => [row.external_id, row.entity_id]));
-  };
-  const [source, target] = await Promise.all([load(sides.source), load(sides.target)]);
-  return { source, target };
+    if (rows.length === 0) return;
+    yield rows.map((row) => [row.external_id, row.entity_id]);
+    after = (rows.at(-1) as { id: string }).id;
+    if (rows.length < chunkSize) return;
+  }
 }
 
-/** The link index as savePairs keeps it: `system:object:id` → entity id. */
-export function flatLinks(index: LinkIndex, sides: { source: ObjectRef; target: ObjectRef }): Map<string, string> {
-  const flat = new Map<string, string>();
-  for (const [id, entity] of index.source) flat.set(`${sides.source.system}:${sides.source.object}:${id}`, entity);
-  for (const [id, entity] of index.target) flat.set(`${sides.target.system}:${sides.target.object}:${id}`, entity);
-  return flat;
+/** For records of `from`, the ids of the records of `to` linked to the same entity. */
+export async function linkedCounterparts(db: DbOrTx, from: ObjectRef, ids: readonly string[], to: ObjectRef): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = ids.slice(i, i + CHUNK);
+    if (chunk.length === 0) continue;
+    const rows = await db
+      .selectFrom('links as a')
+      .innerJoin('links as b', 'b.entity_id', 'a.entity_id')
+      .select(['a.external_id as from_id', 'b.external_id as to_id'])
+      .where('a.system', '=', from.system)
+      .where('a.object', '=', from.object)
+      .where('a.external_id', 'in', chunk)
+      .where('b.system', '=', to.system)
+      .where('b.object', '=', to.object)
+      .execute();
+    for (const row of rows) {
+      const list = out.get(row.from_id);
+      if (list) list.push(row.to_id);
+      else out.set(row.from_id, [row.to_id]);
+    }
+  }
+  return out;
 }
 
-export interface NewLinkPair {
-  source: ObjectRef & { id: string };
-  target: ObjectRef & { id: string };
-  matchedBy: Exclude<MatchedBy, 'link'>;
-}
+const key = (ref: ObjectRef & { id: string }) => `${ref.system}:${ref.object}:${ref.id}`;
 
 /**
  * Records new pairs: a side already linked lends its entity to the other; otherwise both get a
- * new entity. A record already linked elsewhere keeps its link. Returns the links written.
+ * new entity. A record already linked elsewhere keeps its link. Returns the links written. Reads
+ * only the links of the records involved.
  */
-export async function savePairs(db: DbOrTx, pairs: NewLinkPair[], existing: Map<string, string>): Promise<number> {
+export async function saveLinks(db: DbOrTx, pairs: NewLinkPair[]): Promise<number> {
   let written = 0;
   for (let i = 0; i < pairs.length; i += 500) {
     const chunk = pairs.slice(i, i + 500);
+    const existing = await existingLinks(db, chunk.flatMap((p) => [p.source, p.target]));
     const needEntity = chunk.filter((p) => !existing.has(key(p.source)) && !existing.has(key(p.target)));
     if (needEntity.length) {
       const created = await db.insertInto('entities').values(needEntity.map(() => ({ created_at: new Date() }))).returning('id').execute();
@@ -58,6 +93,21 @@ export async function savePairs(db: DbOrTx, pairs: NewLinkPair[], existing: Map<
     written += await insertLinks(db, rows, existing);
   }
   return written;
+}
+
+async function existingLinks(db: DbOrTx, refs: (ObjectRef & { id: string })[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const groups = new Map<string, { side: ObjectRef; ids: string[] }>();
+  for (const ref of refs) {
+    const k = `${ref.system}:${ref.object}`;
+    const group = groups.get(k) ?? { side: { system: ref.system, object: ref.object }, ids: [] };
+    group.ids.push(ref.id);
+    groups.set(k, group);
+  }
+  for (const { side, ids } of groups.values()) {
+    for (const [id, entity] of await loadLinks(db, side, [...new Set(ids)])) found.set(`${side.system}:${side.object}:${id}`, entity);
+  }
+  return found;
 }
 
 type LinkRow = { entity_id: string; system: string; object: string; external_id: string; matched_by: NewLinkPair['matchedBy'] };
@@ -78,6 +128,22 @@ async function insertLinks(db: DbOrTx, rows: LinkRow[], existing: Map<string, st
   return inserted.length;
 }
 
-function key(ref: ObjectRef & { id: string }): string {
-  return `${ref.system}:${ref.object}:${ref.id}`;
+/**
+ * A person said `target` is the source's counterpart: the target joins the source's entity (or
+ * both a new one), and any other record of the target's object on that entity leaves it.
+ */
+export async function linkByPerson(db: DbOrTx, source: ObjectRef & { id: string }, target: ObjectRef & { id: string }): Promise<void> {
+  const [sourceEntity] = [...(await loadLinks(db, source, [source.id])).values()];
+  let entity = sourceEntity;
+  if (entity === undefined) {
+    const [created] = await db.insertInto('entities').values({ created_at: new Date() }).returning('id').execute();
+    entity = (created as { id: string }).id;
+    await db.insertInto('links').values(linkRow(source, entity, 'person')).execute();
+  }
+  await db.deleteFrom('links')
+    .where('system', '=', target.system)
+    .where('object', '=', target.object)
+    .where((eb) => eb.or([eb('external_id', '=', target.id), eb('entity_id', '=', entity as string)]))
+    .execute();
+  await db.insertInto('links').values(linkRow(target, entity, 'person')).execute();
 }

@@ -1,20 +1,11 @@
 import { sql } from 'kysely';
-import type { Discrepancy, Resolution } from '../../domain/discrepancy.ts';
+import type { Discrepancy } from '../../domain/discrepancy.ts';
 import type { SystemRecord } from '../../domain/records.ts';
-import type { Db, DbOrTx } from '../connect.ts';
+import { DECIDABLE_STATUSES, OPEN_STATUSES, type Escalation, type HeldWrites } from '../../domain/store.ts';
+import type { DbOrTx } from '../connect.ts';
 import type { ReviewItem } from '../schema.ts';
 
-type Escalation = Extract<Resolution, { type: 'escalate' }>;
-
-/**
- * An item in these states still stands for its fingerprint: one at most per fingerprint (the
- * partial unique index), refreshed by cycles, listed in the queue. A failed write stays open so a
- * person can retry or decide otherwise.
- */
-export const OPEN_STATUSES = ['open', 'deciding', 'failed'] as const satisfies readonly ReviewItem['status'][];
-
-/** The states a person's decision may start from. */
-export const DECIDABLE_STATUSES = ['open', 'failed'] as const satisfies readonly ReviewItem['status'][];
+export { DECIDABLE_STATUSES, OPEN_STATUSES };
 
 /** What a person needs to see of a record, kept with the item. */
 function recordSummary(record: SystemRecord | null, field: string) {
@@ -46,7 +37,10 @@ export async function upsertOpenItems(
       entity_key: d.entityKey,
       source: JSON.stringify(recordSummary(d.source, fields.source)),
       target: JSON.stringify(recordSummary(d.target, fields.target)),
-      suggestion: JSON.stringify({ explanation: r.explanation, writes: r.suggestion, candidates: d.candidates.map((c) => ({ system: c.system, object: c.object, id: c.id, email: c.email, url: c.url })) }),
+      suggestion: JSON.stringify({
+        explanation: r.explanation, writes: r.suggestion,
+        candidates: d.candidates.map((c) => ({ system: c.system, object: c.object, id: c.id, email: c.email, url: c.url, field: c.system === d.source?.system ? fields.source : fields.target, value: c.fields[c.system === d.source?.system ? fields.source : fields.target] ?? null })),
+      }),
       status: 'open' as const,
       opened_run_id: runId,
       last_seen_run_id: runId,
@@ -81,17 +75,22 @@ export async function upsertOpenItems(
 }
 
 /**
- * Open (or failed) items of a check that this full run no longer found: someone fixed them
- * elsewhere. Items being decided are left to their decision.
+ * Open (or failed) items of a check that this run no longer found: someone fixed them elsewhere.
+ * Items being decided are left to their decision. With `entities`, only items about those entity
+ * keys count: an incremental run looked at no others. Guard items (blast radius) are not
+ * discrepancies and close only when released or when a later cycle plans fewer writes.
  */
-export async function resolveVanished(db: DbOrTx, check: string, runId: string, stillFound: ReadonlySet<string>): Promise<ReviewItem[]> {
+export async function resolveVanished(db: DbOrTx, check: string, runId: string, stillFound: ReadonlySet<string>, entities?: ReadonlySet<string>): Promise<ReviewItem[]> {
   const open = await db
     .selectFrom('review_items')
-    .selectAll()
+    .select(['id', 'fingerprint', 'entity_key', 'kind'])
     .where('check_name', '=', check)
     .where('status', 'in', DECIDABLE_STATUSES)
     .execute();
-  const gone = open.filter((item) => !stillFound.has(item.fingerprint)).map((item) => item.id);
+  const gone = open
+    .filter((item) => !stillFound.has(item.fingerprint) && item.kind !== 'guard')
+    .filter((item) => !entities || touches(item.entity_key, entities))
+    .map((item) => item.id);
   if (gone.length === 0) return [];
   const resolved: ReviewItem[] = [];
   for (let i = 0; i < gone.length; i += 500) {
@@ -106,6 +105,22 @@ export async function resolveVanished(db: DbOrTx, check: string, runId: string, 
     );
   }
   return resolved;
+}
+
+/** Whether an item's entity key (`a|b`, a record key, or `email:...`) names one of `entities` (record keys). */
+function touches(entityKey: string, entities: ReadonlySet<string>): boolean {
+  return entityKey.split('|').some((key) => entities.has(key));
+}
+
+/** Items of checks no longer in the policy, closed as obsolete so they do not wait for ever. */
+export async function closeObsoleteItems(db: DbOrTx, checks: readonly string[]): Promise<number> {
+  let query = db
+    .updateTable('review_items')
+    .set({ status: 'obsolete', closed_at: new Date(), updated_at: new Date(), claimed_at: null })
+    .where('status', 'in', DECIDABLE_STATUSES);
+  if (checks.length) query = query.where('check_name', 'not in', checks);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export async function openItems(db: DbOrTx, options: { check?: string; limit?: number } = {}): Promise<ReviewItem[]> {
@@ -132,11 +147,25 @@ export async function claimItem(db: DbOrTx, id: string, user: string, from: read
   const at = new Date();
   return db
     .updateTable('review_items')
-    .set({ status: 'deciding', decided_by: user, claimed_at: at, updated_at: at })
+    .set({ status: 'deciding', decided_by: user, claimed_at: at, claim_renewed_at: at, updated_at: at })
     .where('id', '=', id)
     .where('status', 'in', from)
     .returningAll()
     .executeTakeFirst();
+}
+
+/** Says the decision that claimed the item at `claimedAt` is still at work; null when that claim is gone. */
+export async function renewClaim(db: DbOrTx, id: string, claimedAt: Date): Promise<Date | null> {
+  const at = new Date();
+  const row = await db
+    .updateTable('review_items')
+    .set({ claim_renewed_at: at })
+    .where('id', '=', id)
+    .where('status', '=', 'deciding')
+    .where('claimed_at', '=', claimedAt)
+    .returning('claim_renewed_at')
+    .executeTakeFirst();
+  return row ? at : null;
 }
 
 /**
@@ -156,6 +185,7 @@ export async function settleItem(
     .updateTable('review_items')
     .set({
       claimed_at: null,
+      claim_renewed_at: null,
       status: outcome.status,
       decided_by: outcome.status === 'open' ? null : outcome.by,
       decided_at: outcome.status === 'open' ? null : at,
@@ -212,24 +242,24 @@ export async function assertClaimHeld(trx: DbOrTx, id: string, claimedAt: Date, 
  * settled from the targets' real state first, so the cycle that follows refreshes them, or
  * closes them when the write had gone through.
  */
-export async function reopenAbandonedDecisions(db: Db, check: string, before: Date): Promise<number> {
+export async function reopenAbandonedDecisions(db: DbOrTx, check: string, before: Date, transaction: <T>(work: (trx: DbOrTx) => Promise<T>) => Promise<T>): Promise<number> {
   const candidates = await db
     .selectFrom('review_items')
     .select('id')
     .where('check_name', '=', check)
     .where('status', '=', 'deciding')
-    .where(sql<boolean>`coalesce(claimed_at, updated_at) < ${before}`)
+    .where(sql<boolean>`coalesce(claim_renewed_at, claimed_at, updated_at) < ${before}`)
     .execute();
   let reopened = 0;
   for (const { id } of candidates) {
-    reopened += await db.transaction().execute(async (trx) => {
+    reopened += await transaction(async (trx) => {
       await lockItem(trx, id);
       const result = await trx
         .updateTable('review_items')
-        .set({ status: 'open', decided_by: null, claimed_at: null, updated_at: new Date() })
+        .set({ status: 'open', decided_by: null, claimed_at: null, claim_renewed_at: null, updated_at: new Date() })
         .where('id', '=', id)
         .where('status', '=', 'deciding')
-        .where(sql<boolean>`coalesce(claimed_at, updated_at) < ${before}`)
+        .where(sql<boolean>`coalesce(claim_renewed_at, claimed_at, updated_at) < ${before}`)
         .where(({ not, exists, selectFrom }) =>
           not(exists(selectFrom('write_intents').select('idempotency_key').where('origin', '=', `decision:${id}`).where('settled_at', 'is', null))),
         )
@@ -238,4 +268,64 @@ export async function reopenAbandonedDecisions(db: Db, check: string, before: Da
     });
   }
   return reopened;
+}
+
+
+/**
+ * The blast-radius guard's item for a check: one open item per check (its fingerprint is the
+ * check's), refreshed with the writes the latest cycle held back.
+ */
+export async function upsertGuardItem(db: DbOrTx, runId: string, check: string, held: HeldWrites, explanation: string): Promise<{ opened: number; refreshed: number }> {
+  const row = {
+    fingerprint: `guard:${check}`,
+    check_name: check,
+    kind: 'guard',
+    category: 'mass_auto_fix',
+    reason: 'blast_radius',
+    presentation: 'message' as const,
+    entity_key: `check:${check}`,
+    source: JSON.stringify(null),
+    target: JSON.stringify(null),
+    suggestion: JSON.stringify({ explanation, writes: [], candidates: [], held }),
+    status: 'open' as const,
+    opened_run_id: runId,
+    last_seen_run_id: runId,
+  };
+  const result = await db
+    .insertInto('review_items')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('fingerprint').where('status', 'in', OPEN_STATUSES).doUpdateSet((eb) => ({
+        last_seen_run_id: eb.ref('excluded.last_seen_run_id'),
+        suggestion: eb.ref('excluded.suggestion'),
+        updated_at: new Date(),
+      })),
+    )
+    .returning(['opened_run_id'])
+    .executeTakeFirst();
+  return result?.opened_run_id === runId ? { opened: 1, refreshed: 0 } : { opened: 0, refreshed: 1 };
+}
+
+/** Closes the check's guard item when a cycle plans no more writes than the guard allows. */
+export async function resolveGuardItem(db: DbOrTx, check: string, runId: string): Promise<number> {
+  const result = await db
+    .updateTable('review_items')
+    .set({ status: 'resolved_elsewhere', closed_at: new Date(), updated_at: new Date(), last_seen_run_id: runId })
+    .where('fingerprint', '=', `guard:${check}`)
+    .where('status', 'in', DECIDABLE_STATUSES)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** The open queue in figures, counted by the database: how many by category, and the oldest. */
+export async function queueFigures(db: DbOrTx): Promise<{ open: number; byCategory: Record<string, number>; oldest: ReviewItem | null }> {
+  const counts = await db
+    .selectFrom('review_items')
+    .select(['category', sql<string>`count(*)`.as('n')])
+    .where('status', 'in', OPEN_STATUSES)
+    .groupBy('category')
+    .execute();
+  const oldest = await db.selectFrom('review_items').selectAll().where('status', 'in', OPEN_STATUSES).orderBy('opened_at').orderBy('id').limit(1).executeTakeFirst();
+  const byCategory = Object.fromEntries(counts.map((row) => [row.category, Number(row.n)]));
+  return { open: Object.values(byCategory).reduce((a, b) => a + b, 0), byCategory, oldest: oldest ?? null };
 }

@@ -43,6 +43,39 @@ export async function failAbandonedRuns(db: DbOrTx, check: string, exceptId: str
   return Number(result.numUpdatedRows);
 }
 
+/**
+ * Where the check's next incremental pass starts: the cursors of its latest run that finished
+ * and saved any, and when its latest full pass finished (dry runs never move a cursor).
+ */
+export async function lastCursors(db: DbOrTx, check: string): Promise<{ cursors: Record<string, string>; lastFullAt: Date | null; lastFullRecords: number | null } | null> {
+  const last = await db
+    .selectFrom('runs')
+    .select(['cursors'])
+    .where('check_name', '=', check)
+    .where('status', 'in', ['succeeded', 'partial'])
+    .where('dry_run', '=', false)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const full = await db
+    .selectFrom('runs')
+    .select(['finished_at', 'stats'])
+    .where('check_name', '=', check)
+    .where('status', 'in', ['succeeded', 'partial'])
+    .where('dry_run', '=', false)
+    .where('mode', '=', 'full')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!last) return null;
+  const recordsRead = (full?.stats as { recordsRead?: unknown } | undefined)?.recordsRead;
+  return {
+    cursors: (last.cursors ?? {}) as Record<string, string>,
+    lastFullAt: full?.finished_at ? new Date(full.finished_at) : null,
+    lastFullRecords: typeof recordsRead === 'number' ? recordsRead : null,
+  };
+}
+
 export async function lastRuns(db: DbOrTx, limit = 20): Promise<Run[]> {
   return db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
 }

@@ -1,10 +1,9 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { decideItem, type DecisionRequest, type DecisionResult } from '../../decisions/decide.ts';
+import type { DecisionRequest, DecisionResult } from '../../decisions/decide.ts';
 import { openItems, reviewItem } from '../../db/repositories/review-items.ts';
-import type { SystemName } from '../../domain/records.ts';
 import type { SlackContext } from '../context.ts';
 import { ACTIONS } from '../ids.ts';
-import { escalationView, vocabularyKey, type Vocabularies } from '../item-view.ts';
+import { escalationView, type Vocabularies } from '../item-view.ts';
 import { publishHome } from '../events/index.ts';
 import { escalationMessage, ignoreModal, outcomeMessage, overrideModal, queueBlocks, type BlockMessage } from '../messages/index.ts';
 import { markSynced, syncClosedMessages } from '../posting.ts';
@@ -77,22 +76,7 @@ const note = (text: string): BlockMessage => ({ text, blocks: [{ type: 'section'
  * person sees when the message alone does not say what happened.
  */
 export async function decideAndShow(ctx: SlackContext, origin: DecisionOrigin, request: DecisionRequest): Promise<DecisionResult> {
-  const result = await decideItem(
-    {
-      db: ctx.database.db,
-      connectors: ctx.connectors,
-      policy: ctx.policy,
-      directory: { membersOf: (g) => ctx.slack.membersOf(g) },
-      logger: ctx.logger,
-      vocabulary: async (system: SystemName, object: string, field: string) => {
-        const cached = (await ctx.vocabularies()).get(vocabularyKey({ system, object, field }));
-        if (cached) return cached;
-        const read = await ctx.connectors[system]?.vocabulary(object, field);
-        return read?.values ?? null;
-      },
-    },
-    request,
-  );
+  const result = await ctx.decide(request);
   const vocabularies = await ctx.vocabularies();
   if (result.kind === 'decided') {
     const item = result.item;

@@ -16,6 +16,7 @@ const OUTCOME: Record<ItemStatus, { emoji: string; words: string }> = {
   failed: { emoji: ':warning:', words: 'The write failed' },
   resolved_elsewhere: { emoji: ':heavy_check_mark:', words: 'Resolved elsewhere: the records agree now' },
   superseded: { emoji: ':arrow_heading_down:', words: 'Superseded by a newer item for the same mismatch' },
+  obsolete: { emoji: ':wastebasket:', words: 'Closed: its check is no longer in the policy' },
 };
 
 /** "✅ Approved: dealstage set to Closed Won · by <@U123> · Nov 23 at 9:00". */

@@ -27,7 +27,7 @@ export interface WriteView {
   financial: boolean;
 }
 
-export type ItemStatus = 'open' | 'deciding' | 'approved' | 'overridden' | 'ignored' | 'failed' | 'resolved_elsewhere' | 'superseded';
+export type ItemStatus = 'open' | 'deciding' | 'approved' | 'overridden' | 'ignored' | 'failed' | 'resolved_elsewhere' | 'superseded' | 'obsolete';
 
 export interface EscalationView {
   itemId: string;

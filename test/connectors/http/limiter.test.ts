@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { combineLimiters, createRateLimiter } from '../../../src/connectors/http/limiter.ts';
 
 /** A clock that only moves when someone sleeps. */
@@ -118,5 +118,41 @@ describe('combined limiters', () => {
     combineLimiters(endpoint, account).pauseFor(500);
     await account.take();
     expect(now).toBe(500);
+  });
+});
+
+describe('rate limiter priorities', () => {
+  it('serves a person ahead of background callers already waiting', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const limiter = createRateLimiter({ requests: 2, perMs: 1000, marginMs: 0 });
+      await limiter.take();
+      await limiter.take();
+      const order: string[] = [];
+      const background = limiter.take().then(() => order.push(`background@${Date.now()}`));
+      const person = limiter.take('interactive').then(() => order.push(`person@${Date.now()}`));
+      await vi.advanceTimersByTimeAsync(3000);
+      await Promise.all([background, person]);
+      expect(order).toEqual(['person@1000', 'background@1000']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps a share of a long window free for people while a cycle fills it', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 100, perMs: 10_000, marginMs: 0, clock });
+    for (let i = 0; i < 98; i++) await limiter.take();
+    await limiter.take('interactive');
+    expect(clock.now()).toBe(0);
+    await limiter.take();
+    expect(clock.now()).toBe(10_000);
+  });
+
+  it('keeps no reserve where the window is a second or less', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 25, perMs: 1000, marginMs: 0, clock });
+    for (let i = 0; i < 25; i++) await limiter.take();
+    expect(clock.sleeps).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHubSpotConnector, type HubSpotConnectorOptions } from '../../../src/connectors/hubspot/adapter.ts';
-import type { FieldWrite } from '../../../src/connectors/ports.ts';
+import type { FieldWrite } from '../../../src/domain/ports.ts';
+import { allRecords } from '../../support/pages.ts';
 import { fixture } from '../fixtures.ts';
 
 const API = 'http://hubspot.test';
@@ -84,7 +85,7 @@ describe('HubSpot connector: list', () => {
       }),
     );
     const { hubspot } = connector();
-    const records = await hubspot.list('deals', ['dealstage', 'amount']);
+    const records = await allRecords(hubspot.list('deals', ['dealstage', 'amount']));
     expect(records.map((r) => r.id)).toEqual(all.map((d) => d.id));
     expect(records[7]).toMatchObject({ email: 'c7@example.com', refs: { stripe: 'cus_7' }, aliases: ['c7'], fields: { amount: 40 } });
     expect(contactBatches).toEqual([100, 100, 50]);
@@ -100,7 +101,7 @@ describe('HubSpot connector: list', () => {
       }),
       http.post(`${API}/crm/v3/objects/contacts/batch/read`, async ({ request }) => contactsAnswer((await request.json()) as { inputs: { id: string }[] })),
     );
-    await connector().hubspot.list('deals', ['dealstage']);
+    await allRecords(connector().hubspot.list('deals', ['dealstage']));
     expect(queries.map((q) => q.get('after'))).toEqual([null, '100']);
     expect(queries[0]?.get('limit')).toBe('100');
     expect(queries[0]?.get('associations')).toBe('contacts');
@@ -115,7 +116,7 @@ describe('HubSpot connector: list', () => {
         return HttpResponse.json(fixture('hubspot/contacts-page'));
       }),
     );
-    const records = await connector().hubspot.list('contacts', ['firstname']);
+    const records = await allRecords(connector().hubspot.list('contacts', ['firstname']));
     expect(authorization).toBe('Bearer pat-na1-test');
     expect(records.map((r) => r.email)).toEqual([null, 'ada@lovelace.example', 'grace@hopper.example']);
   });
@@ -129,7 +130,7 @@ describe('HubSpot connector: list', () => {
           : HttpResponse.json(fixture('hubspot/contacts-page'))),
     );
     const { hubspot, sleeps } = connector();
-    await expect(hubspot.list('contacts', [])).resolves.toHaveLength(3);
+    await expect(allRecords(hubspot.list('contacts', []))).resolves.toHaveLength(3);
     expect(sleeps).toEqual([3000]);
     expect(hubspot.apiCalls()).toBe(2);
   });
@@ -142,7 +143,7 @@ describe('HubSpot connector: list', () => {
         return HttpResponse.json({ ...fixture('hubspot/error-rate-limit'), message: 'You have reached your daily limit.', policyName: 'DAILY' }, { status: 429 });
       }),
     );
-    await expect(connector().hubspot.list('contacts', [])).rejects.toThrow(/HTTP 429: You have reached your daily limit/);
+    await expect(allRecords(connector().hubspot.list('contacts', []))).rejects.toThrow(/HTTP 429: You have reached your daily limit/);
     expect(calls).toBe(1);
   });
 
@@ -154,7 +155,7 @@ describe('HubSpot connector: list', () => {
         return HttpResponse.json(fixture('hubspot/error-validation'), { status: 400 });
       }),
     );
-    await expect(connector().hubspot.list('deals', [])).rejects.toThrow(
+    await expect(allRecords(connector().hubspot.list('deals', []))).rejects.toThrow(
       /^hubspot GET \/crm\/v3\/objects\/deals failed: HTTP 400: Property values were not valid/,
     );
     expect(calls).toBe(1);
@@ -164,7 +165,7 @@ describe('HubSpot connector: list', () => {
     const page = fixture('hubspot/deals-page-2');
     page.results[0].properties.amount = 12;
     server.use(http.get(`${API}/crm/v3/objects/deals`, () => HttpResponse.json(page)));
-    await expect(connector().hubspot.list('deals', [])).rejects.toThrow(/hubspot deal 903 .*: properties\.amount: /);
+    await expect(allRecords(connector().hubspot.list('deals', []))).rejects.toThrow(/hubspot deal 903 .*: properties\.amount: /);
   });
 
   it('slows down when HubSpot says the shared window is used up', async () => {
@@ -180,7 +181,7 @@ describe('HubSpot connector: list', () => {
       http.post(`${API}/crm/v3/objects/contacts/batch/read`, async ({ request }) => contactsAnswer((await request.json()) as { inputs: { id: string }[] })),
     );
     const { hubspot, clock } = connector({ rateLimit: { requests: 100, perMs: 10_000 } });
-    await hubspot.list('deals', []);
+    await allRecords(hubspot.list('deals', []));
     expect(calls).toBe(2);
     expect(clock()).toBeGreaterThanOrEqual(10_000);
   });
@@ -263,19 +264,36 @@ describe('HubSpot connector: write', () => {
     expect(outcomes[1]).toMatchObject({ id: '999', ok: false, retryable: false, error: expect.stringContaining('OBJECT_NOT_FOUND') });
   });
 
-  it('fails every write of a batch HubSpot refuses, with its message, without retrying', async () => {
-    let calls = 0;
+  it('splits a batch HubSpot refuses for one record: the others are written, that one fails with the vendor message', async () => {
+    const sent: string[][] = [];
     server.use(
-      http.post(`${API}/crm/v3/objects/deals/batch/update`, () => {
-        calls++;
-        return HttpResponse.json(fixture('hubspot/error-validation'), { status: 400 });
+      http.post(`${API}/crm/v3/objects/deals/batch/update`, async ({ request }) => {
+        const ids = ((await request.json()) as { inputs: { id: string }[] }).inputs.map((input) => input.id);
+        sent.push(ids);
+        if (ids.includes('901')) return HttpResponse.json(fixture('hubspot/error-validation'), { status: 400 });
+        return HttpResponse.json({ status: 'COMPLETE', results: ids.map((id) => ({ id, properties: {}, createdAt: '2023-01-01T00:00:00Z', updatedAt: '2023-01-01T00:00:00Z', archived: false })), startedAt: 'x', completedAt: 'y' });
       }),
     );
-    const outcomes = await connector().hubspot.write([write('901', 'dealstage', 'nope'), write('902')]);
-    expect(calls).toBe(1);
-    for (const outcome of outcomes) {
-      expect(outcome).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining('Property values were not valid') });
-    }
+    const outcomes = await connector().hubspot.write([write('901', 'dealstage', 'nope'), write('902'), write('903')]);
+    expect(outcomes[0]).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining('Property values were not valid') });
+    expect(outcomes.slice(1)).toEqual([{ id: '902', field: 'dealstage', ok: true }, { id: '903', field: 'dealstage', ok: true }]);
+    expect(sent).toEqual([['901', '902', '903'], ['901', '902'], ['901'], ['902'], ['903']]);
+  });
+
+  it('writes 99 of a batch of 100 with one invalid record, in a handful of calls', async () => {
+    let calls = 0;
+    server.use(
+      http.post(`${API}/crm/v3/objects/deals/batch/update`, async ({ request }) => {
+        calls++;
+        const ids = ((await request.json()) as { inputs: { id: string }[] }).inputs.map((input) => input.id);
+        if (ids.includes('1042')) return HttpResponse.json(fixture('hubspot/error-validation'), { status: 400 });
+        return HttpResponse.json({ status: 'COMPLETE', results: ids.map((id) => ({ id, properties: {}, createdAt: 'x', updatedAt: 'x', archived: false })), startedAt: 'x', completedAt: 'y' });
+      }),
+    );
+    const outcomes = await connector().hubspot.write(Array.from({ length: 100 }, (_, i) => write(String(1000 + i))));
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(99);
+    expect(outcomes.find((o) => !o.ok)).toMatchObject({ id: '1042', ok: false });
+    expect(calls).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(100)));
   });
 
   it('does not resend a batch update after a server error, and marks it retryable', async () => {
@@ -312,15 +330,28 @@ describe('HubSpot connector: write', () => {
   });
 });
 
-describe('HubSpot connector: vocabulary and health', () => {
-  it('lists deal stages of every pipeline', async () => {
-    server.use(http.get(`${API}/crm/v3/pipelines/deals`, () => HttpResponse.json(fixture('hubspot/pipelines-deals'))));
-    const vocabulary = await connector().hubspot.vocabulary('deals', 'dealstage');
-    expect(vocabulary?.values.map((v) => v.value)).toEqual(['appointmentscheduled', 'closedwon', 'closedlost', '1234567']);
+describe('HubSpot connector: description and health', () => {
+  const describeDeals = () => {
+    server.use(
+      http.get(`${API}/crm/v3/pipelines/deals`, () => HttpResponse.json(fixture('hubspot/pipelines-deals'))),
+      http.get(`${API}/crm/v3/properties/deals`, () => HttpResponse.json(fixture('hubspot/properties-deals'))),
+    );
+    return connector().hubspot.describe('deals');
+  };
+
+  it('gives deal stages per pipeline, as HubSpot refuses a stage of another pipeline', async () => {
+    const stage = (await describeDeals()).fields.find((f) => f.name === 'dealstage');
+    expect(stage?.scoped?.by).toBe('pipeline');
+    expect(stage?.scoped?.scopes.map((s) => [s.id, s.options.map((o) => o.value)])).toEqual([
+      ['default', ['appointmentscheduled', 'closedwon', 'closedlost']],
+      ['75e28846-ad0d-4be2-a027-5e1da6590b98', ['1234567']],
+    ]);
   });
 
-  it('has no vocabulary for other fields', async () => {
-    await expect(connector().hubspot.vocabulary('deals', 'amount')).resolves.toBeNull();
+  it('marks calculated and read-only properties as not writable', async () => {
+    const fields = (await describeDeals()).fields;
+    expect(fields.find((f) => f.name === 'hs_lastmodifieddate')?.writable).toBe(false);
+    expect(fields.find((f) => f.name === 'amount')).toMatchObject({ writable: true, type: 'number', options: null });
   });
 
   it('reports a bad token without throwing', async () => {

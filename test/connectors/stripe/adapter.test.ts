@@ -3,6 +3,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeConnector, type StripeConnectorOptions } from '../../../src/connectors/stripe/adapter.ts';
 import { fixture } from '../fixtures.ts';
+import { allRecords } from '../../support/pages.ts';
 
 const API = 'http://127.0.0.1:4010';
 const server = setupServer();
@@ -61,7 +62,7 @@ describe('Stripe connector: list', () => {
       http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer(allSubscriptions, '/v1/subscriptions', request)),
     );
     const { stripe } = connector();
-    const records = await stripe.list('customers', ['subscription_status']);
+    const records = await allRecords(stripe.list('customers', ['subscription_status']));
     expect(records).toHaveLength(250);
     expect(new Set(records.map((r) => r.id)).size).toBe(250);
     expect(records.filter((r) => r.fields.subscription_status === 'active')).toHaveLength(120);
@@ -81,7 +82,7 @@ describe('Stripe connector: list', () => {
         return listAnswer([], '/v1/subscriptions', request);
       }),
     );
-    await connector().stripe.list('customers', []);
+    await allRecords(connector().stripe.list('customers', []));
     expect(customerQuery.get('limit')).toBe('100');
     expect(subscriptionQuery.get('limit')).toBe('100');
     expect(subscriptionQuery.get('status')).toBe('all');
@@ -97,7 +98,7 @@ describe('Stripe connector: list', () => {
       http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([], '/v1/subscriptions', request)),
     );
     const events: string[] = [];
-    await connector().stripe.list('customers', [], (e) => events.push(`${e.object}:${e.fetched}`));
+    await allRecords(connector().stripe.list('customers', [], { progress: (e) => events.push(`${e.object}:${e.fetched}`) }));
     expect(events.filter((e) => e.startsWith('customers'))).toEqual(['customers:100', 'customers:150']);
   });
 
@@ -108,7 +109,7 @@ describe('Stripe connector: list', () => {
       http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([], '/v1/subscriptions', request)),
     );
     const { stripe, clock } = connector({ rateLimit: undefined });
-    await stripe.list('customers', []);
+    await allRecords(stripe.list('customers', []));
     expect(stripe.apiCalls()).toBe(31);
     expect(clock()).toBeGreaterThanOrEqual(1000);
     expect(clock()).toBeLessThan(2000);
@@ -122,7 +123,7 @@ describe('Stripe connector: list', () => {
       http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([], '/v1/subscriptions', request)),
     );
     const { stripe, sleeps } = connector();
-    await expect(stripe.list('customers', [])).resolves.toHaveLength(1);
+    await expect(allRecords(stripe.list('customers', []))).resolves.toHaveLength(1);
     expect(sleeps).toEqual([2000]);
     expect(stripe.apiCalls()).toBe(3);
   });
@@ -137,7 +138,7 @@ describe('Stripe connector: list', () => {
       http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([], '/v1/subscriptions', request)),
     );
     const { stripe, sleeps } = connector();
-    await expect(stripe.list('customers', [])).resolves.toHaveLength(1);
+    await expect(allRecords(stripe.list('customers', []))).resolves.toHaveLength(1);
     expect(sleeps).toHaveLength(1);
   });
 
@@ -150,7 +151,7 @@ describe('Stripe connector: list', () => {
       }),
       http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([], '/v1/subscriptions', request)),
     );
-    await expect(connector().stripe.list('customers', [])).rejects.toThrow(
+    await expect(allRecords(connector().stripe.list('customers', []))).rejects.toThrow(
       'stripe GET /v1/customers failed: HTTP 400: Invalid integer: abc (after 1 attempt)',
     );
     expect(calls).toBe(1);
@@ -163,33 +164,99 @@ describe('Stripe connector: list', () => {
       http.get(`${API}/v1/customers`, ({ request }) => listAnswer(customers(1), '/v1/customers', request)),
       http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([broken], '/v1/subscriptions', request)),
     );
-    await expect(connector().stripe.list('customers', [])).rejects.toThrow(/stripe subscription sub_broken .*: status: /);
+    await expect(allRecords(connector().stripe.list('customers', []))).rejects.toThrow(/stripe subscription sub_broken .*: status: /);
   });
 
   it('refuses an object it does not know', async () => {
-    await expect(connector().stripe.list('charges', [])).rejects.toThrow(/unknown object "charges"/);
+    await expect(allRecords(connector().stripe.list('charges', []))).rejects.toThrow(/unknown object "charges"/);
   });
 });
 
 describe('Stripe connector: read', () => {
-  it('reads each customer with its subscriptions and leaves out missing and deleted ones', async () => {
+  it('reads each customer with its subscriptions in one call and leaves out missing and deleted ones', async () => {
     const subscriptionQueries: URLSearchParams[] = [];
     server.use(
       http.get(`${API}/v1/customers/:id`, ({ params }) => {
-        if (params.id === 'cus_Oaxlz8kB0PJWGa') return HttpResponse.json(fixture('stripe/customer'));
         if (params.id === 'cus_deleted') return HttpResponse.json({ id: 'cus_deleted', object: 'customer', deleted: true });
         return stripeError('stripe/error-resource-missing', 404);
       }),
       http.get(`${API}/v1/subscriptions`, ({ request }) => {
-        subscriptionQueries.push(new URL(request.url).searchParams);
-        return listAnswer([fixture('stripe/subscription')], '/v1/subscriptions', request);
+        const query = new URL(request.url).searchParams;
+        subscriptionQueries.push(query);
+        if (query.get('customer') === 'cus_Oaxlz8kB0PJWGa') {
+          return listAnswer([{ ...fixture('stripe/subscription'), customer: fixture('stripe/customer') }], '/v1/subscriptions', request);
+        }
+        if (query.get('customer') === 'cus_deleted') return listAnswer([], '/v1/subscriptions', request);
+        return stripeError('stripe/error-resource-missing', 404);
       }),
     );
-    const records = await connector().stripe.read('customers', ['cus_gone', 'cus_Oaxlz8kB0PJWGa', 'cus_deleted'], ['subscription_status']);
-    expect(records.map((r) => [r.id, r.fields.subscription_status])).toEqual([['cus_Oaxlz8kB0PJWGa', 'active']]);
-    expect(subscriptionQueries).toHaveLength(1);
-    expect(subscriptionQueries[0]?.get('customer')).toBe('cus_Oaxlz8kB0PJWGa');
-    expect(subscriptionQueries[0]?.get('status')).toBe('all');
+    const { stripe } = connector();
+    const records = await stripe.read('customers', ['cus_gone', 'cus_Oaxlz8kB0PJWGa', 'cus_deleted'], ['subscription_status']);
+    expect(records.map((r) => [r.id, r.fields.subscription_status, r.email])).toEqual([['cus_Oaxlz8kB0PJWGa', 'active', 'ada.lovelace@example.com']]);
+    const asked = subscriptionQueries.find((q) => q.get('customer') === 'cus_Oaxlz8kB0PJWGa');
+    expect(asked?.get('status')).toBe('all');
+    expect([...(asked?.entries() ?? [])].filter(([key]) => key.startsWith('expand[')).map(([, v]) => v)).toEqual(['data.latest_invoice', 'data.customer']);
+    // One call for a customer with subscriptions, two for one without, one for one that is gone.
+    expect(stripe.apiCalls()).toBe(1 + 2 + 1);
+  });
+});
+
+describe('Stripe connector: incremental list', () => {
+  const event = (id: string, created: number, object: Record<string, unknown>, type = 'customer.subscription.updated') =>
+    ({ id, object: 'event', type, created, data: { object }, livemode: false, pending_webhooks: 0, request: null, api_version: '2023-08-16' });
+  const now = Date.parse('2023-11-01T00:00:00Z');
+  const since = (t: number, ids: string[] = []) => JSON.stringify({ t, ids });
+
+  it('reads only the customers named by events since the cursor and moves the cursor on', async () => {
+    const eventQueries: URLSearchParams[] = [];
+    const events = [
+      event('evt_3', now / 1000 - 10, { id: 'sub_1', object: 'subscription', customer: 'cus_Oaxlz8kB0PJWGa' }),
+      event('evt_2', now / 1000 - 20, { id: 'in_1', object: 'invoice', customer: 'cus_Oaxlz8kB0PJWGa' }, 'invoice.paid'),
+    ];
+    server.use(
+      http.get(`${API}/v1/events`, ({ request }) => {
+        eventQueries.push(new URL(request.url).searchParams);
+        return listAnswer(events, '/v1/events', request);
+      }),
+      http.get(`${API}/v1/subscriptions`, ({ request }) =>
+        listAnswer([{ ...fixture('stripe/subscription'), customer: fixture('stripe/customer') }], '/v1/subscriptions', request)),
+    );
+    const { stripe } = connector();
+    const pages = [];
+    for await (const page of stripe.list('customers', ['subscription_status'], { since: since(now / 1000 - 3600) })) pages.push(page);
+    expect(pages.map((p) => p.mode)).toEqual(['incremental']);
+    expect(pages.flatMap((p) => p.records.map((r) => r.id))).toEqual(['cus_Oaxlz8kB0PJWGa']);
+    expect(JSON.parse(pages.at(-1)?.cursor ?? '{}')).toEqual({ t: now / 1000 - 10, ids: ['evt_3'] });
+    expect(eventQueries[0]?.get('created[gte]')).toBe(String(now / 1000 - 3600));
+    expect(stripe.apiCalls()).toBe(2);
+  });
+
+  it('skips the events it already saw at the cursor second', async () => {
+    const events = [event('evt_1', now / 1000 - 10, { id: 'cus_Oaxlz8kB0PJWGa', object: 'customer' }, 'customer.updated')];
+    server.use(http.get(`${API}/v1/events`, ({ request }) => listAnswer(events, '/v1/events', request)));
+    const { stripe } = connector();
+    const pages = [];
+    for await (const page of stripe.list('customers', [], { since: since(now / 1000 - 10, ['evt_1']) })) pages.push(page);
+    expect(pages.flatMap((p) => p.records)).toEqual([]);
+    expect(stripe.apiCalls()).toBe(1);
+  });
+
+  it('makes one call when nothing changed', async () => {
+    server.use(http.get(`${API}/v1/events`, ({ request }) => listAnswer([], '/v1/events', request)));
+    const { stripe } = connector();
+    for await (const page of stripe.list('customers', [], { since: since(now / 1000 - 60) })) expect(page.mode).toBe('incremental');
+    expect(stripe.apiCalls()).toBe(1);
+  });
+
+  it('falls back to a full pass when the cursor is older than the 30 days of events Stripe keeps', async () => {
+    server.use(
+      http.get(`${API}/v1/customers`, ({ request }) => listAnswer(customers(3), '/v1/customers', request)),
+      http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([], '/v1/subscriptions', request)),
+    );
+    const pages = [];
+    for await (const page of connector().stripe.list('customers', [], { since: since(now / 1000 - 31 * 86_400) })) pages.push(page);
+    expect(pages.map((p) => p.mode)).toEqual(['full']);
+    expect(pages[0]?.records).toHaveLength(3);
   });
 });
 
@@ -241,17 +308,21 @@ describe('Stripe connector: write', () => {
   });
 });
 
-describe('Stripe connector: vocabulary and health', () => {
-  it('lists the eight subscription statuses', async () => {
-    const vocabulary = await connector().stripe.vocabulary('customers', 'subscription_status');
-    expect(vocabulary?.values.map((v) => v.value)).toEqual([
+describe('Stripe connector: description and health', () => {
+  it('describes the eight subscription statuses', async () => {
+    const description = await connector().stripe.describe('customers');
+    const status = description.fields.find((f) => f.name === 'subscription_status');
+    expect(status?.options?.map((v) => v.value)).toEqual([
       'active', 'trialing', 'past_due', 'unpaid', 'paused', 'incomplete', 'canceled', 'incomplete_expired',
     ]);
-    expect(vocabulary?.values[2]).toEqual({ value: 'past_due', label: 'Past due' });
+    expect(status?.options?.[2]).toEqual({ value: 'past_due', label: 'Past due' });
+    expect(status?.writable).toBe(false);
   });
 
-  it('has no vocabulary for free-text fields', async () => {
-    await expect(connector().stripe.vocabulary('customers', 'email')).resolves.toBeNull();
+  it('describes free-text fields without a vocabulary, and metadata as open', async () => {
+    const description = await connector().stripe.describe('customers');
+    expect(description.fields.find((f) => f.name === 'email')).toMatchObject({ options: null, writable: true });
+    expect(description.openPrefixes).toEqual(['metadata.']);
   });
 
   it('reports a failing connection without throwing or retrying', async () => {

@@ -1,4 +1,22 @@
+import type { PlannedWrite } from '../domain/discrepancy.ts';
 import type { SystemName } from '../domain/records.ts';
+
+/** One write a run made or (dry run, or held by the guard) would make. */
+export interface PlannedChange {
+  write: PlannedWrite;
+  category: string;
+  rule: string;
+  reason: string;
+}
+
+/** One escalation a run raised or (dry run) would raise. */
+export interface PlannedEscalation {
+  category: string;
+  reason: string;
+  explanation: string;
+  source: { system: string; object: string; id: string; value: unknown } | null;
+  target: { system: string; object: string; id: string; value: unknown } | null;
+}
 
 /** The figures of one check's run, as `recon run --json` prints them. */
 export interface CheckStats {
@@ -11,6 +29,7 @@ export interface CheckStats {
   read: { source: SideRead; target: SideRead };
   links: { matched: number; new: number; byMatch: Record<string, number> };
   discrepancies: { total: number; byKind: Record<string, number>; byCategory: Record<string, number> };
+  /** Writes applied (0 in a dry run: see `wouldWrite`). */
   autoFixed: number;
   escalated: number;
   escalatedByReason: Record<string, number>;
@@ -20,10 +39,18 @@ export interface CheckStats {
   failed: number;
   /** Writes a dry run would have made. */
   wouldWrite: number;
+  /** Writes the blast-radius guard held back for a person to release (0 when it did not trip). */
+  heldByGuard: number;
   reviewItems: { opened: number; refreshed: number; resolvedElsewhere: number };
   recovered: { applied: number; failed: number; stale: number };
   apiCalls: Partial<Record<SystemName, number>>;
+  /** Something a person should know that is not an error (a source field empty on every record). */
+  warnings: string[];
+  /** Why the check did not run, when it was skipped (another replica runs it). */
+  skipped: string | null;
   errors: string[];
+  /** A dry run's plan: every write it would make and every escalation it would raise. */
+  plan?: { writes: PlannedChange[]; escalations: PlannedEscalation[] };
 }
 
 export interface SideRead {
@@ -51,9 +78,12 @@ export function emptyStats(check: string, source: SideRead, target: SideRead, dr
     stale: 0,
     failed: 0,
     wouldWrite: 0,
+    heldByGuard: 0,
     reviewItems: { opened: 0, refreshed: 0, resolvedElsewhere: 0 },
     recovered: { applied: 0, failed: 0, stale: 0 },
     apiCalls: {},
+    warnings: [],
+    skipped: null,
     errors: [],
   };
 }

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { Connector, WriteOutcome } from '../connectors/ports.ts';
-import type { Db, DbOrTx } from '../db/connect.ts';
-import { appendChanges, attemptOf, logOutcomes, recordIntents, unsettledIntents, type LoggedOutcome, type WriteAttempt } from '../db/repositories/changes.ts';
-import type { ChangeOutcome } from '../db/schema.ts';
 import type { PlannedWrite } from '../domain/discrepancy.ts';
+import { errorMessage } from '../domain/errors.ts';
+import type { CallPriority, Connector, ConnectorsBySystem, WriteOutcome } from '../domain/ports.ts';
 import type { FieldValue, SystemName, SystemRecord } from '../domain/records.ts';
+import type { ChangeOutcome, LoggedOutcome, ReconStore, WriteAttempt, WriteIntent } from '../domain/store.ts';
+import { sameValue, stableJson } from '../engine/values.ts';
 import type { Logger } from '../log.ts';
-import { sameValue, stableJson } from './values.ts';
 
-export type ConnectorsBySystem = Partial<Record<SystemName, Connector>>;
+export type { ConnectorsBySystem };
 
 /** One write to make, with what the change log needs to say about it. */
 export interface WriteOrder {
@@ -22,7 +21,7 @@ export interface WriteOrder {
 }
 
 export interface ApplyContext {
-  db: Db;
+  store: ReconStore;
   connectors: ConnectorsBySystem;
   /** `auto`, `fast-loop`, or the Slack user who decided. */
   actor: string;
@@ -36,7 +35,12 @@ export interface ApplyContext {
    * Runs in the transaction that records the intents, before anything is sent: throw to send
    * nothing (a person's decision checks it still holds its claim on the item).
    */
-  beforeSend?: (trx: DbOrTx) => Promise<void>;
+  beforeSend?: (store: ReconStore) => Promise<void>;
+}
+
+/** A person waits for a decision's calls; a cycle's go behind them in the connectors' limiters. */
+function priorityOf(actor: string): CallPriority {
+  return MACHINE_ACTORS.has(actor) ? 'background' : 'interactive';
 }
 
 export interface ApplyTally {
@@ -126,7 +130,7 @@ export async function applyWrites(ctx: ApplyContext, orders: WriteOrder[]): Prom
         // next batches still get their chance. Unsent writes have no intent; sent ones settle next run.
         const unsettled = batch.length - (tally.applied + tally.noop + tally.stale + tally.failed - before);
         tally.failed += unsettled;
-        tally.errors.push(`${unsettled} writes to ${batch[0]?.write.system} ${batch[0]?.write.object} not completed: ${(error as Error).message}`);
+        tally.errors.push(`${unsettled} writes to ${batch[0]?.write.system} ${batch[0]?.write.object} not completed: ${errorMessage(error)}`);
         ctx.logger.error({ err: error }, 'a batch of writes did not complete');
       }
     }
@@ -143,11 +147,12 @@ export async function applyWrites(ctx: ApplyContext, orders: WriteOrder[]): Prom
 async function applyBatch(ctx: ApplyContext, batch: WriteOrder[], tally: ApplyTally): Promise<void> {
   const first = batch[0] as WriteOrder;
   const connector = connectorFor(ctx, first.write.system);
+  const priority = priorityOf(ctx.actor);
   const fields = [...new Set(batch.map((o) => o.write.field))];
   let pending = batch;
   for (let round = 0; pending.length > 0; round++) {
     const current = new Map(
-      (await connector.read(first.write.object, [...new Set(pending.map((o) => o.write.id))], fields)).map((r) => [r.id, r]),
+      (await connector.read(first.write.object, [...new Set(pending.map((o) => o.write.id))], fields, { priority })).map((r) => [r.id, r]),
     );
     const settled: LoggedOutcome[] = [];
     const toSend: WriteOrder[] = [];
@@ -157,18 +162,19 @@ async function applyBatch(ctx: ApplyContext, batch: WriteOrder[], tally: ApplyTa
       else if (round > 0 && verdict.outcome === 'noop') settled.push({ attempt: attempt(ctx, order), outcome: 'applied', error: null });
       else settled.push({ attempt: attempt(ctx, order), outcome: verdict.outcome, error: verdict.error });
     }
-    if (settled.length) await ctx.db.transaction().execute((trx) => logOutcomes(trx, settled));
+    if (settled.length) await ctx.store.logOutcomes(settled);
     count(tally, settled);
     if (toSend.length === 0) return;
 
     if (round === 0) {
-      await ctx.db.transaction().execute(async (trx) => {
-        await ctx.beforeSend?.(trx);
-        await recordIntents(trx, toSend.map((o) => attempt(ctx, o)));
+      await ctx.store.transaction(async (tx) => {
+        await ctx.beforeSend?.(tx);
+        await tx.recordIntents(toSend.map((o) => attempt(ctx, o)));
       });
     }
     const outcomes = await connector.write(
       toSend.map((o) => ({ object: o.write.object, id: o.write.id, field: o.write.field, value: o.write.to, idempotencyKey: o.idempotencyKey })),
+      { priority },
     );
     const results = toSend.map((order, n) => ({ order, result: outcomes[n] as WriteOutcome }));
     const retry = round < RETRY_DELAYS_MS.length ? results.filter(({ result }) => !result.ok && result.retryable) : [];
@@ -181,9 +187,9 @@ async function applyBatch(ctx: ApplyContext, batch: WriteOrder[], tally: ApplyTa
       outcome: 'failed',
       error: `${result.ok ? '' : result.error} (will retry)`,
     }));
-    await ctx.db.transaction().execute(async (trx) => {
-      await logOutcomes(trx, done);
-      await appendChanges(trx, retried);
+    await ctx.store.transaction(async (tx) => {
+      await tx.logOutcomes(done);
+      await tx.appendChanges(retried);
     });
     count(tally, done);
     for (const e of done) if (e.error) tally.errors.push(`${e.attempt.system} ${e.attempt.externalId} ${e.attempt.field}: ${e.error}`);
@@ -211,7 +217,7 @@ export async function settleInterruptedWrites(
   ctx: Omit<ApplyContext, 'actor' | 'origin' | 'runId'>,
   filter: (intent: { check_name: string | null; run_id: string | null; origin: string; created_at: Date }) => boolean,
 ): Promise<{ applied: number; failed: number; stale: number }> {
-  const intents = (await unsettledIntents(ctx.db)).filter(filter);
+  const intents = (await ctx.store.unsettledIntents()).filter(filter);
   const settled = { applied: 0, failed: 0, stale: 0 };
   const groups = new Map<string, typeof intents>();
   for (const intent of intents) {
@@ -245,10 +251,30 @@ export async function settleInterruptedWrites(
           entries.push({ attempt: a, outcome: 'stale', error: `the target now holds ${stableJson(now)}` });
         }
       }
-      await ctx.db.transaction().execute((trx) => logOutcomes(trx, entries));
+      await ctx.store.logOutcomes(entries);
       for (const e of entries) if (e.outcome !== 'noop') settled[e.outcome]++;
     }
   }
   if (intents.length) ctx.logger.warn({ ...settled }, 'settled writes left unconfirmed by an interrupted run');
   return settled;
+}
+
+/** An intent as the change log records its attempt. */
+export function attemptOf(intent: WriteIntent): WriteAttempt {
+  return {
+    actor: intent.actor,
+    origin: intent.origin,
+    runId: intent.run_id,
+    check: intent.check_name,
+    fingerprint: intent.fingerprint,
+    system: intent.system,
+    object: intent.object,
+    externalId: intent.external_id,
+    field: intent.field,
+    before: intent.before,
+    after: intent.after,
+    rule: intent.rule,
+    reason: intent.reason,
+    idempotencyKey: intent.idempotency_key,
+  };
 }
