@@ -1,7 +1,8 @@
 /** Fault injection shared by the sandbox servers. Everything is off unless asked for. */
 import { seededRandom } from './random.ts';
 
-export type SandboxSystem = 'stripe' | 'hubspot';
+/** A system the sandbox fakes: `stripe`, `hubspot`, `gohighlevel`, `google_calendar`. */
+export type SandboxSystem = string;
 
 /** Runs before a write is applied; throw (or reject) to make the write fail with a 500 unapplied. */
 export type BeforeWriteHook = (system: SandboxSystem, object: string, id: string) => void | Promise<void>;
@@ -16,7 +17,7 @@ export interface FaultOptions {
   /** Seed of the generator behind `readErrorRate`, so a run fails the same requests every time. */
   seed?: number;
   /** The next N requests answer 429 with `Retry-After`: N for either system, or per system. */
-  rateLimitNext?: number | Partial<Record<SandboxSystem, number>>;
+  rateLimitNext?: number | Record<SandboxSystem, number>;
   /** `Retry-After` of injected 429s, in seconds; default 1. */
   retryAfterSeconds?: number;
   /** Called before each write is applied, e.g. to kill a client process mid-apply. */
@@ -32,7 +33,7 @@ export type FaultDecision =
 export class FaultInjector {
   private options: FaultOptions = {};
   private random: () => number = seededRandom(1);
-  private pending = { any: 0, stripe: 0, hubspot: 0 };
+  private pending = new Map<string, number>();
 
   constructor(options: FaultOptions = {}) {
     this.set(options);
@@ -44,16 +45,16 @@ export class FaultInjector {
     if (rate < 0 || rate > 1) throw new Error(`faults.readErrorRate must be between 0 and 1, got ${rate}`);
     this.options = { ...options };
     this.random = seededRandom(options.seed ?? 1);
-    this.pending = { any: 0, stripe: 0, hubspot: 0 };
+    this.pending = new Map();
     const next = options.rateLimitNext;
-    if (typeof next === 'number') this.pending.any = next;
-    else if (next) this.pending = { any: 0, stripe: next.stripe ?? 0, hubspot: next.hubspot ?? 0 };
+    if (typeof next === 'number') this.pending.set('', next);
+    else if (next) for (const [system, count] of Object.entries(next)) this.pending.set(system, count);
   }
 
   /** Makes the next `count` requests (of `system`, or of either) answer 429 with Retry-After. */
   rateLimitNext(count: number, system?: SandboxSystem): void {
-    if (system) this.pending[system] += count;
-    else this.pending.any += count;
+    const key = system ?? '';
+    this.pending.set(key, (this.pending.get(key) ?? 0) + count);
   }
 
   get latencyMs(): number {
@@ -63,13 +64,12 @@ export class FaultInjector {
   /** What, if anything, goes wrong with this request. Consumes one pending 429 when it applies. */
   decide(system: SandboxSystem, isRead: boolean): FaultDecision {
     const retryAfterSeconds = this.options.retryAfterSeconds ?? 1;
-    if (this.pending[system] > 0) {
-      this.pending[system] -= 1;
-      return { kind: 'rate_limit', retryAfterSeconds };
-    }
-    if (this.pending.any > 0) {
-      this.pending.any -= 1;
-      return { kind: 'rate_limit', retryAfterSeconds };
+    for (const key of [system, '']) {
+      const left = this.pending.get(key) ?? 0;
+      if (left > 0) {
+        this.pending.set(key, left - 1);
+        return { kind: 'rate_limit', retryAfterSeconds };
+      }
     }
     const rate = this.options.readErrorRate ?? 0;
     if (isRead && rate > 0 && this.random() < rate) {

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultInjector } from './faults.ts';
 import type { FaultOptions, SandboxSystem } from './faults.ts';
-import { createHubSpotApi } from './hubspot-server.ts';
+import { FAKES, fakeFor } from './fakes.ts';
 import { readBody, sendJson, sleep } from './http.ts';
 import type { SandboxRequest, SandboxResponse } from './http.ts';
 import { RollingWindowLimiter } from './rate-limit.ts';
@@ -14,7 +14,6 @@ import { createSlackApi, readRawBody, sendSlackResponse } from './slack-server.t
 import { createSlackState } from './slack-state.ts';
 import type { SlackState } from './slack-state.ts';
 import type { SandboxState } from './state.ts';
-import { createStripeApi } from './stripe-server.ts';
 
 /**
  * Stripe's documented sandbox (test mode) limit, HubSpot's default ten-secondly limit, and Slack's
@@ -27,8 +26,11 @@ export interface SandboxOptions {
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
-  /** `false` turns all off; a limit of `Infinity` turns one off. HubSpot Professional/Enterprise: 150. */
-  rateLimits?: { stripePerSecond?: number; hubspotPer10s?: number; slackMessageBurst?: number } | false;
+  /**
+   * `false` turns all off; a limit of `Infinity` turns one off. HubSpot Professional/Enterprise: 150.
+   * `perSystem` sets any fake's limit per its window (`{ gohighlevel: 50 }`).
+   */
+  rateLimits?: { stripePerSecond?: number; hubspotPer10s?: number; slackMessageBurst?: number; perSystem?: Record<string, number> } | false;
   faults?: FaultOptions;
   /** The Slack workspace to serve, e.g. one seeded beforehand; default a new `createSlackState()`. */
   slack?: SlackState;
@@ -37,6 +39,8 @@ export interface SandboxOptions {
 export interface RequestCounts {
   stripe: number;
   hubspot: number;
+  /** Requests to every other fake, by system, once there has been one. */
+  [system: string]: number | undefined;
   /** Requests under `/api/` (Slack), once there has been one: Stripe/HubSpot-only counts keep their shape. */
   slack?: number;
   /** Requests answered 429, by the rate limiters or by injected faults. */
@@ -52,6 +56,10 @@ export interface RunningSandbox {
   slackUrl: string;
   /** The Slack workspace: calls, messages, views, files; seed `usergroups`, `users`, `channels` here. */
   slack: SlackState;
+  /** The base URL of each faked system (all one port; each fake answers its own paths). */
+  urls: Record<string, string>;
+  /** The variables that point Recon at every fake and at the sandbox's Slack. */
+  env(): Record<string, string>;
   requests(): RequestCounts;
   /** Live fault settings: change them between requests. */
   faults: FaultInjector;
@@ -63,11 +71,6 @@ function limiter(perWindow: number | undefined, windowMs: number): RollingWindow
   return new RollingWindowLimiter(perWindow, windowMs);
 }
 
-function systemOf(path: string): SandboxSystem | null {
-  if (path.startsWith('/v1/')) return 'stripe';
-  if (path.startsWith('/crm/')) return 'hubspot';
-  return null;
-}
 
 export async function startSandbox(state: SandboxState, options: SandboxOptions = {}): Promise<RunningSandbox> {
   const host = options.host ?? '127.0.0.1';
@@ -76,10 +79,15 @@ export async function startSandbox(state: SandboxState, options: SandboxOptions 
     ? { stripePerSecond: Infinity, hubspotPer10s: Infinity, slackMessageBurst: Infinity }
     : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const faults = new FaultInjector(options.faults);
-  const apis: Record<SandboxSystem, (request: SandboxRequest) => Promise<SandboxResponse>> = {
-    stripe: createStripeApi(state, { limiter: limiter(limits.stripePerSecond, 1_000), faults }),
-    hubspot: createHubSpotApi(state, { limiter: limiter(limits.hubspotPer10s, 10_000), faults }),
+  const perWindow = (system: string, documented: number): number | undefined => {
+    if (options.rateLimits === false) return Infinity;
+    if (system === 'stripe') return limits.stripePerSecond;
+    if (system === 'hubspot') return limits.hubspotPer10s;
+    return options.rateLimits?.perSystem?.[system] ?? documented;
   };
+  const apis = new Map<SandboxSystem, (request: SandboxRequest) => Promise<SandboxResponse>>(
+    FAKES.map((fake) => [fake.system, fake.create(state, { limiter: fake.rateLimit ? limiter(perWindow(fake.system, fake.rateLimit.requests), fake.rateLimit.perMs) : null, faults })]),
+  );
   const slack = options.slack ?? createSlackState();
   const slackApi = createSlackApi(slack, { messageBurst: limits.slackMessageBurst === Infinity ? null : limits.slackMessageBurst });
   const counts: RequestCounts = { stripe: 0, hubspot: 0, rateLimited: 0 };
@@ -96,15 +104,18 @@ export async function startSandbox(state: SandboxState, options: SandboxOptions 
         sendSlackResponse(outgoing, response);
         return;
       }
-      const system = systemOf(url.pathname);
-      if (!system) {
-        sendJson(outgoing, { status: 404, body: { error: `no sandbox API under ${url.pathname}; Stripe is under /v1/, HubSpot under /crm/, Slack under /api/` } });
+      const fake = fakeFor(url.pathname);
+      const api = fake ? apis.get(fake.system) : undefined;
+      if (!fake || !api) {
+        const where = FAKES.map((f) => `${f.system} under ${f.prefixes.join(', ')}`).join('; ');
+        sendJson(outgoing, { status: 404, body: { error: `no sandbox API under ${url.pathname}; ${where}; Slack under /api/` } });
         return;
       }
-      counts[system] += 1;
+      const system = fake.system;
+      counts[system] = (counts[system] ?? 0) + 1;
       const body = await readBody(incoming);
       if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-      const response = await apis[system]({
+      const response = await api({
         method: incoming.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: incoming.headers, body, params: {},
       });
       if (response.status === 429) counts.rateLimited += 1;
@@ -123,11 +134,17 @@ export async function startSandbox(state: SandboxState, options: SandboxOptions 
   const { port } = server.address() as AddressInfo;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
+  const urls = Object.fromEntries(FAKES.map((fake) => [fake.system, base]));
   return {
     stripeUrl: base,
     hubspotUrl: base,
     slackUrl: `${base}/api/`,
     slack,
+    urls,
+    env: () => ({
+      ...Object.fromEntries(FAKES.flatMap((fake) => Object.entries(fake.env(base, state)))),
+      SLACK_BOT_TOKEN: 'xoxb-test-sandbox', SLACK_SIGNING_SECRET: 'sandbox-signing-secret', SLACK_API_URL: `${base}/api/`,
+    }),
     faults,
     requests: () => ({ ...counts }),
     close: () => new Promise<void>((resolve, reject) => {

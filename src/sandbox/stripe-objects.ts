@@ -1,5 +1,5 @@
 /**
- * Stripe objects as the API returns them for version 2023-08-16 (see ../shared/specs/stripe), and
+ * Stripe objects as the API returns them for version 2023-08-16 (see test/specs/stripe), and
  * pure builders for them. No I/O, no clock: every timestamp comes from the caller.
  */
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fixture } from './fixtures.ts';
+import { join } from 'node:path';
+import { SPECS_DIR } from '../support/openapi-shape.ts';
 
 /**
  * The fixtures stand for the vendors' real bodies, so they are checked against the vendors' own
@@ -12,7 +14,7 @@ type Schema = {
 };
 type Spec = { components: { schemas: Record<string, Schema> } };
 
-const loadSpec = (path: string): Spec => JSON.parse(readFileSync(`/work/shared/specs/${path}`, 'utf8'));
+const loadSpec = (path: string): Spec => JSON.parse(readFileSync(join(SPECS_DIR, path), 'utf8'));
 const stripeSpec = loadSpec('stripe/spec3.json');
 const dealsSpec = loadSpec('hubspot/deals-v3.json');
 

@@ -1,4 +1,4 @@
-/** The sandbox's answers hold to the vendors' published schemas (../shared/specs). */
+/** The sandbox's answers hold to the vendors' published schemas (test/specs, copied from the vendors). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox, SandboxState } from '../../src/sandbox/index.ts';
 import { loadSpec, ref, responseSchema, shapeProblems } from '../support/openapi-shape.ts';

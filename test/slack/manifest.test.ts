@@ -5,6 +5,7 @@ import type { ErrorObject } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { BOT_SCOPES, EVENTS, SLASH_COMMAND } from '../../src/slack/ids.ts';
+import { SPECS_DIR } from '../support/openapi-shape.ts';
 
 // ajv is CommonJS: under Node's ESM the default import is module.exports, whose `default` is the class.
 const Ajv = ajvModule.default;
@@ -20,7 +21,7 @@ interface Manifest {
 }
 
 const manifest = parse(readFileSync(join(process.cwd(), 'manifest.yml'), 'utf8')) as Manifest;
-const schema = JSON.parse(readFileSync(join(process.cwd(), '../shared/specs/slack/manifest.schema.1.0.0.json'), 'utf8')) as object;
+const schema = JSON.parse(readFileSync(join(SPECS_DIR, 'slack/manifest.schema.1.0.0.json'), 'utf8')) as object;
 
 function readable(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? []).map((e) => `manifest.yml${e.instancePath.replaceAll('/', '.') || ' (root)'} ${e.message ?? ''} ${JSON.stringify(e.params)}`).join('\n');

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SlackVerificationError, signSlackRequest, verifySlackRequest } from '../../src/slack/verify.ts';
 import type { SlackVerificationCode } from '../../src/slack/verify.ts';
+import { SPECS_DIR } from '../support/openapi-shape.ts';
 
-const vector = JSON.parse(readFileSync(join(process.cwd(), '../shared/specs/slack/signature-vector.json'), 'utf8')) as {
+const vector = JSON.parse(readFileSync(join(SPECS_DIR, 'slack/signature-vector.json'), 'utf8')) as {
   signing_secret: string; timestamp: number; body: string; signature: string;
 };
 

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface Schema {
   $ref?: string;
@@ -41,11 +42,14 @@ export interface ShapeOptions {
 
 const specs = new Map<string, OpenApiDocument>();
 
-/** Loads a spec from `../shared/specs/<file>`, relative to the repository root (the working directory). */
+/** The vendors' published specs, copied into the repository (each folder's SOURCE says from where). */
+export const SPECS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../specs');
+
+/** Loads a spec from `test/specs/<file>`. */
 export function loadSpec(file: string): OpenApiDocument {
   let spec = specs.get(file);
   if (!spec) {
-    spec = JSON.parse(readFileSync(path.resolve(process.cwd(), '../shared/specs', file), 'utf8')) as OpenApiDocument;
+    spec = JSON.parse(readFileSync(path.join(SPECS_DIR, file), 'utf8')) as OpenApiDocument;
     specs.set(file, spec);
   }
   return spec;

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../config/errors.ts';
 import { generateScenario } from '../../sandbox/generate.ts';
+import { FAKES } from '../../sandbox/fakes.ts';
 import { startSandbox } from '../../sandbox/server.ts';
 import { parseCommandArgs, positiveInteger } from '../args.ts';
 import type { CommandContext } from '../context.ts';
@@ -27,15 +28,15 @@ export async function sandboxCommand(args: string[], ctx: CommandContext): Promi
     port: values.port ? positiveInteger('port', values.port, 0) : 0,
     ...(values['no-rate-limits'] ? { rateLimits: false as const } : {}),
   });
+  const env = Object.entries(sandbox.env());
   ctx.stdout.write(
     [
-      `Sandbox serving ${scenario.state.stripe.customers.size} Stripe customers and ${scenario.state.hubspot.deals.size} HubSpot deals (${scenario.injected.length} injected discrepancies).`,
+      `Sandbox serving ${FAKES.map((fake) => fake.describe(scenario.state)).join(', ')} (${scenario.injected.length} injected discrepancies).`,
       'Point Recon at it with:',
-      `  export STRIPE_SECRET_KEY=sk_test_sandbox STRIPE_API_URL=${sandbox.stripeUrl}`,
-      `  export HUBSPOT_ACCESS_TOKEN=pat-sandbox HUBSPOT_API_URL=${sandbox.hubspotUrl} HUBSPOT_PORTAL_ID=${scenario.state.hubspot.portalId} HUBSPOT_APP_ID=${scenario.state.hubspot.appId}`,
-      `  export SLACK_BOT_TOKEN=xoxb-test-sandbox SLACK_SIGNING_SECRET=sandbox-signing-secret SLACK_API_URL=${sandbox.slackUrl}`,
+      ...FAKES.map((fake) => `  export ${Object.entries(fake.env(sandbox.urls[fake.system] as string, scenario.state)).map(([k, v]) => `${k}=${v}`).join(' ')}`),
+      `  export ${env.filter(([k]) => k.startsWith('SLACK_')).map(([k, v]) => `${k}=${v}`).join(' ')}`,
       '  export RECON_CONFIG=examples/recon.config.hubspot.yml',
-      `Rate limits: ${values['no-rate-limits'] ? 'off' : 'Stripe 25 requests/s, HubSpot 100 requests/10 s (the documented defaults)'}.`,
+      `Rate limits: ${values['no-rate-limits'] ? 'off' : `${FAKES.map((fake) => fake.rateLimit ? `${fake.system} ${fake.rateLimit.requests} requests per ${fake.rateLimit.perMs / 1000} s` : '').filter(Boolean).join(', ')} (the documented defaults)`}.`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
