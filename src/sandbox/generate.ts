@@ -14,14 +14,15 @@ export type Expected = 'auto_fix' | `escalate:${EscalationReason}`;
 
 /** One discrepancy the generator planted, and what a correct engine does with it. */
 export interface Injected {
-  drift: DriftKind;
-  check: 'payment-status' | 'deal-amount';
+  drift: string;
+  /** The check of the example policy that should find it. */
+  check: string;
   kind: 'value_mismatch' | 'missing_in_target' | 'missing_in_source' | 'ambiguous_match' | 'mapping_gap';
   category: string;
   expected: Expected;
-  /** The Stripe customer and HubSpot deal involved, when there is one on that side. */
-  stripeCustomerId: string | null;
-  hubspotDealId: string | null;
+  /** The ids of the check's source record (a Stripe customer) and target record (a HubSpot deal), when there is one on that side. */
+  sourceId: string | null;
+  targetId: string | null;
 }
 
 export const DRIFT_KINDS = [
@@ -134,8 +135,8 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   };
   const rate = options.driftRate ?? 0.005;
   const perKind = Math.max(1, Math.round(options.customers * rate));
-  const note = (entry: Omit<Injected, 'stripeCustomerId' | 'hubspotDealId'>, ids: { customer: string | null; deal: string | null }) =>
-    injected.push({ ...entry, stripeCustomerId: ids.customer, hubspotDealId: ids.deal });
+  const note = (entry: Omit<Injected, 'sourceId' | 'targetId'> & { drift: DriftKind }, ids: { customer: string | null; deal: string | null }) =>
+    injected.push({ ...entry, sourceId: ids.customer, targetId: ids.deal });
 
   for (let n = 0; n < perKind; n++) {
     const started = now - (10 + Math.floor(rand() * 20)) * DAY;

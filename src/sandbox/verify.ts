@@ -44,8 +44,8 @@ export function verify(injected: Injected[], found: FoundDiscrepancy[], writes: 
     const hit = [...unclaimed].find(
       (f) =>
         f.check === planted.check &&
-        ((planted.stripeCustomerId !== null && idOf(f.sourceKey) === planted.stripeCustomerId) ||
-          (planted.hubspotDealId !== null && idOf(f.targetKey) === planted.hubspotDealId)),
+        ((planted.sourceId !== null && idOf(f.sourceKey) === planted.sourceId) ||
+          (planted.targetId !== null && idOf(f.targetKey) === planted.targetId)),
     );
     if (!hit) {
       missed.push(planted);

@@ -93,7 +93,7 @@ describe('a cycle killed in the middle of applying', () => {
     const second = await run();
     expect(second.code).toBe(0);
 
-    const safe = scenario.injected.filter((i) => i.expected === 'auto_fix').map((i) => i.hubspotDealId).sort();
+    const safe = scenario.injected.filter((i) => i.expected === 'auto_fix').map((i) => i.targetId).sort();
     const writtenIds = scenario.state.writes.map((w) => w.id);
     expect([...writtenIds].sort()).toEqual(safe);
     expect(new Set(writtenIds).size).toBe(writtenIds.length);

@@ -34,7 +34,7 @@ describe('a reconciliation cycle against the sandbox', () => {
     const result = await world.cycle();
     const safe = world.scenario.injected.filter((i) => i.expected === 'auto_fix');
     const writes = world.scenario.state.writes;
-    expect(writes.map((w) => w.id).sort()).toEqual(safe.map((i) => i.hubspotDealId).sort());
+    expect(writes.map((w) => w.id).sort()).toEqual(safe.map((i) => i.targetId).sort());
     expect(writes.every((w) => w.system === 'hubspot' && Object.keys(w.properties).join() === 'dealstage')).toBe(true);
     expect(result.checks.find((c) => c.check === 'payment-status')?.autoFixed).toBe(safe.length);
   });
@@ -83,7 +83,7 @@ describe('a reconciliation cycle against the sandbox', () => {
   it('marks an open item resolved elsewhere once a person fixes the record by hand', async () => {
     await world.cycle();
     const planted = world.scenario.injected.find((i) => i.drift === 'recent_human_edit');
-    const dealRecord = world.scenario.state.hubspot.deals.get(planted?.hubspotDealId ?? '');
+    const dealRecord = world.scenario.state.hubspot.deals.get(planted?.targetId ?? '');
     if (!dealRecord) throw new Error('planted deal missing');
     applyHubSpotUpdate(world.scenario.state, 'deals', dealRecord, { dealstage: 'closedwon' }, new Date());
     await world.cycle();

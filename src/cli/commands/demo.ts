@@ -142,7 +142,7 @@ function renderVerdict(verdict: Verdict): string {
     `\n${verdict.matched} of ${verdict.injected} injected discrepancies found with the expected kind, category and resolution; ` +
       `${verdict.unexpected.length} found that were not injected; ${verdict.financialWrites.length} writes to a financial field.`,
   );
-  for (const m of verdict.missed) lines.push(`  missed: ${m.drift} (${m.check}) ${m.stripeCustomerId ?? ''} ${m.hubspotDealId ?? ''}`);
+  for (const m of verdict.missed) lines.push(`  missed: ${m.drift} (${m.check}) ${m.sourceId ?? ''} ${m.targetId ?? ''}`);
   for (const w of verdict.wrong) lines.push(`  wrong: ${w.injected.drift} expected ${w.injected.category} → ${w.injected.expected}, got ${w.found.category} → ${w.found.resolution}${w.found.reason ? `:${w.found.reason}` : ''}`);
   for (const u of verdict.unexpected) lines.push(`  unexpected: ${u.check} ${u.kind} ${u.sourceKey ?? ''} ${u.targetKey ?? ''}`);
   lines.push(verdict.ok ? 'Every injected discrepancy was found and handled as the policy says.' : 'MISMATCH: see above.');
