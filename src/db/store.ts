@@ -6,7 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ReconStore } from '../domain/store.ts';
 import type { OpenDatabase } from './connect.ts';
 import { withAdvisoryLock } from './locks.ts';
-import { appendChanges, logOutcomes, recordIntents, unsettledIntents } from './repositories/changes.ts';
+import { appendChanges, lastAppliedWrites, logOutcomes, recordIntents, unsettledIntents } from './repositories/changes.ts';
 import { saveDiscrepancies } from './repositories/discrepancies.ts';
 import { linkedCounterparts, loadLinks, saveLinks, streamLinks } from './repositories/links.ts';
 import {
@@ -68,5 +68,6 @@ function storeOn(database: OpenDatabase, db: Handle, inTransaction: boolean): Re
     logOutcomes: (outcomes) => transaction((trx) => logOutcomes(trx, outcomes)),
     appendChanges: (outcomes) => appendChanges(db, outcomes),
     unsettledIntents: () => unsettledIntents(db),
+    lastAppliedWrites: (side, ids) => lastAppliedWrites(db, side, ids),
   };
 }

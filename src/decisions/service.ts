@@ -37,6 +37,8 @@ export interface DecisionServiceDeps {
   ttlMs?: number;
   /** How long a failed description is remembered as failed before the next caller asks again. */
   failedTtlMs?: number;
+  /** A description cache shared with the process's cycles; built here when absent. */
+  describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
 }
 
 /**
@@ -64,7 +66,7 @@ export function cachedDescriptions(connectors: ConnectorsBySystem, options: { tt
 }
 
 export function createDecisions(deps: DecisionServiceDeps): Decisions {
-  const describe = cachedDescriptions(deps.connectors, deps);
+  const describe = deps.describe ?? cachedDescriptions(deps.connectors, deps);
   const checks = resolveChecks(deps.policy);
   return {
     decide: (request) =>

@@ -215,4 +215,6 @@ export interface ReconStore {
   /** Appends attempts without settling their intents (a retry follows). */
   appendChanges(outcomes: LoggedOutcome[]): Promise<void>;
   unsettledIntents(): Promise<WriteIntent[]>;
+  /** When Recon last wrote each of these records (an applied change), for telling its own writes from others'. */
+  lastAppliedWrites(side: ObjectRef, ids: readonly string[]): Promise<Map<string, Date>>;
 }

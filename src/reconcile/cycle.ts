@@ -29,6 +29,8 @@ export interface CycleDeps {
   logger: Logger;
   now?: () => number;
   progress?: PageProgress;
+  /** Describes an object for the policy check; `recon serve` passes its cache (a pipeline changes rarely). */
+  describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
 }
 
 export interface CycleOptions {
@@ -56,6 +58,11 @@ export interface CycleResult {
 export const ABANDONED_DECISION_MS = 10 * 60_000;
 /** Without a full pass for this long, a check runs one even when it has cursors. */
 export const FULL_PASS_MAX_AGE_MS = 7 * 86_400_000;
+/**
+ * A record last modified no later than this after Recon's own write to it is that write coming
+ * back (HubSpot stamps the change a moment after it applies it): its counterpart need not be read.
+ */
+export const ECHO_MS = 5_000;
 /** Below this many records read, an all-empty source field is not worth a warning (but still closes nothing). */
 const EMPTY_FIELD_WARNING_MIN = 10;
 
@@ -169,7 +176,7 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions = {}): Pro
     throw new ConfigError(`no check named ${unknown.join(', ')}; the policy has ${names.join(', ')}`, { code: 'usage.unknown_check' });
   }
   const before = callsSnapshot(deps.connectors);
-  const preflight = await assertPolicyMatches(deps.policy, deps.connectors, { only: options.checks ?? [] });
+  const preflight = await assertPolicyMatches(deps.policy, deps.connectors, { only: options.checks ?? [], ...(deps.describe ? { describe: deps.describe } : {}) });
   const selected = options.checks?.length ? preflight.checks.filter((c) => options.checks?.includes(c.name)) : preflight.checks;
   const obsoleteClosed = !options.dryRun && !options.checks?.length ? await deps.store.closeObsoleteItems(names) : 0;
   const reads = new Reads(deps, fieldsPerObject(selected, preflight.descriptions), refsPerObject(selected));
@@ -404,9 +411,13 @@ function touchedEntities(source: Snapshot, target: Snapshot): Set<string> {
 async function addCounterparts(deps: CycleDeps, check: Check, source: SideRead, target: SideRead): Promise<void> {
   const wanted = async (from: SideRead, fromSide: CheckSide, to: SideRead, toSide: CheckSide): Promise<string[]> => {
     const ids = Array.from({ length: from.snapshot.size }, (_, row) => from.snapshot.id(row));
-    const linked = await deps.store.linkedCounterparts(fromSide, ids, toSide);
+    const [linked, ours] = await Promise.all([deps.store.linkedCounterparts(fromSide, ids, toSide), deps.store.lastAppliedWrites(fromSide, ids)]);
     const missing = new Set<string>();
     for (let row = 0; row < from.snapshot.size; row++) {
+      // Recon's own write coming back: nothing changed that its counterpart must be read for.
+      const wroteAt = ours.get(from.snapshot.id(row));
+      const modifiedAt = from.snapshot.updatedAt(row);
+      if (wroteAt && modifiedAt !== null && modifiedAt <= wroteAt.getTime() + ECHO_MS) continue;
       for (const id of linked.get(from.snapshot.id(row)) ?? []) if (to.snapshot.rowOfId(id) < 0) missing.add(id);
       const ref = from.snapshot.ref(row, toSide.system);
       if (ref !== undefined && to.snapshot.rowOfId(ref) < 0) missing.add(ref);

@@ -87,7 +87,15 @@ function valuesOf(field: FieldDescription, scope: string | null): VocabularyValu
  * are returned, not thrown, so `doctor` can list them all; {@link assertPolicyMatches} throws.
  * A system that cannot be described (unreachable, refused) throws: nothing can be checked then.
  */
-export async function preflight(policy: Policy, connectors: ConnectorsBySystem, options: { priority?: CallPriority; only?: readonly string[] } = {}): Promise<Preflight> {
+export interface PreflightOptions {
+  priority?: CallPriority;
+  /** Only these checks. */
+  only?: readonly string[];
+  /** Describes an object; a long-running process passes its cache so each cycle does not ask again. */
+  describe?: (system: string, object: string) => Promise<ObjectDescription>;
+}
+
+export async function preflight(policy: Policy, connectors: ConnectorsBySystem, options: PreflightOptions = {}): Promise<Preflight> {
   const checks = resolveChecks(policy);
   const descriptions = new Map<string, ObjectDescription>();
   const problems: PolicyProblem[] = [];
@@ -115,7 +123,9 @@ export async function preflight(policy: Policy, connectors: ConnectorsBySystem, 
     }
   }
   await Promise.all([...wanted].map(async ([key, side]) => {
-    descriptions.set(key, await (connectors[side.system] as NonNullable<ConnectorsBySystem[string]>).describe(side.object, { priority: options.priority ?? 'background' }));
+    descriptions.set(key, options.describe
+      ? await options.describe(side.system, side.object)
+      : await (connectors[side.system] as NonNullable<ConnectorsBySystem[string]>).describe(side.object, { priority: options.priority ?? 'background' }));
   }));
 
   for (const { check, index, policy: raw } of selected) {
@@ -199,7 +209,7 @@ function resolveName(found: string, description: ObjectDescription): string {
 }
 
 /** Preflight that throws {@link PolicyMismatchError} when the policy names anything the systems do not have. */
-export async function assertPolicyMatches(policy: Policy, connectors: ConnectorsBySystem, options: { priority?: CallPriority; only?: readonly string[] } = {}): Promise<Preflight> {
+export async function assertPolicyMatches(policy: Policy, connectors: ConnectorsBySystem, options: PreflightOptions = {}): Promise<Preflight> {
   const result = await preflight(policy, connectors, options);
   if (result.problems.length) throw new PolicyMismatchError(result.problems);
   return result;

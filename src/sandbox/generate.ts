@@ -5,6 +5,7 @@
  */
 import type { EscalationReason } from '../domain/discrepancy.ts';
 import { seededRandom } from './random.ts';
+import { renewalsPipeline } from './hubspot-objects.ts';
 import {
   addHubSpotContact, addHubSpotDeal, addStripeCustomer, addStripeSubscription, createSandboxState,
   type HubSpotHistoryEntry, type SandboxState, type StripeSubscriptionStatus,
@@ -28,7 +29,7 @@ export interface Injected {
 export const DRIFT_KINDS = [
   'paid_but_not_marked', 'cancelled_but_still_active', 'cancelled_other_stage', 'recent_human_edit',
   'human_edit_after_source', 'high_value', 'amount_mismatch', 'unknown_status', 'ambiguous_email',
-  'unmatched_customer', 'unmatched_deal',
+  'unmatched_customer', 'unmatched_deal', 'stage_of_another_pipeline',
 ] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 
@@ -58,6 +59,9 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   const rand = seededRandom(options.seed ?? 42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
   const state = createSandboxState();
+  // A portal with a second pipeline, whose stages the policy's map does not name.
+  const renewals = renewalsPipeline();
+  state.hubspot.pipelines.push(renewals);
   const now = options.now;
   const iso = (ms: number) => new Date(ms).toISOString();
   const secs = (ms: number) => Math.floor(ms / 1000);
@@ -81,7 +85,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     canceledAt?: number;
     email?: string;
     link: 'crm_id' | 'deal_property' | 'email' | 'none';
-    deal: { stage: string; amountMajor?: number; stageSetAt: number; stageSetBy?: string; email?: string } | null;
+    deal: { stage: string; amountMajor?: number; stageSetAt: number; stageSetBy?: string; email?: string; pipeline?: string } | null;
   }
 
   /** One customer and (usually) their deal; returns both ids. */
@@ -96,7 +100,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       const deal = addHubSpotDeal(state, {
         properties: {
           dealname: `${who.first} ${who.last} subscription`,
-          pipeline: 'default',
+          pipeline: spec.deal.pipeline ?? 'default',
           dealstage: spec.deal.stage,
           amount: String(spec.deal.amountMajor ?? spec.amountMajor),
           stripe_customer_id: spec.link === 'deal_property' ? customerId : null,
@@ -172,6 +176,9 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     const twinContact = addHubSpotContact(state, { email: twinEmail?.toUpperCase() ?? null, createdAt: iso(longAgo) });
     addHubSpotDeal(state, { properties: { dealname: 'Duplicate deal', pipeline: 'default', dealstage: 'qualifiedtobuy', amount: '99' }, contactIds: [twinContact.id], createdAt: iso(longAgo) });
     note({ drift: 'ambiguous_email', check: 'payment-status', kind: 'ambiguous_match', category: 'ambiguous_match', expected: 'escalate:ambiguous_match' }, { customer: shared.customer, deal: null });
+    // Paid, the deal in the Renewals pipeline, which has no `closedwon`: never sent, a mapping gap for a person.
+    note({ drift: 'stage_of_another_pipeline', check: 'payment-status', kind: 'value_mismatch', category: 'paid_but_not_marked', expected: 'escalate:mapping_gap' },
+      plant({ status: 'active', amountMajor: smallAmount(), startedAt: started, link: 'crm_id', deal: { stage: '1001', pipeline: renewals.id, stageSetAt: longAgo } }));
     // A paying customer with no deal at all.
     note({ drift: 'unmatched_customer', check: 'payment-status', kind: 'missing_in_target', category: 'missing_in_target', expected: 'escalate:unmatched' },
       plant({ status: 'active', amountMajor: smallAmount(), startedAt: started, link: 'none', deal: null }));

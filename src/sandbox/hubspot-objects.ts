@@ -91,3 +91,22 @@ export function defaultDealPipeline(createdAt = '2020-01-01T00:00:00.000Z'): Hub
     })),
   };
 }
+
+/**
+ * A second deal pipeline as a portal's own pipelines are: a generated id and numeric stage ids.
+ * Its stages are not the default pipeline's, so HubSpot refuses `closedwon` on its deals.
+ */
+export function renewalsPipeline(createdAt = '2021-01-01T00:00:00.000Z'): HubSpotPipeline {
+  const stages: [id: string, label: string, probability: string, isClosed: boolean][] = [
+    ['1001', 'Renewal due', '0.5', false],
+    ['1002', 'Renewed', '1.0', true],
+    ['1003', 'Churned', '0.0', true],
+  ];
+  return {
+    id: '75e28846-ad0d-4be2-a027-5e1da6590b98', label: 'Renewals', displayOrder: 1, archived: false, createdAt, updatedAt: createdAt,
+    stages: stages.map(([id, label, probability, isClosed], displayOrder) => ({
+      id, label, displayOrder, metadata: { isClosed: String(isClosed), probability }, archived: false,
+      createdAt, updatedAt: createdAt, writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT',
+    })),
+  };
+}

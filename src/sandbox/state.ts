@@ -227,9 +227,10 @@ export function addHubSpotDeal(state: SandboxState, input: {
 /**
  * Applies one update as an integration would: each changed property gets a newest history entry
  * `{ sourceType: 'INTEGRATION', sourceId: appId }`, and the object's modification time moves on.
+ * `by: 'person'` records it as an edit in HubSpot's web app (`CRM_UI`) instead.
  */
 export function applyHubSpotUpdate(
-  state: SandboxState, type: HubSpotObjectType, record: HubSpotObject, changes: Record<string, string | null>, at: Date,
+  state: SandboxState, type: HubSpotObjectType, record: HubSpotObject, changes: Record<string, string | null>, at: Date, by: 'integration' | 'person' = 'integration',
 ): void {
   const timestamp = at.toISOString();
   let changed = false;
@@ -237,7 +238,9 @@ export function applyHubSpotUpdate(
     const normalised = value === '' ? null : value;
     if ((record.properties[name] ?? null) === normalised) continue;
     record.properties[name] = normalised;
-    const entry: HubSpotHistoryEntry = { value: normalised ?? '', timestamp, sourceType: 'INTEGRATION', sourceId: String(state.hubspot.appId) };
+    const entry: HubSpotHistoryEntry = by === 'person'
+      ? { value: normalised ?? '', timestamp, sourceType: 'CRM_UI', updatedByUserId: 7001 }
+      : { value: normalised ?? '', timestamp, sourceType: 'INTEGRATION', sourceId: String(state.hubspot.appId) };
     record.history[name] = [entry, ...(record.history[name] ?? [])];
     changed = true;
   }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { sql } from 'kysely';
 import type { CustomRoute } from '@slack/bolt';
 import { postDigest } from '../../digest/post.ts';
-import { createDecisions } from '../../decisions/service.ts';
+import { cachedDescriptions, createDecisions } from '../../decisions/service.ts';
 import { runCycle, type CycleOptions } from '../../reconcile/cycle.ts';
 import { cachedHealth } from '../../reconcile/health.ts';
 import { InFlight } from '../../jobs/in-flight.ts';
@@ -31,8 +31,10 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
 
   const store = storeFor(database);
   const slackApp = env.SLACK_BOT_TOKEN ? createSlackApp({ env, logger, routes: routes() }) : null;
+  // One cache of what each system has, for the cycles' policy check and the decisions' Override check.
+  const describe = cachedDescriptions(connectors);
   const decisions = createDecisions({
-    store, connectors, policy, logger,
+    store, connectors, policy, logger, describe,
     directory: { membersOf: (group) => (slackApp ? slackApp.port.membersOf(group) : Promise.resolve([])) },
   });
   const vocabularies = () => decisions.vocabularies();
@@ -43,7 +45,7 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   const inFlight = new InFlight();
   const runAndPost = (options: CycleOptions) => inFlight.run(() => cycleAndPost(options));
   const cycleAndPost = async (options: CycleOptions) => {
-    const result = await runCycle({ store, connectors, policy, logger }, options);
+    const result = await runCycle({ store, connectors, policy, logger, describe }, options);
     counters.cycles++;
     for (const c of result.checks) {
       counters.discrepancies += c.discrepancies.total;

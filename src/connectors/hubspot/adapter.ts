@@ -43,6 +43,8 @@ export interface HubSpotConnectorOptions {
   rateLimit?: RateLimit | undefined;
   /** A limiter shared with other users of the same app; built from `rateLimit` when absent. */
   limiter?: RateLimiter | undefined;
+  /** The search endpoints' own limit. Default {@link HUBSPOT_SEARCH_RATE_LIMIT}. */
+  searchRateLimit?: RateLimit | undefined;
   limiterClock?: Partial<LimiterClock> | undefined;
   retry?: RetryOptions | undefined;
   /** Per request. Default 30 s. */
@@ -123,7 +125,7 @@ export class HubSpotConnector implements Connector {
     };
     this.client = new HubSpotClient({ ...shared, limiter });
     // Search has a limit of its own on top of the app's; both count the same requests.
-    this.searchClient = this.client.withLimiter(combineLimiters(createRateLimiter({ ...HUBSPOT_SEARCH_RATE_LIMIT, ...clock }), limiter));
+    this.searchClient = this.client.withLimiter(combineLimiters(createRateLimiter({ ...(options.searchRateLimit ?? HUBSPOT_SEARCH_RATE_LIMIT), ...clock }), limiter));
     this.context = {
       stripeIdProperty: options.stripeIdProperty ?? 'stripe_customer_id',
       numberProperties: new Set(options.numberProperties ?? DEFAULT_NUMBER_PROPERTIES),
@@ -317,7 +319,6 @@ export class HubSpotConnector implements Connector {
     for (;;) {
       let after: string | undefined;
       let lastTs = lower;
-      let lastId = '';
       let complete = false;
       for (let offset = 0; offset + SEARCH_PAGE_SIZE <= SEARCH_RESULT_CAP; offset += SEARCH_PAGE_SIZE) {
         const { body } = await this.search(objectType, {
@@ -325,10 +326,7 @@ export class HubSpotConnector implements Connector {
           sorts: [{ propertyName: modified, direction: 'ASCENDING' }],
         }, properties, after, options);
         const results = body.results.map((raw) => parseRaw('hubspot', SINGULAR[objectType], hubspotObjectSchema, raw));
-        for (const raw of results) {
-          lastTs = parseTimestamp(raw.properties[modified]) ?? lastTs;
-          lastId = raw.id;
-        }
+        for (const raw of results) lastTs = parseTimestamp(raw.properties[modified]) ?? lastTs;
         const records = pageOf(results);
         if (records.length > 0) yield { records, mode: 'incremental', cursor: cursorNow() };
         after = body.paging?.next?.after;
@@ -339,8 +337,9 @@ export class HubSpotConnector implements Connector {
       }
       if (complete) break;
       if (lastTs === lower) {
-        // One timestamp holds more than a query can page through: read it by id, then go past it.
-        yield* this.drainTimestamp(objectType, properties, lower, lastId, pageOf, cursorNow, options);
+        // One timestamp holds more than a query can page through: read all of it by ascending id
+        // (HubSpot orders ties as it likes, so from the first id; those read already are skipped), then go past it.
+        yield* this.drainTimestamp(objectType, properties, lower, '0', pageOf, cursorNow, options);
         lower += 1;
       } else {
         // Records already read at `lastTs` come again and are skipped as seen.
@@ -358,13 +357,15 @@ export class HubSpotConnector implements Connector {
     const modified = MODIFIED_PROPERTY[objectType];
     let lastId = afterId;
     for (;;) {
+      // Fixed for one query (its pages are offsets into it); moved on only when a new query starts.
+      const fromId = lastId;
       let after: string | undefined;
       let done = false;
       for (let offset = 0; offset + SEARCH_PAGE_SIZE <= SEARCH_RESULT_CAP; offset += SEARCH_PAGE_SIZE) {
         const { body } = await this.search(objectType, {
           filterGroups: [{ filters: [
             { propertyName: modified, operator: 'EQ', value: String(ts) },
-            { propertyName: 'hs_object_id', operator: 'GT', value: lastId },
+            { propertyName: 'hs_object_id', operator: 'GT', value: fromId },
           ] }],
           sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
         }, properties, after, options);

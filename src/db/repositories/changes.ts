@@ -97,3 +97,23 @@ export async function changesOfRuns(db: DbOrTx, runIds: string[]): Promise<Chang
 export async function recentChanges(db: DbOrTx, limit = 50): Promise<Change[]> {
   return db.selectFrom('changes').selectAll().orderBy('id', 'desc').limit(limit).execute();
 }
+
+/** When Recon last applied a write to each of these records: its own changes, to tell them from others'. */
+export async function lastAppliedWrites(db: DbOrTx, side: { system: string; object: string }, ids: readonly string[]): Promise<Map<string, Date>> {
+  const out = new Map<string, Date>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000);
+    if (chunk.length === 0) continue;
+    const rows = await db
+      .selectFrom('changes')
+      .select(['external_id', (eb) => eb.fn.max('at').as('at')])
+      .where('system', '=', side.system)
+      .where('object', '=', side.object)
+      .where('external_id', 'in', chunk)
+      .where('outcome', '=', 'applied')
+      .groupBy('external_id')
+      .execute();
+    for (const row of rows) out.set(row.external_id, new Date(row.at as Date));
+  }
+  return out;
+}
