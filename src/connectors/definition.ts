@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { Connector } from '../domain/ports.ts';
 import type { Logger } from '../log.ts';
-import type { RateLimit } from './http/limiter.ts';
+import type { RateLimit } from '../util/limiter.ts';
 
 export type ConnectorRole = 'billing' | 'crm' | 'calendar';
 

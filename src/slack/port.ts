@@ -1,6 +1,6 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { RetryOptions, WebClient } from '@slack/web-api';
-import { createRateLimiter, type RateLimiter } from '../connectors/http/limiter.ts';
+import { createRateLimiter, type RateLimiter } from '../util/limiter.ts';
 import { cachedDirectory } from '../decisions/authorize.ts';
 import type { Logger } from '../log.ts';
 

@@ -1,7 +1,7 @@
 import { ReconError } from '../../domain/errors.ts';
 import type { SystemName } from '../../domain/records.ts';
 import type { Logger } from '../../log.ts';
-import type { Priority, RateLimiter } from './limiter.ts';
+import type { Priority, RateLimiter } from '../../util/limiter.ts';
 
 /** Which request failed, for error messages. `path` carries no query string. */
 export interface RequestInfo {

@@ -3,8 +3,8 @@ import type {
 } from '../../domain/ports.ts';
 import type { SystemRecord } from '../../domain/records.ts';
 import { silentLogger, type Logger } from '../../log.ts';
-import { chunk, mapConcurrent } from '../http/concurrency.ts';
-import { combineLimiters, createRateLimiter, type LimiterClock, type RateLimit, type RateLimiter } from '../http/limiter.ts';
+import { chunk, mapConcurrent } from '../../util/concurrency.ts';
+import { combineLimiters, createRateLimiter, type LimiterClock, type RateLimit, type RateLimiter } from '../../util/limiter.ts';
 import { ApiError, type RetryOptions } from '../http/retry.ts';
 import { parseRaw } from '../raw.ts';
 import { HubSpotClient } from './client.ts';

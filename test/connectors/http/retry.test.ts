@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from '../../../src/connectors/http/limiter.ts';
+import { createRateLimiter } from '../../../src/util/limiter.ts';
 import { ApiError, backoffDelay, parseRetryAfter, withRetry, type RetryOptions } from '../../../src/connectors/http/retry.ts';
 
 const request = { system: 'hubspot' as const, method: 'GET', path: '/crm/v3/objects/deals' };

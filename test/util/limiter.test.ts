@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { combineLimiters, createRateLimiter } from '../../../src/connectors/http/limiter.ts';
+import { combineLimiters, createRateLimiter } from '../../src/util/limiter.ts';
 
 /** A clock that only moves when someone sleeps. */
 function fakeClock(start = 0) {
