@@ -7,8 +7,9 @@ import type { Policy } from './config/policy.ts';
 import { connectorDefinition } from './connectors/registry.ts';
 import { openDatabase, type OpenDatabase } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
+import { databaseError } from './db/errors.ts';
 import { createStore } from './db/store.ts';
-import { ConfigError } from './domain/errors.ts';
+import { ConfigError, ReconError } from './domain/errors.ts';
 import type { ConnectorsBySystem } from './domain/ports.ts';
 import type { SystemName } from './domain/records.ts';
 import type { ReconStore } from './domain/store.ts';
@@ -43,8 +44,8 @@ export async function openMigratedDatabase(env: Pick<Env, 'DATABASE_URL' | 'RECO
     const { applied } = await migrate(database);
     if (applied.length) logger.info({ applied, database: database.describe }, 'migrations applied');
   } catch (error) {
-    await database.close();
-    throw error;
+    await database.close().catch((closeError: unknown) => logger.debug({ err: closeError }, 'could not close the database after a failed start'));
+    throw error instanceof ReconError ? error : databaseError(error, database.describe);
   }
   return database;
 }

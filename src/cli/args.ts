@@ -6,7 +6,7 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   try {
     return parseArgs({ args, options, allowPositionals: false, strict: true });
   } catch (error) {
-    throw new ConfigError(`recon ${command}: ${(error as Error).message}\nRun \`recon help\` for usage.`);
+    throw new ConfigError((error as Error).message, { code: 'usage.invalid', hint: `run \`recon help\` for usage of recon ${command}` });
   }
 }
 

@@ -1,5 +1,5 @@
-import { ConfigError } from '../config/errors.ts';
 import { commandContext, type CommandContext } from './context.ts';
+import { reportFailure } from './errors.ts';
 
 const HELP = `recon: keeps customer status in agreement across your CRM, Stripe and Google Calendar.
 
@@ -49,11 +49,6 @@ export async function main(argv: string[]): Promise<number> {
     const command = await load();
     return await command(args, commandContext());
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`recon: ${error.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`recon ${name} failed: ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
+    return reportFailure(error, name, process.stderr, process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace');
   }
 }

@@ -147,6 +147,7 @@ function isTimeZone(zone: string): boolean {
     new Intl.DateTimeFormat('en', { timeZone: zone });
     return true;
   } catch {
+    // Intl throws a RangeError for a zone it does not know: that is the answer, not a failure.
     return false;
   }
 }

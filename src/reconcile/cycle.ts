@@ -9,7 +9,7 @@ import { maxAutoFixes } from '../config/checks.ts';
 import type { Policy } from '../config/policy.ts';
 import type { Check, CheckSide } from '../domain/check.ts';
 import type { Resolution } from '../domain/discrepancy.ts';
-import { ConfigError, errorMessage } from '../domain/errors.ts';
+import { ConfigError, errorMessage, ReconError } from '../domain/errors.ts';
 import type { ConnectorsBySystem, ObjectDescription, PageProgress } from '../domain/ports.ts';
 import type { SystemName, SystemRecord } from '../domain/records.ts';
 import type { Decided, NewLinkPair, ReconStore, RunMode } from '../domain/store.ts';
@@ -197,6 +197,8 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions = {}): Pro
         stats.skipped = 'another replica is running this check';
       }
     } catch (error) {
+      // Refused credentials or a missing scope fail every check alike: say it once, for the whole cycle.
+      if (error instanceof ReconError && (error.exitCode === 2 || error.code === 'api.unauthorized' || error.code === 'api.forbidden' || error.code.startsWith('db.'))) throw error;
       stats.status = 'failed';
       stats.errors.push(errorMessage(error));
       deps.logger.error({ err: error, check: check.name }, 'check failed');

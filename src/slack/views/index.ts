@@ -12,6 +12,7 @@ function metadataOf(privateMetadata: string | undefined): { itemId: string; home
     const parsed = JSON.parse(privateMetadata ?? '{}') as { itemId?: unknown; home?: unknown };
     return { itemId: String(parsed.itemId ?? ''), home: parsed.home === true };
   } catch {
+    // Not ours (a forged or truncated submission): no item, so the decision refuses it.
     return { itemId: '', home: false };
   }
 }
