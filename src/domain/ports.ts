@@ -103,6 +103,13 @@ export interface Connector {
   /** The objects Recon can read from this system. */
   readonly objects: readonly string[];
   /**
+   * What the system says about who changed a field: `per_field` (HubSpot's property history:
+   * who and when, per field) or `record` (only when the record last changed, as GoHighLevel).
+   * With `record`, a person's edit is inferred from that time against Recon's own last write.
+   * Default `per_field`.
+   */
+  readonly fieldHistory?: 'per_field' | 'record';
+  /**
    * The object's fields as the system has them now (HubSpot's properties and pipelines, the fields
    * the Stripe connector derives), so a policy can be checked before anything is read or written.
    */

@@ -478,6 +478,10 @@ async function fetchHistory(deps: CycleDeps, check: Check, decided: Decided[], c
     const ids = [...new Set(records.map((r) => r.id))];
     if (!connector || ids.length === 0) return fresh;
     try {
+      if (connector.fieldHistory === 'record') {
+        for (const record of await inferHistory(deps.store, side, records)) fresh.set(record.id, record);
+        return fresh;
+      }
       for (const record of await connector.read(side.object, ids, [side.field], { withHistory: true })) fresh.set(record.id, record);
     } catch (error) {
       deps.logger.warn({ err: error, check: check.name, system: side.system }, 'could not read field history; those records wait for the next cycle');
@@ -512,4 +516,23 @@ async function fetchHistory(deps: CycleDeps, check: Check, decided: Decided[], c
     }
   }
   return unavailable;
+}
+
+/**
+ * For a system that says only when a record last changed (GoHighLevel): the record's last change
+ * was Recon's own when it came no later than just after Recon's last write to it; otherwise
+ * someone else changed it then, and Recon takes it for a person's edit. It cannot tell which field
+ * changed, nor a person from another integration, so it errs towards asking a person.
+ */
+async function inferHistory(store: ReconStore, side: CheckSide, records: SystemRecord[]): Promise<SystemRecord[]> {
+  const ours = await store.lastAppliedWrites(side, records.map((r) => r.id));
+  return records.map((record) => {
+    const wroteAt = ours.get(record.id)?.getTime() ?? null;
+    const change: SystemRecord['history'][string] = record.updatedAt === null
+      ? { changedAt: null, changedBy: 'unknown' }
+      : wroteAt !== null && record.updatedAt <= wroteAt + ECHO_MS
+        ? { changedAt: wroteAt, changedBy: 'recon' }
+        : { changedAt: record.updatedAt, changedBy: 'human', sourceType: 'updated after Recon last wrote it (inferred)' };
+    return { ...record, history: { ...record.history, [side.field]: change } };
+  });
 }
