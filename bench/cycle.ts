@@ -1,22 +1,28 @@
 /**
- * Full-cycle scenario: `recon sandbox` in a child process at the vendors' documented rate limits,
- * then one full cycle of the example policy on a fresh embedded database, through the real
- * connectors. Prints one JSON line with API calls and wall time against their lower bounds.
+ * Cycle scenarios against `recon sandbox` in a child process, at the vendors' documented rate
+ * limits, through the real connectors, on the embedded database (or a real Postgres with
+ * BENCH_DATABASE_URL): a first full cycle (no links saved yet), a repeat full cycle, an incremental
+ * cycle with nothing changed, then one after 1% of the customers changed (half in Stripe, half
+ * in HubSpot). Prints one JSON line with each cycle's calls, wall time and their lower bounds.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import pg from 'pg';
 import { loadEnv } from '../src/config/env.ts';
 import { loadPolicy } from '../src/config/load-policy.ts';
-import { runCycle } from '../src/reconcile/cycle.ts';
+import { cachedDescriptions } from '../src/decisions/service.ts';
 import { createLogger } from '../src/log.ts';
 import { buildConnectors, openMigratedDatabase, storeFor } from '../src/main.ts';
+import { runCycle, type CycleResult } from '../src/reconcile/cycle.ts';
 
 const customers = Number(process.argv[2] ?? 100_000);
 const driftRate = Number(process.argv[3] ?? 0.0005);
-const PAGE = 100;
+const phases = (process.argv[4] ?? 'first,repeat,unchanged,incremental').split(',');
+/** Page sizes of what each system's reads fetch. */
+const PAGE: Record<string, number> = { subscriptions: 100, customers: 100, events: 100, deals: 100, contacts: 100 };
 // Documented limits: Stripe test mode 25 requests per second; HubSpot 100 per rolling 10 s.
 const LIMITS: Record<string, { requests: number; windowSeconds: number }> = { stripe: { requests: 25, windowSeconds: 1 }, hubspot: { requests: 100, windowSeconds: 10 } };
 /** The least time `calls` requests can take under a rolling window: a full burst, then one window per batch. */
@@ -29,59 +35,126 @@ const child = spawn(process.execPath, ['bin/recon.js', 'sandbox', '--customers',
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=6144' },
 });
+process.once('exit', () => child.kill('SIGTERM'));
 const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
 const env: Record<string, string> = {};
 for (let next = await lines.next(); !next.done; next = await lines.next()) {
-  const line = next.value;
-  for (const [, key, value] of line.matchAll(/(\w+)=(\S+)/g)) env[key as string] = value as string;
-  if (line.startsWith('Press Ctrl-C')) break;
-}
-/** What the sandbox says it served, 429s included, once it stops. */
-async function sandboxCounts(): Promise<{ stripe: number; hubspot: number; rateLimited: number } | null> {
-  child.kill('SIGTERM');
-  for (let next = await lines.next(); !next.done; next = await lines.next()) {
-    const match = /Requests served: (\{.*\})/.exec(next.value);
-    if (match) return JSON.parse(match[1] as string);
-  }
-  return null;
+  for (const [, key, value] of next.value.matchAll(/(\w+)=(\S+)/g)) env[key as string] = value as string;
+  if (next.value.startsWith('Press Ctrl-C')) break;
 }
 if (!env.STRIPE_API_URL) throw new Error('the sandbox did not start: see its error above');
+const sandboxUrl = env.STRIPE_API_URL;
+const sandbox = async (method: string, path: string) => (await fetch(`${sandboxUrl}${path}`, { method })).json() as Promise<Record<string, unknown>>;
+
 const dir = await mkdtemp(join(tmpdir(), 'recon-bench-'));
 const logger = createLogger('warn');
-try {
-  const config = loadEnv({ ...env, RECON_DB_DIR: join(dir, 'db'), LOG_LEVEL: 'warn' });
-  const policy = await loadPolicy('examples/recon.config.hubspot.yml');
-  const database = await openMigratedDatabase(config, logger);
-  const connectors = buildConnectors(config, policy, logger);
-  const read = new Map<string, number>();
-  const started = performance.now();
-  const result = await runCycle(
-    { store: storeFor(database), connectors, policy, logger, progress: ({ system, object, fetched }) => read.set(`${system}:${object}`, fetched) },
-    { full: true },
-  );
-  const wallSeconds = (performance.now() - started) / 1000;
-  await database.close();
-  const lowerCalls: Record<string, number> = {};
-  for (const [key, n] of read) {
-    const system = key.split(':')[0] as string;
-    lowerCalls[system] = (lowerCalls[system] ?? 0) + Math.ceil(n / PAGE);
+const pgUrl = process.env.BENCH_DATABASE_URL || undefined;
+const schema = `recon_bench_cycle_${process.pid}`;
+const admin = async (statement: string) => {
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
   }
-  const calls = result.apiCalls as Record<string, number>;
-  const totalCalls = Object.values(calls).reduce((a, b) => a + b, 0);
-  const totalLower = Object.values(lowerCalls).reduce((a, b) => a + b, 0);
-  const wallLower = Math.max(...Object.entries(lowerCalls).map(([system, n]) => rateBoundSeconds(system, n)));
-  const served = await sandboxCounts();
-  const checks = result.checks.map((c) => ({ check: c.check, status: c.status, found: c.discrepancies.total, autoFixed: c.autoFixed, escalated: c.escalated, failed: c.failed }));
+};
+let databaseUrl: string | undefined;
+if (pgUrl) {
+  await admin(`CREATE SCHEMA ${schema}`);
+  const parsed = new URL(pgUrl);
+  parsed.searchParams.set('options', `-c search_path=${schema}`);
+  databaseUrl = parsed.toString();
+}
+
+interface Phase {
+  phase: string;
+  mode: string;
+  recordsRead: Record<string, number>;
+  apiCalls: Record<string, number>;
+  apiCallsLowerBound: Record<string, number>;
+  apiCallRatio: number;
+  wallSeconds: number;
+  wallLowerBoundSeconds: number;
+  wallRatio: number;
+  found: Record<string, number>;
+  failed: number;
+  peakRssMb: number;
+}
+
+try {
+  const config = loadEnv({ ...env, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { RECON_DB_DIR: join(dir, 'db') }), LOG_LEVEL: 'warn' });
+  const policy = await loadPolicy('examples/recon.config.hubspot.yml');
+  // An installation's embedded database exists already: create it in another process first, so
+  // this one measures opening it, not the one-off creation (initdb), which peaks higher.
+  if (!databaseUrl) {
+    await new Promise<void>((resolve, reject) => {
+      const init = spawn(process.execPath, ['bin/recon.js', 'migrate'], { env: { ...process.env, RECON_DB_DIR: join(dir, 'db'), LOG_LEVEL: 'warn' }, stdio: 'inherit' });
+      init.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`recon migrate exited with ${code}`))));
+    });
+  }
+  const database = await openMigratedDatabase(config, logger);
+  // What the process holds once the database is open, before any cycle: the embedded database's own footprint.
+  const baselineRssMb = Math.round(process.memoryUsage().rss / 1048576);
+  const connectors = buildConnectors(config, policy, logger);
+  const store = storeFor(database);
+  const describe = cachedDescriptions(connectors);
+  const results: Phase[] = [];
+  const cycle = async (phase: string, full: boolean, needed?: Record<string, number>) => {
+    const read = new Map<string, number>();
+    const started = performance.now();
+    const result: CycleResult = await runCycle(
+      { store, connectors, policy, logger, describe, progress: ({ system, object, fetched }) => read.set(`${system}:${object}`, fetched) },
+      { full },
+    );
+    const wallSeconds = (performance.now() - started) / 1000;
+    // The least calls the pages need: records ÷ page size per object; for an incremental cycle,
+    // the records it had to look at (changed, and their counterparts) ÷ page size, plus two.
+    const lower: Record<string, number> = {};
+    if (needed) for (const [system, n] of Object.entries(needed)) lower[system] = Math.ceil(n / 100) + 2;
+    else {
+      for (const [key, n] of read) {
+        const [system, object] = key.split(':') as [string, string];
+        lower[system] = (lower[system] ?? 0) + Math.ceil(n / (PAGE[object] ?? 100));
+      }
+    }
+    const calls = result.apiCalls as Record<string, number>;
+    const totalCalls = Object.values(calls).reduce((a, b) => a + b, 0);
+    const totalLower = Object.values(lower).reduce((a, b) => a + b, 0);
+    // The least time the cycle's requests can take at the documented rates. The calls themselves are
+    // held to the page lower bound by the ratio above; a write or a history read the drift needs
+    // must not make the time look better than the limits allow.
+    const wallLower = Math.max(0, ...Object.entries(calls).map(([system, n]) => rateBoundSeconds(system, n)));
+    const found: Record<string, number> = {};
+    for (const c of result.checks) for (const [category, n] of Object.entries(c.discrepancies.byCategory)) found[`${c.check}:${category}`] = n;
+    results.push({
+      phase, mode: result.checks[0]?.mode ?? '?', recordsRead: Object.fromEntries(read), apiCalls: calls, apiCallsLowerBound: lower,
+      apiCallRatio: +(totalCalls / Math.max(1, totalLower)).toFixed(4), wallSeconds: +wallSeconds.toFixed(1), wallLowerBoundSeconds: wallLower,
+      wallRatio: wallLower > 0 ? +(wallSeconds / wallLower).toFixed(4) : 0, found, failed: result.checks.reduce((n, c) => n + c.failed + (c.status === 'failed' ? 1 : 0), 0),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    });
+    process.stderr.write(`  ${phase}: ${wallSeconds.toFixed(1)} s, calls ${JSON.stringify(calls)}\n`);
+  };
+  if (phases.includes('first')) await cycle('first', true);
+  if (phases.includes('repeat')) await cycle('repeat', true);
+  if (phases.includes('unchanged')) await cycle('unchanged', false, { stripe: 0, hubspot: 0 });
+  let drift: { cancelled: string[]; edited: string[] } | null = null;
+  if (phases.includes('incremental')) {
+    const half = Math.round(customers * 0.005);
+    drift = (await sandbox('POST', `/_sandbox/drift?stripe=${half}&hubspot=${half}&seed=7`)) as unknown as { cancelled: string[]; edited: string[] };
+    // Each change on one side makes the cycle look at that record and its counterpart on the other.
+    const changed = drift.cancelled.length + drift.edited.length;
+    await cycle('incremental', false, { stripe: changed, hubspot: changed });
+  }
+  const served = await sandbox('GET', '/_sandbox/requests');
+  await database.close();
   process.stdout.write(`${JSON.stringify({
-    scenario: 'full-cycle', customers, driftRate, recordsRead: Object.fromEntries(read), apiCalls: calls, apiCallsLowerBound: lowerCalls,
-    apiCallRatio: +(totalCalls / totalLower).toFixed(4),
-    apiCallRatioPerSystem: Object.fromEntries(Object.entries(lowerCalls).map(([s, n]) => [s, +((calls[s] ?? 0) / n).toFixed(4)])),
-    wallSeconds: +wallSeconds.toFixed(1), wallLowerBoundSeconds: +wallLower.toFixed(1), wallRatio: +(wallSeconds / wallLower).toFixed(4),
-    failedChecks: result.checks.filter((c) => c.status === 'failed').length, failedWrites: result.checks.reduce((n, c) => n + c.failed, 0),
-    sandboxServed: served, rateLimited: served?.rateLimited ?? null, checks,
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    scenario: 'cycles', customers, driftRate, database: pgUrl ? 'postgres' : 'embedded', baselineRssMb,
+    phases: results, drift: drift ? { cancelled: drift.cancelled.length, edited: drift.edited.length } : null,
+    rateLimited: served.rateLimited ?? null, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   })}\n`);
 } finally {
-  if (child.exitCode === null) child.kill('SIGTERM');
+  child.kill('SIGTERM');
   await rm(dir, { recursive: true, force: true });
+  if (pgUrl) await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
 }

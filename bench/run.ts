@@ -1,50 +1,120 @@
 /**
- * `npm run bench`: each scenario in a fresh process (so peak RSS is its own), a table of the
- * figures against DESIGN section 10's targets, and bench/results/latest.json.
- * `npm run bench -- --quick` runs smaller sizes.
+ * `npm run bench`: each scenario in a fresh process (so peak RSS is its own), a table of every
+ * figure beside its target and a verdict, and bench/results/latest.json.
+ * `npm run bench -- --quick` runs smaller sizes; `npm run bench -- --check` exits 1 when a row
+ * misses its target; `--only engine,cycles,...` runs some scenarios. BENCH_DATABASE_URL adds the
+ * real-Postgres rows.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { renderTable } from '../src/cli/table.ts';
 
 const quick = process.argv.includes('--quick');
+const check = process.argv.includes('--check');
+const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined);
+const only = onlyArg ? new Set(onlyArg.split(',')) : null;
+const wanted = (name: string) => !only || only.has(name);
 const tsx = ['--import', 'tsx'];
 const run = (script: string, args: (string | number)[], env: NodeJS.ProcessEnv = process.env) =>
-  JSON.parse(execFileSync(process.execPath, [...tsx, script, ...args.map(String)], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 }).trim().split('\n').at(-1) as string);
+  JSON.parse(execFileSync(process.execPath, [...tsx, script, ...args.map(String)], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 }).trim().split('\n').at(-1) as string);
 
+interface Row {
+  scenario: string;
+  figure: string;
+  measured: string;
+  target: string;
+  /** Null when the row is information, not a target. */
+  ok: boolean | null;
+}
+const rows: Row[] = [];
 const results: Record<string, unknown>[] = [];
-const rows: (string | number)[][] = [];
-for (const pairs of quick ? [100_000] : [100_000, 1_000_000]) {
-  process.stderr.write(`engine, ${pairs.toLocaleString('en-US')} linked pairs...\n`);
-  const r = run('bench/engine.ts', [pairs, pairs >= 1_000_000 ? 3 : 5]);
-  results.push(r);
-  rows.push([`engine, ${pairs.toLocaleString('en-US')} pairs`, 'pairs/s (median)', r.pairsPerSecond, '≥ 500,000']);
-  rows.push(['', 'peak RSS, MB (input alone)', `${r.peakRssMb} (${r.inputRssMb})`, '≤ 512']);
-}
-const customers = quick ? 10_000 : 100_000;
-process.stderr.write(`full cycle, ${customers.toLocaleString('en-US')} customers at documented rate limits (about ${quick ? 25 : 220} s)...\n`);
-const cycle = run('bench/cycle.ts', [customers, 0.0005]);
-results.push(cycle);
-rows.push([`full cycle, ${customers.toLocaleString('en-US')} customers`, 'API calls ÷ lower bound', cycle.apiCallRatio, '≤ 1.02']);
-for (const [system, ratio] of Object.entries(cycle.apiCallRatioPerSystem as Record<string, number>)) {
-  rows.push(['', `  ${system}: ${(cycle.apiCalls as Record<string, number>)[system]} calls ÷ ${(cycle.apiCallsLowerBound as Record<string, number>)[system]}`, ratio, '']);
-}
-rows.push(['', `wall time ÷ rate-limit bound (${cycle.wallSeconds} s ÷ ${cycle.wallLowerBoundSeconds} s)`, cycle.wallRatio, '≤ 1.15']);
-rows.push(['', 'failed requests (429s answered / failed writes)', `${cycle.rateLimited ?? '?'} / ${cycle.failedWrites}`, '0']);
-
-// On the embedded database always; on a real Postgres too when BENCH_DATABASE_URL names one.
+const row = (scenario: string, figure: string, measured: string | number, target = '', ok: boolean | null = null) =>
+  rows.push({ scenario, figure, measured: typeof measured === 'number' ? measured.toLocaleString('en-US') : measured, target, ok });
+const pgUrl = process.env.BENCH_DATABASE_URL || '';
 const databases: [string, NodeJS.ProcessEnv][] = [['embedded', { ...process.env, BENCH_DATABASE_URL: '' }]];
-if (process.env.BENCH_DATABASE_URL) databases.push(['Postgres', process.env]);
-for (const [name, env] of databases) {
-  process.stderr.write(`Slack interactions, 1,000 signed clicks, ${name} database...\n`);
-  const ack = run('bench/slack-ack.ts', [1000], env);
-  results.push(ack);
-  rows.push([`Slack interaction, 1,000 clicks, ${name}`, 'time to ack p50 / p99, ms', `${ack.p50Ms} / ${ack.p99Ms}`, 'p99 ≤ 200']);
-  rows.push(['', 'answers other than 200', ack.non200, '0']);
+if (pgUrl) databases.push(['Postgres', process.env]);
+
+if (wanted('engine')) {
+  for (const pairs of quick ? [100_000] : [100_000, 1_000_000]) {
+    process.stderr.write(`engine, ${pairs.toLocaleString('en-US')} linked pairs...\n`);
+    const r = run('bench/engine.ts', [pairs, pairs >= 1_000_000 ? 3 : 5]);
+    results.push(r);
+    const name = `engine, ${pairs.toLocaleString('en-US')} pairs`;
+    row(name, 'pairs/s (median)', r.pairsPerSecond, '≥ 500,000', r.pairsPerSecond >= 500_000);
+    row(name, 'peak RSS, MB (snapshots alone)', `${r.peakRssMb} (${r.inputRssMb})`, '≤ 512', r.peakRssMb <= 512);
+  }
 }
 
-process.stdout.write(`${renderTable(['scenario', 'figure', 'measured', 'target'], rows)}\n`);
+interface Phase {
+  phase: string; mode: string; apiCalls: Record<string, number>; apiCallsLowerBound: Record<string, number>; apiCallRatio: number;
+  wallSeconds: number; wallLowerBoundSeconds: number; wallRatio: number; found: Record<string, number>; failed: number; peakRssMb: number;
+}
+const perSystem = (calls: Record<string, number>) => Object.entries(calls).map(([s, n]) => `${s} ${n}`).join(', ');
+
+if (wanted('cycles')) {
+  for (const [dbName, env] of databases) {
+    const customers = quick ? 10_000 : 100_000;
+    process.stderr.write(`cycles, ${customers.toLocaleString('en-US')} customers at documented rate limits, ${dbName} (about ${quick ? 1 : 9} min)...\n`);
+    const r = run('bench/cycle.ts', [customers, 0.0005], env);
+    results.push(r);
+    const name = `cycles, ${customers.toLocaleString('en-US')} customers, ${dbName}`;
+    for (const phase of r.phases as Phase[]) {
+      if (phase.phase === 'first' || phase.phase === 'repeat') {
+        const label = phase.phase === 'first' ? 'first full cycle (no links yet)' : 'repeat full cycle';
+        row(name, `${label}: API calls ÷ page lower bound (${perSystem(phase.apiCalls)})`, phase.apiCallRatio, '≤ 1.02', phase.apiCallRatio <= 1.02);
+        row(name, `${label}: wall ÷ rate-limit bound of its calls (${phase.wallSeconds} s ÷ ${phase.wallLowerBoundSeconds} s)`, phase.wallRatio, '≤ 1.15', phase.wallRatio <= 1.15);
+        row(name, `${label}: failed records`, phase.failed, '0', phase.failed === 0);
+      } else {
+        const label = phase.phase === 'unchanged' ? 'incremental, nothing changed' : `incremental, 1% changed (${r.drift?.cancelled ?? 0} + ${r.drift?.edited ?? 0})`;
+        for (const [system, calls] of Object.entries(phase.apiCalls)) {
+          const bound = phase.apiCallsLowerBound[system] ?? 2;
+          row(name, `${label}: ${system} calls (bound: records to look at ÷ 100 + 2)`, calls, `≤ ${bound}`, calls <= bound);
+        }
+        if (phase.phase === 'incremental') {
+          const found = (phase.found['payment-status:cancelled_but_still_active'] ?? 0) + (phase.found['payment-status:paid_but_not_marked'] ?? 0);
+          const expected = (r.drift?.cancelled ?? 0) + (r.drift?.edited ?? 0);
+          row(name, `${label}: changed drift found`, `${found} of ${expected}`, 'all', found >= expected);
+        }
+      }
+    }
+    const over = dbName === 'embedded' ? r.peakRssMb - r.baselineRssMb : r.peakRssMb;
+    row(name, dbName === 'embedded' ? `peak RSS above the embedded database's footprint, MB (${r.peakRssMb} − ${r.baselineRssMb})` : 'peak RSS, MB', over, '≤ 400', over <= 400);
+  }
+  if (!quick) {
+    process.stderr.write('full cycle, 10,000 customers, embedded...\n');
+    const r = run('bench/cycle.ts', [10_000, 0.0005, 'first,repeat'], databases[0]?.[1]);
+    results.push(r);
+    for (const phase of r.phases as Phase[]) {
+      row('cycles, 10,000 customers, embedded', `${phase.phase} full cycle: wall ÷ rate-limit bound of its calls (${phase.wallSeconds} s ÷ ${phase.wallLowerBoundSeconds} s)`, phase.wallRatio, '≤ 1.15', phase.wallRatio <= 1.15);
+    }
+  }
+}
+
+if (wanted('status')) {
+  for (const [dbName, env] of databases) {
+    process.stderr.write(`/recon status with 100,000 open items, ${dbName}...\n`);
+    const r = run('bench/status.ts', [100_000, quick ? 200 : 1_000], env);
+    results.push(r);
+    row(`/recon status, 100,000 open items, ${dbName}`, `time to build p50 / p99, ms (${r.statuses} statuses)`, `${r.p50Ms} / ${r.p99Ms}`, 'p99 ≤ 200', r.p99Ms <= 200);
+    row(`/recon status, 100,000 open items, ${dbName}`, 'connection probes per system', perSystem(r.healthProbes), '≤ 1 a minute', Object.values(r.healthProbes as Record<string, number>).every((n) => n <= 1));
+  }
+}
+
+if (wanted('slack')) {
+  for (const [dbName, env] of databases) {
+    process.stderr.write(`Slack interactions, 1,000 signed clicks, ${dbName} database...\n`);
+    const ack = run('bench/slack-ack.ts', [1000], env);
+    results.push(ack);
+    row(`Slack interaction, 1,000 clicks, ${dbName}`, 'time to ack p50 / p99, ms', `${ack.p50Ms} / ${ack.p99Ms}`, 'p99 ≤ 200', ack.p99Ms <= 200);
+    row(`Slack interaction, 1,000 clicks, ${dbName}`, 'answers other than 200', ack.non200, '0', ack.non200 === 0);
+  }
+}
+
+const verdict = (ok: boolean | null) => (ok === null ? '' : ok ? 'met' : 'MISSED');
+process.stdout.write(`${renderTable(['scenario', 'figure', 'measured', 'target', 'verdict'], rows.map((r) => [r.scenario, r.figure, r.measured, r.target, verdict(r.ok)]))}\n`);
 mkdirSync('bench/results', { recursive: true });
-const report = { at: new Date().toISOString(), node: process.version, quick, results };
+const report = { at: new Date().toISOString(), node: process.version, quick, rows, results };
 writeFileSync('bench/results/latest.json', `${JSON.stringify(report, null, 2)}\n`);
-process.stdout.write('Written to bench/results/latest.json\n');
+const missed = rows.filter((r) => r.ok === false);
+process.stdout.write(`Written to bench/results/latest.json. ${missed.length ? `${missed.length} of ${rows.filter((r) => r.ok !== null).length} targets missed.` : 'Every target met.'}\n`);
+if (check && missed.length) process.exitCode = 1;

@@ -30,6 +30,9 @@ export interface OpenDatabase {
 // bigint (int8) ids and counts come back as strings on both drivers: never lossy numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => value);
 
+/** The embedded Postgres's shared buffers (Postgres' default is 128MB). */
+export const EMBEDDED_SHARED_BUFFERS = '32MB';
+
 /** Opens Kysely over `pg` when a URL is given, over embedded PGlite otherwise. */
 export async function openDatabase(target: DbTarget): Promise<OpenDatabase> {
   if (target.url) {
@@ -60,7 +63,12 @@ export async function openDatabase(target: DbTarget): Promise<OpenDatabase> {
     await mkdir(dir, { recursive: true });
     unlock = await lockDirectory(dir);
   }
-  const pglite = new PGlite(dir, { parsers: { [pgliteTypes.INT8]: (value: string) => value } });
+  const pglite = new PGlite(dir, {
+    parsers: { [pgliteTypes.INT8]: (value: string) => value },
+    // Postgres' default 128 MB of shared buffers is most of what an embedded database costs in
+    // memory; Recon's tables are read in streams and indexes, so a quarter of it serves as well.
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
+  });
   await pglite.waitReady;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return {

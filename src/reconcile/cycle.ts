@@ -285,9 +285,10 @@ async function runCheck(deps: CycleDeps, check: Check, reads: Reads, stats: Chec
     });
   }
   stats.links.matched = plan.match.pairCount;
-  if (!dryRun && fresh.length) stats.links.new = await store.saveLinks(fresh);
-
-  const historyUnavailable = await fetchHistory(deps, check, plan.decided, context, source.snapshot, target.snapshot);
+  // New links are saved while the history reads go on; they are waited for before anything is written.
+  const linking = !dryRun && fresh.length ? store.saveLinks(fresh) : Promise.resolve(0);
+  const [historyUnavailable, linked] = await Promise.all([fetchHistory(deps, check, plan.decided, context, source.snapshot, target.snapshot), linking]);
+  stats.links.new = linked;
   if (historyUnavailable > 0) stats.errors.push(`the edit history of ${historyUnavailable} records could not be read; they are left for the next cycle`);
 
   for (const { discrepancy: d, resolution: r } of plan.decided) {

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultInjector } from './faults.ts';
 import type { FaultOptions, SandboxSystem } from './faults.ts';
+import { control } from './control.ts';
 import { FAKES, fakeFor } from './fakes.ts';
 import { readBody, sendJson, sleep } from './http.ts';
 import type { SandboxRequest, SandboxResponse } from './http.ts';
@@ -102,6 +103,11 @@ export async function startSandbox(state: SandboxState, options: SandboxOptions 
         const response = await slackApi({ method: incoming.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: incoming.headers, body });
         if (response.status === 429) counts.rateLimited += 1;
         sendSlackResponse(outgoing, response);
+        return;
+      }
+      const controlled = control(state, () => ({ ...counts }), incoming.method ?? 'GET', url.pathname, url.searchParams);
+      if (controlled) {
+        sendJson(outgoing, controlled);
         return;
       }
       const fake = fakeFor(url.pathname);
