@@ -150,7 +150,44 @@ export interface SuppressionsTable {
   expires_at: Timestamp | null;
 }
 
+export interface InboxTable {
+  id: Generated<string>;
+  provider: string;
+  event_id: string;
+  type: string;
+  object_type: string | null;
+  object_id: string | null;
+  occurred_at: Timestamp | null;
+  received_at: CreatedAt;
+  payload: Json;
+  status: ColumnType<'pending' | 'processing' | 'done' | 'dead', 'pending' | 'processing' | 'done' | 'dead' | undefined, 'pending' | 'processing' | 'done' | 'dead'>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: CreatedAt;
+  claimed_at: Timestamp | null;
+  claimed_by: string | null;
+  processed_at: Timestamp | null;
+  outcome: string | null;
+  wrote_to: string | null;
+  last_error: string | null;
+}
+
+export interface InboxDroppedTable {
+  day: string;
+  provider: string;
+  type: string;
+  count: ColumnType<string, number | string, number | string>;
+}
+
+export interface FastloopCursorsTable {
+  provider: string;
+  cursor: string;
+  updated_at: CreatedAt;
+}
+
 export interface Database {
+  inbox: InboxTable;
+  inbox_dropped: InboxDroppedTable;
+  fastloop_cursors: FastloopCursorsTable;
   entities: EntitiesTable;
   links: LinksTable;
   runs: RunsTable;

@@ -180,12 +180,13 @@ export interface ReconStore {
   saveDiscrepancies(runId: string, decided: Decided[]): Promise<void>;
 
   // Review items.
-  upsertOpenItems(runId: string, fields: { source: string; target: string }, escalations: { discrepancy: Discrepancy; resolution: Escalation }[]): Promise<{ opened: number; refreshed: number }>;
+  /** Opens or refreshes the escalations' items; `runId` null for a webhook event's. */
+  upsertOpenItems(runId: string | null, fields: { source: string; target: string }, escalations: { discrepancy: Discrepancy; resolution: Escalation }[]): Promise<{ opened: number; refreshed: number }>;
   /**
    * Open (or failed) items of a check whose fingerprints are not in `stillFound`: fixed elsewhere.
    * With `entities`, only items of those entity keys are considered (an incremental run looked at no others).
    */
-  resolveVanished(check: string, runId: string, stillFound: ReadonlySet<string>, entities?: ReadonlySet<string>): Promise<ReviewItem[]>;
+  resolveVanished(check: string, runId: string | null, stillFound: ReadonlySet<string>, entities?: ReadonlySet<string>): Promise<ReviewItem[]>;
   /** The blast-radius guard's one open item for a check, with the writes it held back. */
   upsertGuardItem(runId: string, check: string, held: HeldWrites, explanation: string): Promise<{ opened: number; refreshed: number }>;
   /** Closes a check's guard item: a cycle planned no more writes than the guard allows. */

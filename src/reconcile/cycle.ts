@@ -269,25 +269,67 @@ async function runCheck(deps: CycleDeps, check: Check, reads: Reads, stats: Chec
   stats.read.source.records = source.snapshot.size;
   stats.read.target.records = target.snapshot.size;
 
+  const outcome = await resolve(deps, check, source.snapshot, target.snapshot, { goneSourceEntities: source.goneEntities, goneTargetEntities: target.goneEntities }, {
+    mode, runId: run.id, origin: `run:${run.id}`, actor: 'auto', dryRun, guard: true, stats, log,
+    population: mode === 'full' ? Math.max(source.snapshot.size, target.snapshot.size) : (since.lastFullRecords ?? Math.max(source.snapshot.size, target.snapshot.size)),
+  });
+  if (dryRun) {
+    await store.finishRun(run.id, { status: 'succeeded', stats: { ...stats, plan: undefined } });
+    return;
+  }
+  await store.finishRun(run.id, {
+    status: stats.status === 'partial' ? 'partial' : 'succeeded',
+    stats: { ...stats, recordsRead: outcome.population },
+    ...(source.cursor && target.cursor ? { cursors: { source: source.cursor, target: target.cursor } } : {}),
+  });
+  log.info({ discrepancies: stats.discrepancies.total, autoFixed: stats.autoFixed, escalated: stats.escalated }, 'check reconciled');
+}
+
+/** How a plan is carried out: by a cycle's run, or for one webhook event. */
+export interface ResolveOptions {
+  mode: RunMode;
+  /** The run that records what was found; null for a webhook event (its inbox row records it). */
+  runId: string | null;
+  /** `run:42`, `event:stripe:evt_...`: the change log's origin and the idempotency keys' root. */
+  origin: string;
+  actor: 'auto' | 'fast-loop';
+  dryRun: boolean;
+  /** Apply the blast-radius guard (a cycle does; one event writes at most a record's worth). */
+  guard: boolean;
+  stats: CheckStats;
+  log: Logger;
+  /** The records the guard's share is counted from. */
+  population: number;
+}
+
+/**
+ * Matches, diffs and decides one check over two snapshots, then carries the plan out: new links,
+ * field history where the conflict rule needs it, discrepancies recorded, escalations queued and
+ * items fixed elsewhere closed, the guard, and the safe writes applied compare-and-set. The same
+ * for a cycle and for one webhook event: the same rules, the same guards.
+ */
+export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, target: Snapshot, links: LinkState, options: ResolveOptions): Promise<{ population: number; touched: Set<string> }> {
+  const { store } = deps;
+  const now = deps.now ?? Date.now;
+  const { mode, runId, dryRun, stats, log } = options;
   const suppressions = await store.activeSuppressions([check.name], new Date(now()));
   const context: RuleContext = { suppressions, now: now() };
-  const links: LinkState = { goneSourceEntities: source.goneEntities, goneTargetEntities: target.goneEntities };
-  const plan = planCheck(check, source.snapshot, target.snapshot, links, context, { mode });
+  const plan = planCheck(check, source, target, links, context, { mode });
   const fresh: NewLinkPair[] = [];
   for (let i = 0; i < plan.match.pairCount; i++) {
     const by = MATCHED_BY[plan.match.pairBy[i] as number] ?? 'link';
     bump(stats.links.byMatch, by);
     if (by === 'link') continue;
     fresh.push({
-      source: { system: check.source.system, object: check.source.object, id: source.snapshot.id(plan.match.pairSource[i] as number) },
-      target: { system: check.target.system, object: check.target.object, id: target.snapshot.id(plan.match.pairTarget[i] as number) },
+      source: { system: check.source.system, object: check.source.object, id: source.id(plan.match.pairSource[i] as number) },
+      target: { system: check.target.system, object: check.target.object, id: target.id(plan.match.pairTarget[i] as number) },
       matchedBy: by,
     });
   }
   stats.links.matched = plan.match.pairCount;
   // New links are saved while the history reads go on; they are waited for before anything is written.
   const linking = !dryRun && fresh.length ? store.saveLinks(fresh) : Promise.resolve(0);
-  const [historyUnavailable, linked] = await Promise.all([fetchHistory(deps, check, plan.decided, context, source.snapshot, target.snapshot), linking]);
+  const [historyUnavailable, linked] = await Promise.all([fetchHistory(deps, check, plan.decided, context, source, target), linking]);
   stats.links.new = linked;
   if (historyUnavailable > 0) stats.errors.push(`the edit history of ${historyUnavailable} records could not be read; they are left for the next cycle`);
 
@@ -302,12 +344,12 @@ async function runCheck(deps: CycleDeps, check: Check, reads: Reads, stats: Chec
   }
 
   // A source field that no record fills is a typo or a broken read, never a reason to close items.
-  const sourceEmpty = source.snapshot.size > 0 && isEmptyEverywhere(source.snapshot, check.source.field);
-  if (sourceEmpty && (mode === 'full' || source.snapshot.size >= EMPTY_FIELD_WARNING_MIN)) {
-    stats.warnings.push(`${check.source.system} ${check.source.object}.${check.source.field} is empty on all ${source.snapshot.size} records read; open items were left as they are`);
+  const sourceEmpty = source.size > 0 && isEmptyEverywhere(source, check.source.field);
+  if (sourceEmpty && (mode === 'full' || source.size >= EMPTY_FIELD_WARNING_MIN)) {
+    stats.warnings.push(`${check.source.system} ${check.source.object}.${check.source.field} is empty on all ${source.size} records read; open items were left as they are`);
   }
 
-  if (!dryRun) await store.saveDiscrepancies(run.id, plan.decided);
+  if (!dryRun && runId) await store.saveDiscrepancies(runId, plan.decided);
   const escalations = plan.decided.filter((x): x is Escalated => x.resolution.type === 'escalate');
   const orders: (WriteOrder & { category: string })[] = plan.decided.flatMap(({ discrepancy: d, resolution: r }) =>
     r.type === 'auto_fix'
@@ -317,16 +359,16 @@ async function runCheck(deps: CycleDeps, check: Check, reads: Reads, stats: Chec
           fingerprint: d.fingerprint,
           rule: r.rule,
           reason: `${d.category}: ${r.explanation}`,
-          idempotencyKey: idempotencyKey(`run:${run.id}`, d.fingerprint, write),
+          idempotencyKey: idempotencyKey(options.origin, d.fingerprint, write),
           category: d.category,
         }))
       : [],
   );
 
   // The blast-radius guard: past the limit, nothing is written for this check and a person decides.
-  const population = mode === 'full' ? Math.max(source.snapshot.size, target.snapshot.size) : (since.lastFullRecords ?? Math.max(source.snapshot.size, target.snapshot.size));
+  const population = options.population;
   const limit = maxAutoFixes(deps.policy, check.name, population);
-  const held = orders.length > limit;
+  const held = options.guard && orders.length > limit;
 
   if (dryRun) {
     stats.wouldWrite = orders.length;
@@ -339,26 +381,25 @@ async function runCheck(deps: CycleDeps, check: Check, reads: Reads, stats: Chec
       } satisfies PlannedEscalation)),
     };
     if (held) stats.warnings.push(`${orders.length} writes would exceed the guard of ${limit} for this check: a real run would write none of them and ask a person to release them`);
-    await store.finishRun(run.id, { status: 'succeeded', stats: { ...stats, plan: undefined } });
-    return;
+    return { population, touched: new Set() };
   }
 
-  const touched = mode === 'incremental' ? touchedEntities(source.snapshot, target.snapshot) : undefined;
+  const touched = touchedEntities(source, target);
   const items = await store.transaction(async (tx) => {
-    const upserted = await tx.upsertOpenItems(run.id, { source: check.source.field, target: check.target.field }, escalations);
+    const upserted = await tx.upsertOpenItems(runId, { source: check.source.field, target: check.target.field }, escalations);
     let resolvedElsewhere = 0;
     if (!sourceEmpty) {
       // An item stays open while its discrepancy is still there and Recon is not fixing it now (or is held from it).
       const waiting = plan.decided.filter((x) => x.resolution.type !== 'auto_fix' || held);
-      resolvedElsewhere = (await tx.resolveVanished(check.name, run.id, new Set(waiting.map((x) => x.discrepancy.fingerprint)), touched)).length;
+      resolvedElsewhere = (await tx.resolveVanished(check.name, runId, new Set(waiting.map((x) => x.discrepancy.fingerprint)), mode === 'incremental' ? touched : undefined)).length;
     }
     return { ...upserted, resolvedElsewhere };
   });
   stats.reviewItems = items;
 
-  if (held) {
+  if (held && runId) {
     stats.heldByGuard = orders.length;
-    const guard = await store.upsertGuardItem(run.id, check.name, {
+    const guard = await store.upsertGuardItem(runId, check.name, {
       planned: orders.length, limit, recordsRead: population,
       orders: orders.map((o) => ({ write: o.write, fingerprint: o.fingerprint, rule: o.rule, reason: o.reason, category: o.category })),
     }, `this cycle would fix ${orders.length} records of check ${check.name} on its own, more than its guard of ${limit} (${guardWords(deps.policy, check.name)}); nothing was written. Release the writes if they are right.`);
@@ -368,8 +409,8 @@ async function runCheck(deps: CycleDeps, check: Check, reads: Reads, stats: Chec
     bump(stats.escalatedByReason, 'blast_radius');
     log.warn({ planned: orders.length, limit }, 'blast-radius guard held every write of this check for a person to release');
   } else {
-    await store.resolveGuardItem(check.name, run.id);
-    const tally = await applyWrites({ store, connectors: deps.connectors, actor: 'auto', origin: `run:${run.id}`, runId: run.id, logger: log }, orders);
+    if (runId && options.guard) await store.resolveGuardItem(check.name, runId);
+    const tally = await applyWrites({ store, connectors: deps.connectors, actor: options.actor, origin: options.origin, runId, logger: log }, orders);
     stats.autoFixed = tally.applied;
     stats.noop = tally.noop;
     stats.stale = tally.stale;
@@ -378,12 +419,7 @@ async function runCheck(deps: CycleDeps, check: Check, reads: Reads, stats: Chec
   }
   stats.failed += historyUnavailable;
   stats.status = stats.failed > 0 ? 'partial' : 'succeeded';
-  await store.finishRun(run.id, {
-    status: stats.status,
-    stats: { ...stats, recordsRead: population },
-    ...(source.cursor && target.cursor ? { cursors: { source: source.cursor, target: target.cursor } } : {}),
-  });
-  log.info({ discrepancies: stats.discrepancies.total, autoFixed: stats.autoFixed, escalated: stats.escalated }, 'check reconciled');
+  return { population, touched };
 }
 
 function guardWords(policy: Policy, check: string): string {

@@ -19,7 +19,7 @@ function recordSummary(record: SystemRecord | null, field: string) {
  */
 export async function upsertOpenItems(
   db: DbOrTx,
-  runId: string,
+  runId: string | null,
   fields: { source: string; target: string },
   escalations: { discrepancy: Discrepancy; resolution: Escalation }[],
 ): Promise<{ opened: number; refreshed: number }> {
@@ -64,10 +64,11 @@ export async function upsertOpenItems(
               THEN ${new Date()} ELSE review_items.updated_at END`,
           })),
       )
-      .returning(['id', 'opened_run_id'])
+      // `xmax` is 0 for a row this statement inserted, and set for one it updated.
+      .returning(['id', sql<boolean>`(xmax = 0)`.as('inserted')])
       .execute();
     for (const row of result) {
-      if (row.opened_run_id === runId) opened++;
+      if (row.inserted) opened++;
       else refreshed++;
     }
   }
@@ -80,7 +81,7 @@ export async function upsertOpenItems(
  * keys count: an incremental run looked at no others. Guard items (blast radius) are not
  * discrepancies and close only when released or when a later cycle plans fewer writes.
  */
-export async function resolveVanished(db: DbOrTx, check: string, runId: string, stillFound: ReadonlySet<string>, entities?: ReadonlySet<string>): Promise<ReviewItem[]> {
+export async function resolveVanished(db: DbOrTx, check: string, runId: string | null, stillFound: ReadonlySet<string>, entities?: ReadonlySet<string>): Promise<ReviewItem[]> {
   const open = await db
     .selectFrom('review_items')
     .select(['id', 'fingerprint', 'entity_key', 'kind'])
