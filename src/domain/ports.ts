@@ -2,6 +2,7 @@
  * The ports: what a use case (a cycle, applying a plan, a decision, one webhook event) needs from
  * a system it connects to. Types only; `src/connectors/<system>/` implements them.
  */
+import type { InboxEvent } from './events.ts';
 import type { FieldValue, SystemName, SystemRecord } from './records.ts';
 
 /** Who is waiting for a call: a person (a click, `doctor`) goes ahead of a cycle's background reads. */
@@ -32,6 +33,11 @@ export type WriteOutcome =
 export interface ReadOptions extends CallOptions {
   /** Ask for per-field history of `fields` (HubSpot `propertiesWithHistory`) to tell a person's edit. */
   withHistory?: boolean;
+  /**
+   * Fill in `email` and `aliases` even where that costs more calls (a HubSpot deal's contacts are
+   * not in a batch read): for one record of a webhook event, matched by email if nothing else.
+   */
+  withEmail?: boolean;
 }
 
 export interface ListOptions extends CallOptions {
@@ -129,6 +135,18 @@ export interface Connector {
   write(writes: FieldWrite[], options?: CallOptions): Promise<WriteOutcome[]>;
   /** A URL a person can open for a record, or null. */
   recordUrl(object: string, id: string): string | null;
+  /**
+   * Records of `object` that hold `email`, or that hold another system's id (`ref`), found by the
+   * system's own search: the counterpart of a record no cycle has linked yet, for one webhook
+   * event. Absent where the system cannot search so.
+   */
+  lookup?(object: string, by: { email: string } | { ref: { system: SystemName; id: string } }, fields: string[], options?: CallOptions): Promise<SystemRecord[]>;
+  /**
+   * The system's own log of changes since `cursor` (Stripe's Events API, 30 days), as webhook
+   * events would have carried them: replayed into the fast loop's inbox so a missed webhook is
+   * not missed for long. Absent where the system keeps no such log.
+   */
+  replay?(cursor: string | null, options?: CallOptions): AsyncIterable<{ events: InboxEvent[]; cursor: string }>;
   /** A cheap authenticated call that proves the credentials and base URL work. */
   health(options?: CallOptions): Promise<ConnectionHealth>;
   /** HTTP requests made so far, for run statistics. */

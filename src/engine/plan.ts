@@ -18,6 +18,8 @@ export interface PlanOptions {
    * are matched. `incremental`: only changed records and their counterparts were read.
    */
   mode?: 'full' | 'incremental';
+  /** Pair by email even though not everything was read: the records holding it were all searched for. Default: in a full pass. */
+  byEmail?: boolean;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface PlanOptions {
  */
 export function planCheck(check: Check, sources: Snapshot, targets: Snapshot, links: LinkState, context: RuleContext, options: PlanOptions = {}): CheckPlan {
   const full = (options.mode ?? 'full') === 'full';
-  const match = matchRecords(sources, targets, links, { byEmail: full });
+  const match = matchRecords(sources, targets, links, { byEmail: options.byEmail ?? full });
   const decided = diff(check, sources, targets, match, { reportMissing: full }).map((discrepancy) => ({ discrepancy, resolution: decide(check, discrepancy, context) }));
   return { match, decided };
 }

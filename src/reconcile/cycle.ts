@@ -288,6 +288,8 @@ async function runCheck(deps: CycleDeps, check: Check, reads: Reads, stats: Chec
 /** How a plan is carried out: by a cycle's run, or for one webhook event. */
 export interface ResolveOptions {
   mode: RunMode;
+  /** Pair by email in an incremental pass: every record holding the email was searched for on both sides. */
+  byEmail?: boolean;
   /** The run that records what was found; null for a webhook event (its inbox row records it). */
   runId: string | null;
   /** `run:42`, `event:stripe:evt_...`: the change log's origin and the idempotency keys' root. */
@@ -314,7 +316,7 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
   const { mode, runId, dryRun, stats, log } = options;
   const suppressions = await store.activeSuppressions([check.name], new Date(now()));
   const context: RuleContext = { suppressions, now: now() };
-  const plan = planCheck(check, source, target, links, context, { mode });
+  const plan = planCheck(check, source, target, links, context, { mode, ...(options.byEmail !== undefined ? { byEmail: options.byEmail } : {}) });
   const fresh: NewLinkPair[] = [];
   for (let i = 0; i < plan.match.pairCount; i++) {
     const by = MATCHED_BY[plan.match.pairBy[i] as number] ?? 'link';

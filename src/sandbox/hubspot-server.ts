@@ -333,6 +333,11 @@ function searchFilterGroups(raw: unknown): Filter[][] {
     return filters.map((filter, f): Filter => {
       const { propertyName, operator, value } = (filter ?? {}) as { propertyName?: unknown; operator?: unknown; value?: unknown };
       if (typeof propertyName !== 'string' || typeof operator !== 'string') throw validationError(`filterGroups[${g}].filters[${f}] needs propertyName and operator`);
+      // Search by association, as HubSpot documents it: `associations.contact` EQ a contact id.
+      if (propertyName === 'associations.contact') {
+        if (operator !== 'EQ') throw validationError(`associations.contact supports EQ only`);
+        return (r) => r.associations.contacts.includes(String(value));
+      }
       const wanted = comparable(propertyName, value === undefined || value === null ? null : String(value));
       const read = (record: HubSpotObject) => comparable(propertyName, propertyName === 'hs_object_id' ? record.id : record.properties[propertyName]);
       switch (operator) {

@@ -140,6 +140,32 @@ export function createStripeApi(state: SandboxState, context: ApiContext): (requ
     return { status: 200, body: expandObject(customer, expandPaths(params.expand), expander) };
   };
 
+  /**
+   * `GET /v1/customers/search`: Stripe's search query language, as far as Recon uses it: clauses
+   * `email:'x'` and `metadata['key']:'value'` joined by AND or OR (not both), up to 10 of them.
+   */
+  const searchCustomers = (_request: SandboxRequest, params: Params): SandboxResponse => {
+    allowOnly(params, ['query', 'limit', 'page', 'expand']);
+    const query = stringParam(params, 'query');
+    if (!query) throw stripeErrors.invalidValue('query', 'Missing required param: query.');
+    const joiner = / OR /.test(query) ? ' OR ' : ' AND ';
+    const clauses = query.split(joiner).map((clause) => {
+      const match = /^\s*(email|metadata\['([^']+)'\]):'((?:[^'\\]|\\.)*)'\s*$/.exec(clause);
+      if (!match) throw stripeErrors.invalidValue('query', `Unsupported query clause in the sandbox: ${clause}`);
+      const value = (match[3] ?? '').replace(/\\(.)/g, '$1');
+      return match[1] === 'email'
+        ? (c: { email: string | null; metadata: Record<string, string> }) => c.email === value
+        : (c: { email: string | null; metadata: Record<string, string> }) => c.metadata[match[2] as string] === value;
+    });
+    if (clauses.length > 10) throw stripeErrors.invalidValue('query', 'A search query can have at most 10 clauses.');
+    const limit = Math.min(100, Number(stringParam(params, 'limit') ?? 10));
+    const start = Number(stringParam(params, 'page') ?? 0);
+    const hits = [...customers.values()].filter((c) => (joiner === ' OR ' ? clauses.some((f) => f(c)) : clauses.every((f) => f(c))));
+    const page = hits.slice(start, start + limit);
+    const more = start + limit < hits.length;
+    return { status: 200, body: { object: 'search_result', data: page, has_more: more, next_page: more ? String(start + limit) : null, url: '/v1/customers/search' } };
+  };
+
   /** `GET /v1/events`: 30 days of events, newest first; `type` (with `*` wildcards) or up to 20 `types`. */
   const listEvents = (_request: SandboxRequest, params: Params): SandboxResponse => {
     allowOnly(params, [...LIST_PARAMS, 'type', 'types', 'delivery_success']);
@@ -163,6 +189,7 @@ export function createStripeApi(state: SandboxState, context: ApiContext): (requ
     .on('GET', '/v1/events', listEvents)
     .on('GET', '/v1/events/:id', retrieve(events, 'event'))
     .on('GET', '/v1/customers', listCustomers)
+    .on('GET', '/v1/customers/search', searchCustomers)
     .on('GET', '/v1/customers/:id', retrieve(customers, 'customer'))
     .on('POST', '/v1/customers/:id', updateCustomer)
     .on('GET', '/v1/subscriptions', listSubscriptions)

@@ -1,7 +1,7 @@
 import type {
   CallOptions, ConnectionHealth, Connector, FieldWrite, ListOptions, ObjectDescription, ReadOptions, RecordPage, WriteOutcome,
 } from '../../domain/ports.ts';
-import type { SystemRecord } from '../../domain/records.ts';
+import { normaliseEmail, type SystemRecord } from '../../domain/records.ts';
 import { silentLogger, type Logger } from '../../log.ts';
 import { chunk, mapConcurrent } from '../../util/concurrency.ts';
 import { combineLimiters, createRateLimiter, type LimiterClock, type RateLimit, type RateLimiter } from '../../util/limiter.ts';
@@ -169,6 +169,7 @@ export class HubSpotConnector implements Connector {
 
   async read(object: string, ids: string[], fields: string[], options: ReadOptions = {}): Promise<SystemRecord[]> {
     const objectType = this.objectType(object);
+    if (options.withEmail && objectType === 'deals' && !options.withHistory) return this.readWithContacts([...new Set(ids)], fields, options);
     const historyFields = options.withHistory ? [...new Set(fields)] : [];
     const objects = await this.batchRead(objectType, [...new Set(ids)], this.propertiesFor(objectType, fields), historyFields, options);
     const byId = new Map(objects.map((raw) => [raw.id, raw]));
@@ -225,6 +226,33 @@ export class HubSpotConnector implements Connector {
     return outcomes;
   }
 
+  /**
+   * Deals (or contacts) by email, through the contacts that have it and the deals associated with
+   * them; or those whose Stripe id property holds `ref`. By search, so a record changed in the last
+   * seconds may not be found yet (the index trails writes): the slow loop catches it.
+   */
+  async lookup(object: string, by: { email: string } | { ref: { system: string; id: string } }, fields: string[], options: CallOptions = {}): Promise<SystemRecord[]> {
+    const objectType = this.objectType(object);
+    const properties = this.propertiesFor(objectType, fields);
+    const found = async (filters: { propertyName: string; operator: 'EQ'; value: string }[], type: ObjectType = objectType, props = properties) =>
+      (await this.search(type, { filterGroups: [{ filters }], sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }] }, props, undefined, options))
+        .body.results.map((raw) => parseRaw('hubspot', SINGULAR[type], hubspotObjectSchema, raw));
+    if ('ref' in by) {
+      if (by.ref.system !== 'stripe') return [];
+      return (await found([{ propertyName: this.context.stripeIdProperty, operator: 'EQ', value: by.ref.id }])).map((raw) => toHubSpotRecord(objectType, raw, fields, this.context));
+    }
+    const contacts = await found([{ propertyName: 'email', operator: 'EQ', value: by.email }], 'contacts', ['email']);
+    if (objectType === 'contacts') return contacts.map((raw) => toHubSpotRecord('contacts', raw, fields, this.context));
+    const records: SystemRecord[] = [];
+    for (const contact of contacts) {
+      for (const raw of await found([{ propertyName: 'associations.contact', operator: 'EQ', value: contact.id }])) {
+        const record = toHubSpotRecord('deals', raw, fields, this.context);
+        if (!records.some((r) => r.id === record.id)) records.push({ ...record, email: normaliseEmail(contact.properties.email), aliases: [contact.id] });
+      }
+    }
+    return records;
+  }
+
   async health(options: CallOptions = {}): Promise<ConnectionHealth> {
     try {
       await this.client.request({
@@ -270,6 +298,25 @@ export class HubSpotConnector implements Connector {
     }
     if (pending) yield await pending;
     else if (!any) yield { records: [], mode: 'full', cursor };
+  }
+
+  /** Deals one by one with their associated contacts (batch reads cannot give those), then the contacts' emails. */
+  private async readWithContacts(ids: string[], fields: string[], options: CallOptions): Promise<SystemRecord[]> {
+    const properties = this.propertiesFor('deals', fields);
+    const deals = (await mapConcurrent(ids, this.readConcurrency, async (id) => {
+      try {
+        const { body } = await this.client.request({
+          method: 'GET', path: `/crm/v3/objects/deals/${encodeURIComponent(id)}`, query: { properties: properties.join(','), associations: 'contacts' },
+          schema: hubspotObjectSchema, kind: 'deal', priority: options.priority,
+        });
+        return body;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    })).filter((deal): deal is HubSpotObject => deal !== null);
+    const emails = await this.contactEmails(deals, options);
+    return deals.map((deal) => toHubSpotRecord('deals', deal, fields, this.context, emails));
   }
 
   /** The emails of the contacts associated with a page of deals, by contact id: one batch read per 100 contacts. */

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { z } from 'zod';
+import type { InboxEvent } from '../../domain/events.ts';
 import type {
   CallOptions, ConnectionHealth, Connector, FieldWrite, ListOptions, ObjectDescription, ReadOptions, RecordPage, WriteOutcome,
 } from '../../domain/ports.ts';
@@ -15,7 +16,7 @@ import {
   subscriptionCustomerId, summarizeSubscription, type StripeMapContext, type SubscriptionSummary,
 } from './mappers.ts';
 import {
-  stripeCustomerSchema, stripeDeletedCustomerSchema, stripeEventSchema, stripeListSchema, stripeSubscriptionSchema,
+  stripeCustomerSchema, stripeDeletedCustomerSchema, stripeEventSchema, stripeListSchema, stripeSearchSchema, stripeSubscriptionSchema,
   type StripeCustomer, type StripeEvent,
 } from './schemas.ts';
 
@@ -94,6 +95,15 @@ function isTestKey(secretKey: string): boolean {
 function label(status: string): string {
   const words = status.replace(/_/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** A Stripe event as the fast loop stores it. */
+export function toInboxEvent(event: StripeEvent): InboxEvent {
+  const object = event.data.object as { object: string; id?: string };
+  return {
+    provider: 'stripe', eventId: event.id, type: event.type, objectType: object.object, objectId: object.id ?? null,
+    occurredAt: event.created * 1000, payload: event,
+  };
 }
 
 /** The customer an event is about, whatever object it carries. */
@@ -200,6 +210,51 @@ export class StripeConnector implements Connector {
     const outcomes: WriteOutcome[] = [];
     for (const write of writes) outcomes.push(await this.writeOne(write, options));
     return outcomes;
+  }
+
+  /**
+   * Customers with this email (Stripe's list filters on it exactly), or whose `metadata.crm_id` holds
+   * the CRM record's id (by Stripe's search, which trails writes by up to a minute), each read as it is now.
+   */
+  async lookup(object: string, by: { email: string } | { ref: { system: SystemName; id: string } }, fields: string[], options: CallOptions = {}): Promise<SystemRecord[]> {
+    this.assertCustomers(object);
+    const ids: string[] = [];
+    if ('ref' in by) {
+      if (by.ref.system !== this.crmSystem) return [];
+      const query = `metadata['crm_id']:'${by.ref.id.replace(/['\\]/g, (c) => `\\${c}`)}'`;
+      const raw = await this.call('GET', '/v1/customers/search', 'idempotent', () => this.stripe.customers.search({ query, limit: PAGE_SIZE }), { priority: options.priority });
+      for (const item of parseRaw('stripe', 'customer search', stripeSearchSchema, raw).data) ids.push(parseRaw('stripe', 'customer', stripeCustomerSchema, item).id);
+      return this.read('customers', ids, fields, options);
+    }
+    for await (const page of this.pages('customers', stripeCustomerSchema, (after) =>
+      this.stripe.customers.list({ email: by.email, limit: PAGE_SIZE, ...(after ? { starting_after: after } : {}) }), options)) {
+      ids.push(...page.map((customer) => customer.id));
+    }
+    return this.read('customers', ids, fields, options);
+  }
+
+  /**
+   * Stripe's events since `cursor` as the fast loop stores webhook events, for replaying what a
+   * webhook missed. Without a cursor it starts from now: the cycles have seen everything before.
+   */
+  async *replay(cursor: string | null, options: CallOptions = {}): AsyncGenerator<{ events: InboxEvent[]; cursor: string }> {
+    const since = parseCursor(cursor) ?? { t: Math.floor(this.now() / 1000) - CURSOR_MARGIN_SECONDS, ids: [] };
+    const start = since.t * 1000 > this.now() - EVENT_RETENTION_MS ? since : { t: Math.floor((this.now() - EVENT_RETENTION_MS) / 1000), ids: [] };
+    const seen = new Set(start.ids);
+    let newest: EventCursor = start;
+    const collected: StripeEvent[] = [];
+    for await (const page of this.pages('events', stripeEventSchema, (after) =>
+      this.stripe.events.list({ limit: PAGE_SIZE, created: { gte: start.t }, types: [...CUSTOMER_EVENT_TYPES], ...(after ? { starting_after: after } : {}) }), options)) {
+      for (const event of page) {
+        if (seen.has(event.id)) continue;
+        collected.push(event);
+        if (event.created > newest.t) newest = { t: event.created, ids: [event.id] };
+        else if (event.created === newest.t && !newest.ids.includes(event.id)) newest = { t: newest.t, ids: [...newest.ids, event.id] };
+      }
+    }
+    // Oldest first, as they happened.
+    collected.sort((a, b) => a.created - b.created);
+    yield { events: collected.map(toInboxEvent), cursor: formatCursor(newest) };
   }
 
   async health(options: CallOptions = {}): Promise<ConnectionHealth> {

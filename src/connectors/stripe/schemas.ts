@@ -113,3 +113,11 @@ export const stripeEventSchema = z.looseObject({
   data: z.looseObject({ object: z.looseObject({ id: z.string().optional(), object: z.string() }) }),
 });
 export type StripeEvent = z.output<typeof stripeEventSchema>;
+
+/** A search result page: `next_page` continues it. */
+export const stripeSearchSchema = z.looseObject({
+  object: z.literal('search_result'),
+  data: z.array(z.unknown()),
+  has_more: z.boolean(),
+  next_page: z.string().nullish(),
+});

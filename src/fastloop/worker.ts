@@ -1,0 +1,114 @@
+/**
+ * The inbox's workers: claim stored events (several replicas share them, none waits for another's
+ * rows), process each through the same rules as the slow loop, and retry a failure with backoff
+ * until it becomes a dead letter a person can retry. Events about one record are processed in
+ * the order they were stored; others side by side.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../db/connect.ts';
+import { claimEvents, completeEvent, failEvent } from '../db/repositories/inbox.ts';
+import { errorMessage } from '../domain/errors.ts';
+import type { StoredEvent } from '../domain/events.ts';
+import type { Logger } from '../log.ts';
+import type { EventResult } from '../reconcile/event.ts';
+
+export const WORKER_ID = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
+export interface WorkerOptions {
+  db: Db;
+  process: (event: StoredEvent) => Promise<EventResult>;
+  logger: Logger;
+  /** Events claimed at a time. Default 20. */
+  batch?: number;
+  /** Attempts before an event becomes a dead letter. Default 8. */
+  maxAttempts?: number;
+  /** A claim older than this was left by a process that died. Default five minutes. */
+  leaseMs?: number;
+  /** How long an idle worker waits before looking again (a new event wakes it at once). Default 1 s. */
+  idleMs?: number;
+  /** Called after each event, for metrics. */
+  onProcessed?: (event: StoredEvent, result: EventResult | null, error: unknown) => void;
+  worker?: string;
+}
+
+/** The wait before attempt `attempt + 1`: 5 s, 10 s, 20 s, ... at most an hour, with a little jitter. */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(3_600_000, 5_000 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.8 + random() * 0.4));
+}
+
+export interface InboxWorker {
+  /** Wakes the worker: an event was just stored. */
+  notify(): void;
+  /** Processes what is due now, once; returns how many events it handled (for tests and benchmarks). */
+  drainOnce(): Promise<number>;
+  /** Stops taking new events and waits for those under way. */
+  stop(): Promise<void>;
+}
+
+export function startInboxWorker(options: WorkerOptions, run = true): InboxWorker {
+  const worker = options.worker ?? WORKER_ID;
+  const batch = options.batch ?? 20;
+  const maxAttempts = options.maxAttempts ?? 8;
+  const leaseMs = options.leaseMs ?? 300_000;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  let timer: NodeJS.Timeout | null = null;
+
+  const handle = async (event: StoredEvent) => {
+    try {
+      const result = await options.process(event);
+      await completeEvent(options.db, event.id, worker, result.outcome, result.wroteTo.join(',') || null);
+      options.onProcessed?.(event, result, null);
+    } catch (error) {
+      const dead = event.attempts >= maxAttempts;
+      await failEvent(options.db, event.id, worker, errorMessage(error), dead ? null : new Date(Date.now() + retryDelayMs(event.attempts)));
+      options.logger[dead ? 'error' : 'warn']({ err: error, event: `${event.provider}:${event.eventId}`, attempt: event.attempts }, dead ? 'event became a dead letter' : 'event failed; it will be retried');
+      options.onProcessed?.(event, null, error);
+    }
+  };
+
+  const drainOnce = async (): Promise<number> => {
+    const events = await claimEvents(options.db, worker, batch, leaseMs);
+    // One record's events in order; different records side by side.
+    const byRecord = new Map<string, StoredEvent[]>();
+    for (const event of events) {
+      const key = `${event.provider}:${event.objectType ?? ''}:${event.objectId ?? event.eventId}`;
+      byRecord.set(key, [...(byRecord.get(key) ?? []), event]);
+    }
+    await Promise.all([...byRecord.values()].map(async (queue) => {
+      for (const event of queue) await handle(event);
+    }));
+    return events.length;
+  };
+
+  const loop = (async () => {
+    if (!run) return;
+    while (!stopped) {
+      let handled = 0;
+      try {
+        handled = await drainOnce();
+      } catch (error) {
+        options.logger.error({ err: error }, 'the inbox could not be read; trying again shortly');
+      }
+      if (handled > 0 || stopped) continue;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, options.idleMs ?? 1_000);
+      });
+      if (timer) clearTimeout(timer);
+      wake = null;
+    }
+  })();
+
+  return {
+    notify: () => wake?.(),
+    drainOnce,
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+    },
+  };
+}
