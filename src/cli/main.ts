@@ -4,7 +4,7 @@ import { reportFailure } from './errors.ts';
 const HELP = `recon: keeps customer status in agreement across your CRM, Stripe and Google Calendar.
 
 Usage:
-  recon demo [--customers N] [--seed N] [--json]
+  recon demo [--crm hubspot|gohighlevel] [--customers N] [--seed N] [--json]
       The whole product against a local sandbox on the embedded database: no account needed.
   recon run [--check NAME]... [--dry-run] [--full] [--json]
       One reconciliation cycle now. --dry-run writes nothing anywhere but the run record.

@@ -2,11 +2,13 @@
  * Every system Recon connects to, one line each. The policy's system names, the environment and
  * its redaction, `doctor`, the wiring in `main.ts` and the sandbox are derived from this list.
  */
+import { singularObject } from '../domain/records.ts';
 import type { ConnectorDefinition } from './definition.ts';
+import { gohighlevel } from './gohighlevel/index.ts';
 import { hubspot } from './hubspot/index.ts';
 import { stripe } from './stripe/index.ts';
 
-export const CONNECTORS: readonly ConnectorDefinition[] = [stripe, hubspot];
+export const CONNECTORS: readonly ConnectorDefinition[] = [stripe, hubspot, gohighlevel];
 
 export function connectorDefinition(name: string): ConnectorDefinition | undefined {
   return CONNECTORS.find((definition) => definition.name === name);
@@ -28,5 +30,5 @@ export function secretVariables(): string[] {
 
 /** The singular of an object, for sentences: `deal` for HubSpot `deals`. */
 export function singularOf(system: string, object: string): string {
-  return connectorDefinition(system)?.objects.find((o) => o.name === object)?.singular ?? object.replace(/s$/, '');
+  return connectorDefinition(system)?.objects.find((o) => o.name === object)?.singular ?? singularObject(object);
 }

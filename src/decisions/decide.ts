@@ -8,7 +8,7 @@ import { allowedFor, isFinancialField, type Check } from '../domain/check.ts';
 import { OTHER_DIRECTION, type PlannedWrite } from '../domain/discrepancy.ts';
 import { errorMessage } from '../domain/errors.ts';
 import type { ConnectorsBySystem, ObjectDescription } from '../domain/ports.ts';
-import type { FieldValue, SystemName } from '../domain/records.ts';
+import { singularObject, type FieldValue, type SystemName } from '../domain/records.ts';
 import {
   DECIDABLE_STATUSES, type DecisionAction, type DecisionOutcome, type HeldWrites, type ReconStore, type ReviewItem,
 } from '../domain/store.ts';
@@ -137,12 +137,12 @@ async function vocabularyProblem(deps: DecisionDeps, writes: PlannedWrite[]): Pr
       let fields: Record<string, FieldValue> = {};
       if (allowed.scopeField) {
         const [current] = (await deps.connectors[w.system]?.read(w.object, [w.id], [w.field, allowed.scopeField], { priority: 'interactive' })) ?? [];
-        if (!current) return `${w.system} ${w.object.replace(/s$/, '')} ${w.id} could not be read`;
+        if (!current) return `${w.system} ${singularObject(w.object)} ${w.id} could not be read`;
         fields = current.fields;
       }
       const values = allowedFor(allowed, fields);
       if (values === null) continue;
-      if (values === 'unknown_scope') return `the ${allowed.scopeField ?? 'scope'} of ${w.system} ${w.object.replace(/s$/, '')} ${w.id} is not one Recon knows, so it cannot check the value`;
+      if (values === 'unknown_scope') return `the ${allowed.scopeField ?? 'scope'} of ${w.system} ${singularObject(w.object)} ${w.id} is not one Recon knows, so it cannot check the value`;
       if (!values.has(String(w.to))) {
         const scope = allowed.scopeField ? String(fields[allowed.scopeField]) : null;
         const labels = new Map((field?.scoped?.scopes.find((s) => s.id === scope)?.options ?? field?.options ?? []).map((o) => [o.value, o.label]));
@@ -349,7 +349,7 @@ async function carryOut(
 }
 
 function describeWrites(writes: PlannedWrite[]): string {
-  return writes.map((w) => `${w.system} ${w.object.replace(/s$/, '')} ${w.id} ${w.field} set to ${JSON.stringify(w.to)}`).join('; ');
+  return writes.map((w) => `${w.system} ${singularObject(w.object)} ${w.id} ${w.field} set to ${JSON.stringify(w.to)}`).join('; ');
 }
 
 async function alreadyDecided(item: ReviewItem, log: (outcome: DecisionOutcome, detail: unknown) => Promise<unknown>): Promise<DecisionResult> {

@@ -54,6 +54,11 @@ export function normaliseEmail(email: string | null | undefined): string | null 
   return trimmed.length > 0 && trimmed.includes('@') ? trimmed : null;
 }
 
+/** The singular of an object name, for sentences: `deals` → `deal`, `opportunities` → `opportunity`. */
+export function singularObject(object: string): string {
+  return object.endsWith('ies') ? `${object.slice(0, -3)}y` : object.replace(/s$/, '');
+}
+
 /** The key that names one record across Recon: `system:object:id`. */
 export function recordKey(record: Pick<SystemRecord, 'system' | 'object' | 'id'>): string {
   return `${record.system}:${record.object}:${record.id}`;

@@ -1,5 +1,5 @@
 import type { Discrepancy, PlannedWrite, Resolution } from '../domain/discrepancy.ts';
-import type { FieldValue, SystemRecord } from '../domain/records.ts';
+import { singularObject, type FieldValue, type SystemRecord } from '../domain/records.ts';
 import { allowedFor, type AllowedValues, type Check, type CheckSide } from '../domain/check.ts';
 import { asNumber, valueKey } from './values.ts';
 
@@ -116,7 +116,7 @@ export function decide(check: Check, d: Discrepancy, context: RuleContext): Reso
   // 2. Records without a counterpart, and matches that would be guesses.
   if (d.kind === 'missing_in_target' || d.kind === 'missing_in_source') {
     const absent = d.kind === 'missing_in_target' ? check.target : check.source;
-    const what = `${absent.system} ${absent.object.replace(/s$/, '')}`;
+    const what = `${absent.system} ${singularObject(absent.object)}`;
     if (d.linked) return escalate('linked_record_missing', `the ${what} linked to this record is gone (deleted or archived)`);
     return escalate('unmatched', `no ${what} matches it by id or email`, [], 'exceptions');
   }
@@ -174,13 +174,13 @@ function outsideVocabulary(check: Check, write: PlannedWrite, record: SystemReco
   const what = `${write.system} ${write.field}`;
   if (values === 'unknown_scope') {
     const scope = allowed?.scopeField ? record.fields[allowed.scopeField] : null;
-    return `the ${write.object.replace(/s$/, '')}'s ${allowed?.scopeField ?? 'scope'} ${scope === null || scope === undefined ? 'is not known' : `"${String(scope)}" is not one Recon knows`}, so Recon cannot tell which ${what} values it takes; nothing is written`;
+    return `the ${singularObject(write.object)}'s ${allowed?.scopeField ?? 'scope'} ${scope === null || scope === undefined ? 'is not known' : `"${String(scope)}" is not one Recon knows`}, so Recon cannot tell which ${what} values it takes; nothing is written`;
   }
   if (values.has(String(write.to))) return null;
   if (allowed?.scopeField) {
     const scope = String(record.fields[allowed.scopeField]);
     const name = allowed.scopeLabels?.get(scope) ?? scope;
-    return `"${String(write.to)}" is not a ${write.field} of ${allowed.scopeField} "${name}", where this ${write.object.replace(/s$/, '')} is; add a map entry the policy can write there, or choose a value with Override`;
+    return `"${String(write.to)}" is not a ${write.field} of ${allowed.scopeField} "${name}", where this ${singularObject(write.object)} is; add a map entry the policy can write there, or choose a value with Override`;
   }
   return `"${String(write.to)}" is not a value ${what} takes; fix the policy's map`;
 }
@@ -189,7 +189,7 @@ function outsideVocabulary(check: Check, write: PlannedWrite, record: SystemReco
 function describeCandidates(candidates: SystemRecord[]): string {
   const counts = new Map<string, number>();
   for (const c of candidates) counts.set(`${c.system} ${c.object}`, (counts.get(`${c.system} ${c.object}`) ?? 0) + 1);
-  const parts = [...counts].map(([what, n]) => `${n} ${n === 1 ? what.replace(/s$/, '') : what}`);
+  const parts = [...counts].map(([what, n]) => `${n} ${n === 1 ? singularObject(what) : what}`);
   return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? 'several records');
 }
 

@@ -4,6 +4,8 @@
  * that points Recon's connector at it. The server and `recon sandbox` are derived from this list.
  */
 import type { ApiContext, SandboxRequest, SandboxResponse } from './http.ts';
+import { GHL_STRIPE_ID_FIELD } from './gohighlevel-objects.ts';
+import { createGoHighLevelApi } from './gohighlevel-server.ts';
 import { createHubSpotApi } from './hubspot-server.ts';
 import type { SandboxState } from './state.ts';
 import { createStripeApi } from './stripe-server.ts';
@@ -40,6 +42,17 @@ export const FAKES: readonly SandboxFake[] = [
       HUBSPOT_ACCESS_TOKEN: 'pat-sandbox', HUBSPOT_API_URL: base, HUBSPOT_PORTAL_ID: String(state.hubspot.portalId), HUBSPOT_APP_ID: String(state.hubspot.appId),
     }),
     describe: (state) => `${state.hubspot.deals.size} HubSpot deals in ${state.hubspot.pipelines.length} pipelines`,
+  },
+  {
+    system: 'gohighlevel',
+    prefixes: ['/opportunities/', '/contacts/'],
+    // Per location (and app or Private Integration); the daily 200,000 is enforced by the fake itself.
+    rateLimit: { requests: 100, perMs: 10_000 },
+    create: createGoHighLevelApi,
+    env: (base, state) => ({
+      GHL_ACCESS_TOKEN: 'pit-sandbox-0000-0000-recon', GHL_API_URL: base, GHL_LOCATION_ID: state.gohighlevel.locationId, GHL_STRIPE_ID_FIELD,
+    }),
+    describe: (state) => `${state.gohighlevel.opportunities.size} GoHighLevel opportunities in ${state.gohighlevel.pipelines.length} pipelines`,
   },
 ];
 

@@ -1,4 +1,4 @@
-/** The sandbox: stateful local Stripe, HubSpot and Slack servers with real shapes, limits and faults. */
+/** The sandbox: stateful local Stripe, HubSpot, GoHighLevel and Slack servers with real shapes, limits and faults. */
 export {
   createSandboxState, addStripeCustomer, addStripeSubscription, addHubSpotContact, addHubSpotDeal,
   applyHubSpotUpdate, applyStripeCustomerUpdate,
@@ -15,4 +15,7 @@ export type { FaultOptions, BeforeWriteHook, SandboxSystem } from './faults.ts';
 export { RollingWindowLimiter } from './rate-limit.ts';
 export type { RateLimitDecision } from './rate-limit.ts';
 export { defaultDealPipeline } from './hubspot-objects.ts';
+export {
+  addGoHighLevelContact, addGoHighLevelOpportunity, applyGoHighLevelUpdate, GHL_PARTNER_PIPELINE, GHL_SALES_PIPELINE, GHL_STRIPE_ID_FIELD,
+} from './gohighlevel-objects.ts';
 export { STRIPE_API_VERSION } from './stripe-server.ts';

@@ -1,5 +1,5 @@
 /**
- * The sandbox's in-memory world: Stripe and HubSpot records, and the log of writes the servers
+ * The sandbox's in-memory world: Stripe, HubSpot and GoHighLevel records, and the log of writes the servers
  * applied. Pure: no I/O and no clock; callers pass every timestamp, ids come from counters so a
  * seeded run is reproducible.
  */
@@ -9,6 +9,8 @@ import { stripeLikeId, STRIPE_ID_LENGTH } from './ids.ts';
 import type { StripeIdPrefix } from './ids.ts';
 import { defaultDealPipeline, LAST_MODIFIED_PROPERTY } from './hubspot-objects.ts';
 import type { HubSpotHistoryEntry, HubSpotObject, HubSpotObjectType, HubSpotPipeline } from './hubspot-objects.ts';
+import { createGoHighLevelState } from './gohighlevel-objects.ts';
+import type { GoHighLevelState } from './gohighlevel-objects.ts';
 import type {
   StripeCustomer, StripeInvoice, StripeInvoiceStatus, StripeSubscription, StripeSubscriptionStatus,
 } from './stripe-objects.ts';
@@ -28,6 +30,7 @@ export interface StripeEvent {
 
 export type * from './stripe-objects.ts';
 export type * from './hubspot-objects.ts';
+export type * from './gohighlevel-objects.ts';
 
 /** A Stripe response kept under its `Idempotency-Key`, replayed when the same key comes back. */
 export interface StoredIdempotentResponse {
@@ -41,7 +44,7 @@ export interface StoredIdempotentResponse {
 }
 
 export interface SandboxWrite {
-  system: 'stripe' | 'hubspot';
+  system: 'stripe' | 'hubspot' | 'gohighlevel';
   object: string;
   id: string;
   properties: Record<string, unknown>;
@@ -67,6 +70,8 @@ export interface SandboxState {
     contacts: Map<string, HubSpotObject>;
     pipelines: HubSpotPipeline[];
   };
+  /** One GoHighLevel location (sub-account): its pipelines, opportunities, contacts and custom fields. */
+  gohighlevel: GoHighLevelState;
   /** Every write the servers applied, in order: used by tests to prove each record was written once. */
   writes: SandboxWrite[];
 }
@@ -84,6 +89,7 @@ export function createSandboxState(options: { portalId?: number; appId?: number 
       contacts: new Map(),
       pipelines: [defaultDealPipeline()],
     },
+    gohighlevel: createGoHighLevelState(),
     writes: [],
   };
 }

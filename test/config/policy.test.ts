@@ -28,6 +28,11 @@ describe('the policy file', () => {
     expect(policy.checks.map((c) => c.name)).toEqual(['payment-status', 'deal-amount']);
   });
 
+  it('accepts the shipped GoHighLevel example', async () => {
+    const policy = await loadPolicy('examples/recon.config.gohighlevel.yml');
+    expect([policy.crm, ...policy.checks.map((c) => c.name)]).toEqual(['gohighlevel', 'payment-status', 'deal-amount', 'customer-stage']);
+  });
+
   it('names the key path of a map entry without a write value', () => {
     expect(errorOf(minimal(paymentCheck.replace('{ write: closedwon }', '{ accept: [closedwon] }')))).toContain('policy.checks[0].map.active.write');
   });

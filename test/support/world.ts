@@ -7,10 +7,12 @@ import { runCycle, type CycleResult } from '../../src/reconcile/cycle.ts';
 import { silentLogger } from '../../src/log.ts';
 import { buildConnectors, storeFor } from '../../src/main.ts';
 import { generateScenario, type Scenario, type ScenarioOptions } from '../../src/sandbox/generate.ts';
-import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.ts';
+import { generateGoHighLevelScenario } from '../../src/sandbox/generate-gohighlevel.ts';
+import { GHL_STRIPE_ID_FIELD, startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.ts';
 import type { TestDatabase } from './db.ts';
 
 export const EXAMPLE_POLICY = 'examples/recon.config.hubspot.yml';
+export const GOHIGHLEVEL_POLICY = 'examples/recon.config.gohighlevel.yml';
 
 /** A seeded sandbox, the example policy and the real connectors pointed at the sandbox. */
 export interface World {
@@ -39,7 +41,30 @@ export async function startWorld(
     HUBSPOT_PORTAL_ID: String(scenario.state.hubspot.portalId),
     HUBSPOT_APP_ID: String(scenario.state.hubspot.appId),
   });
-  const policy = await loadPolicy(EXAMPLE_POLICY);
+  return assemble(database, scenario, sandbox, env, EXAMPLE_POLICY);
+}
+
+/** The same on Stripe and GoHighLevel: the GoHighLevel scenario and example policy. */
+export async function startGoHighLevelWorld(
+  database: TestDatabase,
+  options: Partial<ScenarioOptions> = {},
+  sandboxOptions: SandboxOptions = { rateLimits: false },
+): Promise<World> {
+  const scenario = generateGoHighLevelScenario({ customers: 120, seed: 7, now: Date.now(), ...options });
+  const sandbox = await startSandbox(scenario.state, sandboxOptions);
+  const env = loadEnv({
+    STRIPE_SECRET_KEY: 'sk_test_recon_tests',
+    STRIPE_API_URL: sandbox.stripeUrl,
+    GHL_ACCESS_TOKEN: 'pit-test-recon-0000-0000',
+    GHL_API_URL: sandbox.urls.gohighlevel,
+    GHL_LOCATION_ID: scenario.state.gohighlevel.locationId,
+    GHL_STRIPE_ID_FIELD,
+  });
+  return assemble(database, scenario, sandbox, env, GOHIGHLEVEL_POLICY);
+}
+
+async function assemble(database: TestDatabase, scenario: Scenario, sandbox: RunningSandbox, env: Env, policyPath: string): Promise<World> {
+  const policy = await loadPolicy(policyPath);
   const connectors = buildConnectors(env, policy, silentLogger);
   const store = storeFor(database);
   return {

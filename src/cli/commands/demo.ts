@@ -9,8 +9,13 @@ import { financialFields } from '../../config/checks.ts';
 import { createDecisions } from '../../decisions/service.ts';
 import { runCycle, type CycleResult } from '../../reconcile/cycle.ts';
 import { buildConnectors, openMigratedDatabase, storeFor } from '../../main.ts';
-import { generateScenario } from '../../sandbox/generate.ts';
-import { startSandbox } from '../../sandbox/server.ts';
+import { ConfigError } from '../../config/errors.ts';
+import { connectorDefinition, displayName } from '../../connectors/registry.ts';
+import { generateScenario, type Scenario, type ScenarioOptions } from '../../sandbox/generate.ts';
+import { generateGoHighLevelScenario } from '../../sandbox/generate-gohighlevel.ts';
+import { GHL_STRIPE_ID_FIELD } from '../../sandbox/gohighlevel-objects.ts';
+import { startSandbox, type RunningSandbox } from '../../sandbox/server.ts';
+import type { SandboxState } from '../../sandbox/state.ts';
 import { verify, type FoundDiscrepancy, type Verdict } from '../../sandbox/verify.ts';
 import { parseCommandArgs, positiveInteger } from '../args.ts';
 import type { CommandContext } from '../context.ts';
@@ -22,22 +27,51 @@ import { slackLogger } from '../../slack/app.ts';
 import { SLACK_RETRIES, webClientPort } from '../../slack/port.ts';
 import { postEscalations } from '../../slack/posting.ts';
 
-export const EXAMPLE_POLICY = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../examples/recon.config.hubspot.yml');
+const EXAMPLES = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../examples');
+export const EXAMPLE_POLICY = resolve(EXAMPLES, 'recon.config.hubspot.yml');
+
+/** Each CRM the demo can show: its seeded world, its example policy, and the variables that point Recon at the sandbox's fake. */
+const DEMO_CRMS: Record<string, {
+  scenario: (options: ScenarioOptions) => Scenario;
+  policy: string;
+  env: (sandbox: RunningSandbox, state: SandboxState) => Record<string, string>;
+}> = {
+  hubspot: {
+    scenario: generateScenario,
+    policy: EXAMPLE_POLICY,
+    env: (sandbox, state) => ({
+      HUBSPOT_ACCESS_TOKEN: 'pat-demo-recon', HUBSPOT_API_URL: sandbox.hubspotUrl,
+      HUBSPOT_PORTAL_ID: String(state.hubspot.portalId), HUBSPOT_APP_ID: String(state.hubspot.appId),
+    }),
+  },
+  gohighlevel: {
+    scenario: generateGoHighLevelScenario,
+    policy: resolve(EXAMPLES, 'recon.config.gohighlevel.yml'),
+    env: (sandbox, state) => ({
+      GHL_ACCESS_TOKEN: 'pit-demo-recon-0000-0000', GHL_API_URL: sandbox.urls.gohighlevel as string,
+      GHL_LOCATION_ID: state.gohighlevel.locationId, GHL_STRIPE_ID_FIELD,
+    }),
+  },
+};
 
 /**
- * The whole product with no account and no server: a seeded sandbox Stripe and HubSpot with
- * known drift, the example policy, a fresh embedded database, one cycle, then a second to show
- * that nothing is written twice.
+ * The whole product with no account and no server: a seeded sandbox Stripe and CRM (HubSpot, or
+ * GoHighLevel with `--crm gohighlevel`) with known drift, the CRM's example policy, a fresh
+ * embedded database, one cycle, then a second to show that nothing is written twice.
  */
 export async function demoCommand(args: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseCommandArgs('demo', args, {
     json: { type: 'boolean', default: false },
     customers: { type: 'string' },
     seed: { type: 'string' },
+    crm: { type: 'string', default: 'hubspot' },
   });
   const customers = positiveInteger('customers', values.customers, 200);
   const seed = positiveInteger('seed', values.seed, 42);
-  const scenario = generateScenario({ customers, seed, now: Date.now() });
+  const crm = values.crm;
+  const demo = DEMO_CRMS[crm];
+  if (!demo) throw new ConfigError(`--crm: expected one of ${Object.keys(DEMO_CRMS).join(', ')}, got "${crm}"`);
+  const scenario = demo.scenario({ customers, seed, now: Date.now() });
   const sandbox = await startSandbox(scenario.state);
   const dbDir = resolve(ctx.env.RECON_DB_DIR, '..', 'demo-db');
   await rm(dbDir, { recursive: true, force: true });
@@ -46,12 +80,9 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
     LOG_LEVEL: process.env.LOG_LEVEL ? ctx.env.LOG_LEVEL : 'warn',
     STRIPE_SECRET_KEY: 'sk_test_recon_demo',
     STRIPE_API_URL: sandbox.stripeUrl,
-    HUBSPOT_ACCESS_TOKEN: 'pat-demo-recon',
-    HUBSPOT_API_URL: sandbox.hubspotUrl,
-    HUBSPOT_PORTAL_ID: String(scenario.state.hubspot.portalId),
-    HUBSPOT_APP_ID: String(scenario.state.hubspot.appId),
+    ...demo.env(sandbox, scenario.state),
   });
-  const policy = await loadPolicy(EXAMPLE_POLICY);
+  const policy = await loadPolicy(demo.policy);
   const logger = ctx.logger.child({}, { level: env.LOG_LEVEL });
   const database = await openMigratedDatabase(env, logger);
   const out = (text: string) => ctx.stdout.write(`${text}\n`);
@@ -83,7 +114,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
 
     if (values.json) {
       out(JSON.stringify({
-        sandbox: { customers, seed, requests: sandbox.requests() },
+        sandbox: { customers, seed, crm, requests: sandbox.requests() },
         slack: { ...posting, messages: [...sandbox.slack.messages.values()].map((m) => ({ channel: m.channel, ts: m.ts, text: m.text })) },
         cycle: first,
         changes,
@@ -95,7 +126,8 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
         secondCycle: { writes: secondWrites, discrepancies: second.checks.reduce((n, c) => n + c.discrepancies.total, 0), changes: changeCount(second) },
       }, null, 2));
     } else {
-      out(`Recon demo: ${customers} Stripe customers and their HubSpot deals in a local sandbox (seed ${seed}), embedded database at ${dbDir}\n`);
+      const records = connectorDefinition(crm)?.objects[0]?.name ?? 'records';
+      out(`Recon demo: ${customers} Stripe customers and their ${displayName(crm)} ${records} in a local sandbox (seed ${seed}), embedded database at ${dbDir}\n`);
       out(renderSummary(first));
       out(`\nChange log (${changes.length} rows):`);
       out(renderChanges(changes, labels));
