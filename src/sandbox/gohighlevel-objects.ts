@@ -3,7 +3,6 @@
  * custom fields, and the functions that add and change them. Pure: callers pass every timestamp.
  */
 import { stripeLikeId } from './ids.ts';
-import type { SandboxState } from './state.ts';
 
 /** The statuses an opportunity can be in (the spec's `all` is a search filter). */
 export const GHL_OPPORTUNITY_STATUSES = ['open', 'won', 'lost', 'abandoned'] as const;
@@ -140,7 +139,7 @@ export function createGoHighLevelState(locationId = GHL_SANDBOX_LOCATION_ID): Go
 }
 
 /** A 20-character id like GoHighLevel's, from a counter, so a seeded run is reproducible. */
-export function nextGoHighLevelId(state: SandboxState): string {
+export function nextGoHighLevelId(state: { gohighlevel: GoHighLevelState }): string {
   state.gohighlevel.sequence += 1;
   return stripeLikeId('g', state.gohighlevel.sequence, 20).slice(2);
 }
@@ -150,7 +149,7 @@ function claim<T>(map: Map<string, T>, id: string, what: string): string {
   return id;
 }
 
-export function addGoHighLevelContact(state: SandboxState, input: {
+export function addGoHighLevelContact(state: { gohighlevel: GoHighLevelState }, input: {
   id?: string; email: string | null; firstName?: string; lastName?: string; dateAdded: string; dateUpdated?: string;
   customFields?: { id: string; value: GhlCustomFieldValue }[];
 }): GhlContact {
@@ -166,7 +165,7 @@ export function addGoHighLevelContact(state: SandboxState, input: {
 }
 
 /** Adds an opportunity; its stage must be one of its pipeline's, as GoHighLevel insists. */
-export function addGoHighLevelOpportunity(state: SandboxState, input: {
+export function addGoHighLevelOpportunity(state: { gohighlevel: GoHighLevelState }, input: {
   id?: string; name: string; contactId: string; pipelineId?: string; pipelineStageId: string; status: GhlOpportunityStatus;
   monetaryValue: number; createdAt: string; updatedAt?: string; customFields?: { id: string; fieldValue: GhlCustomFieldValue }[];
 }): GhlOpportunity {

@@ -3,8 +3,8 @@ import type {
 } from '../../domain/ports.ts';
 import type { SystemRecord } from '../../domain/records.ts';
 import { silentLogger, type Logger } from '../../log.ts';
-import { mapConcurrent } from '../http/concurrency.ts';
-import { createRateLimiter, type LimiterClock, type RateLimit } from '../http/limiter.ts';
+import { mapConcurrent } from '../../util/concurrency.ts';
+import { createRateLimiter, type LimiterClock, type RateLimit } from '../../util/limiter.ts';
 import { ApiError, type RetryOptions } from '../http/retry.ts';
 import { parseRaw } from '../raw.ts';
 import { GoHighLevelClient } from './client.ts';
@@ -74,6 +74,8 @@ function isNotFound(error: unknown): boolean {
 export class GoHighLevelConnector implements Connector {
   readonly system = 'gohighlevel' as const;
   readonly objects = ['opportunities', 'contacts'] as const;
+  /** GoHighLevel says only when a record last changed, not who changed which field: a person's edit is inferred. */
+  readonly fieldHistory = 'record' as const;
 
   private readonly client: GoHighLevelClient;
   private readonly context: GhlMapContext;

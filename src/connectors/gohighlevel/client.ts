@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../../log.ts';
-import { combineLimiters, type Priority, type RateLimiter } from '../http/limiter.ts';
+import { combineLimiters, type Priority, type RateLimiter } from '../../util/limiter.ts';
 import { ApiError, parseRetryAfter, withRetry, type RetryMode, type RetryOptions } from '../http/retry.ts';
 import { parseRaw } from '../raw.ts';
 import { ghlErrorBodySchema } from './schemas.ts';
