@@ -163,8 +163,8 @@ export interface ReconStore {
   finishRun(id: string, outcome: { status: Exclude<RunStatus, 'running'>; stats: Record<string, unknown>; cursors?: Record<string, string>; error?: string | null }): Promise<void>;
   /** Runs left `running` by a process that died: called while holding the check's lock. */
   failAbandonedRuns(check: string, exceptId: string): Promise<number>;
-  /** The cursors of the check's last run, when its last full pass finished and how many records it read. */
-  lastCursors(check: string): Promise<{ cursors: Record<string, string>; lastFullAt: Date | null; lastFullRecords: number | null } | null>;
+  /** The cursors of the check's last run and when it started, when its last full pass finished and how many records it read. */
+  lastCursors(check: string): Promise<{ cursors: Record<string, string>; lastStartedAt: Date; lastFullAt: Date | null; lastFullRecords: number | null } | null>;
 
   // Links: the id map.
   /** Stored links of one object, external id → entity id; of `ids` only when given. */

@@ -20,7 +20,7 @@ import { Snapshot } from '../engine/snapshot.ts';
 import type { Logger } from '../log.ts';
 import { applyWrites, idempotencyKey, settleInterruptedWrites, type WriteOrder } from './apply.ts';
 import { assertPolicyMatches } from './preflight.ts';
-import { bump, emptyStats, type CheckStats, type PlannedChange, type PlannedEscalation } from './stats.ts';
+import { bump, emptyStats, missedByFastLoop, type CheckStats, type FastLoopCoverage, type PlannedChange, type PlannedEscalation } from './stats.ts';
 
 export interface CycleDeps {
   store: ReconStore;
@@ -31,7 +31,10 @@ export interface CycleDeps {
   progress?: PageProgress;
   /** Describes an object for the policy check; `recon serve` passes its cache (a pipeline changes rarely). */
   describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
+  /** The webhooks `recon serve` takes, for counting what they missed; absent when none are on. */
+  fastLoop?: FastLoopCoverage;
 }
+
 
 export interface CycleOptions {
   /** Only these checks; all when absent. */
@@ -223,13 +226,15 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions = {}): Pro
 }
 
 /** Where the check reads from: its cursors, unless a full pass is asked for or due. */
-async function cursorsFor(deps: CycleDeps, check: Check, options: CycleOptions, now: number): Promise<{ source: string | null; target: string | null; lastFullRecords: number | null }> {
-  if (options.full) return { source: null, target: null, lastFullRecords: null };
+async function cursorsFor(deps: CycleDeps, check: Check, options: CycleOptions, now: number): Promise<{ source: string | null; target: string | null; lastFullRecords: number | null; previousAt: number | null }> {
   const last = await deps.store.lastCursors(check.name);
-  if (!last?.cursors.source || !last.cursors.target) return { source: null, target: null, lastFullRecords: null };
-  if (!last.lastFullAt || now - last.lastFullAt.getTime() > FULL_PASS_MAX_AGE_MS) return { source: null, target: null, lastFullRecords: null };
-  return { source: last.cursors.source, target: last.cursors.target, lastFullRecords: last.lastFullRecords };
+  const previousAt = last ? last.lastStartedAt.getTime() : null;
+  const full = { source: null, target: null, lastFullRecords: null, previousAt };
+  if (options.full || !last?.cursors.source || !last.cursors.target) return full;
+  if (!last.lastFullAt || now - last.lastFullAt.getTime() > FULL_PASS_MAX_AGE_MS) return full;
+  return { source: last.cursors.source, target: last.cursors.target, lastFullRecords: last.lastFullRecords, previousAt };
 }
+
 
 async function runCheck(deps: CycleDeps, check: Check, reads: Reads, stats: CheckStats, cycleId: string, options: CycleOptions): Promise<void> {
   const { store } = deps;
@@ -270,7 +275,7 @@ async function runCheck(deps: CycleDeps, check: Check, reads: Reads, stats: Chec
   stats.read.target.records = target.snapshot.size;
 
   const outcome = await resolve(deps, check, source.snapshot, target.snapshot, { goneSourceEntities: source.goneEntities, goneTargetEntities: target.goneEntities }, {
-    mode, runId: run.id, origin: `run:${run.id}`, actor: 'auto', dryRun, guard: true, stats, log,
+    mode, runId: run.id, origin: `run:${run.id}`, actor: 'auto', dryRun, guard: true, stats, log, previousAt: since.previousAt,
     population: mode === 'full' ? Math.max(source.snapshot.size, target.snapshot.size) : (since.lastFullRecords ?? Math.max(source.snapshot.size, target.snapshot.size)),
   });
   if (dryRun) {
@@ -302,6 +307,8 @@ export interface ResolveOptions {
   log: Logger;
   /** The records the guard's share is counted from. */
   population: number;
+  /** When the check's previous run started, for counting what the fast loop missed (a cycle only). */
+  previousAt?: number | null;
 }
 
 /**
@@ -335,6 +342,7 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
   stats.links.new = linked;
   if (historyUnavailable > 0) stats.errors.push(`the edit history of ${historyUnavailable} records could not be read; they are left for the next cycle`);
 
+  if (options.previousAt !== undefined) stats.missedByFastLoop = missedByFastLoop(plan.decided, deps.fastLoop, options.previousAt, now());
   for (const { discrepancy: d, resolution: r } of plan.decided) {
     stats.discrepancies.total++;
     bump(stats.discrepancies.byKind, d.kind);

@@ -1,4 +1,4 @@
-import type { PlannedWrite } from '../domain/discrepancy.ts';
+import type { Discrepancy, PlannedWrite } from '../domain/discrepancy.ts';
 import type { SystemName } from '../domain/records.ts';
 
 /** One write a run made or (dry run, or held by the guard) would make. */
@@ -39,6 +39,12 @@ export interface CheckStats {
   failed: number;
   /** Writes a dry run would have made. */
   wouldWrite: number;
+  /**
+   * Discrepancies the fast loop should have prevented: a change in the source, through a system
+   * whose webhooks are on, since the check's previous run and older than the fast loop's delay.
+   * The webhooks that were lost, as the weekly digest reports them.
+   */
+  missedByFastLoop: number;
   /** Writes the blast-radius guard held back for a person to release (0 when it did not trip). */
   heldByGuard: number;
   reviewItems: { opened: number; refreshed: number; resolvedElsewhere: number };
@@ -78,6 +84,7 @@ export function emptyStats(check: string, source: SideRead, target: SideRead, dr
     stale: 0,
     failed: 0,
     wouldWrite: 0,
+    missedByFastLoop: 0,
     heldByGuard: 0,
     reviewItems: { opened: 0, refreshed: 0, resolvedElsewhere: 0 },
     recovered: { applied: 0, failed: 0, stale: 0 },
@@ -90,4 +97,32 @@ export function emptyStats(check: string, source: SideRead, target: SideRead, dr
 
 export function bump(counts: Record<string, number>, key: string, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
+}
+
+/** Which systems' webhooks reach the fast loop, since when, and how long it may take to act. */
+export interface FastLoopCoverage {
+  systems: readonly SystemName[];
+  /** Epoch ms the endpoints opened: a change before it had no webhook to miss. */
+  since: number;
+  /** A change younger than this may still be on its way through the fast loop. */
+  delayMs: number;
+}
+
+/**
+ * The discrepancies a webhook should have fixed before this cycle came: a value that differs,
+ * changed in a source whose webhooks are on, after both the previous run (which saw anything
+ * older) and the endpoints' opening, and long enough ago for the fast loop to have acted.
+ */
+export function missedByFastLoop(decided: readonly { discrepancy: Discrepancy }[], coverage: FastLoopCoverage | undefined, previousAt: number | null, now: number): number {
+  if (!coverage || previousAt === null) return 0;
+  // Whole seconds: Stripe's timestamps have no milliseconds.
+  const from = Math.floor(Math.max(previousAt, coverage.since) / 1000) * 1000;
+  const until = now - coverage.delayMs;
+  let missed = 0;
+  for (const { discrepancy: d } of decided) {
+    const changed = d.source?.updatedAt;
+    if (d.kind !== 'value_mismatch' || !d.source || changed == null || !coverage.systems.includes(d.source.system)) continue;
+    if (changed >= from && changed <= until) missed++;
+  }
+  return missed;
 }

@@ -47,10 +47,10 @@ export async function failAbandonedRuns(db: DbOrTx, check: string, exceptId: str
  * Where the check's next incremental pass starts: the cursors of its latest run that finished
  * and saved any, and when its latest full pass finished (dry runs never move a cursor).
  */
-export async function lastCursors(db: DbOrTx, check: string): Promise<{ cursors: Record<string, string>; lastFullAt: Date | null; lastFullRecords: number | null } | null> {
+export async function lastCursors(db: DbOrTx, check: string): Promise<{ cursors: Record<string, string>; lastStartedAt: Date; lastFullAt: Date | null; lastFullRecords: number | null } | null> {
   const last = await db
     .selectFrom('runs')
-    .select(['cursors'])
+    .select(['cursors', 'started_at'])
     .where('check_name', '=', check)
     .where('status', 'in', ['succeeded', 'partial'])
     .where('dry_run', '=', false)
@@ -71,6 +71,7 @@ export async function lastCursors(db: DbOrTx, check: string): Promise<{ cursors:
   const recordsRead = (full?.stats as { recordsRead?: unknown } | undefined)?.recordsRead;
   return {
     cursors: (last.cursors ?? {}) as Record<string, string>,
+    lastStartedAt: new Date(last.started_at),
     lastFullAt: full?.finished_at ? new Date(full.finished_at) : null,
     lastFullRecords: typeof recordsRead === 'number' ? recordsRead : null,
   };
