@@ -94,6 +94,8 @@ export function goHighLevelKeys(env: Readonly<Record<string, unknown>>): GoHighL
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+/** ISO 8601 with a zone: without one, Date.parse would read the time in this host's zone. */
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 function signatureBytes(header: string, name: string): Buffer {
   if (header.length % 4 !== 0 || !BASE64.test(header)) throw new WebhookVerificationError('gohighlevel', 'webhook.malformed_header', `${name} is not base64`);
@@ -142,7 +144,7 @@ export function verifyGoHighLevelWebhook(request: GoHighLevelWebhookRequest): Ve
   const record = body as Record<string, unknown>;
   const { webhookId, timestamp } = record;
   if (typeof webhookId !== 'string' || webhookId === '') throw new MalformedWebhookError('gohighlevel', 'GoHighLevel webhook has no webhookId to tell a second delivery by');
-  const sentAt = typeof timestamp === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(timestamp) ? Date.parse(timestamp) : Number.NaN;
+  const sentAt = typeof timestamp === 'string' && ISO_WITH_ZONE.test(timestamp) ? Date.parse(timestamp) : Number.NaN;
   if (Number.isNaN(sentAt)) throw new MalformedWebhookError('gohighlevel', 'GoHighLevel webhook has no ISO timestamp to refuse a replay by');
   checkWindow('gohighlevel', 'GoHighLevel webhook timestamp', sentAt, request.now(), request.replayWindowMs ?? GOHIGHLEVEL_REPLAY_WINDOW_MS);
   return { scheme, webhookId, sentAt, body: record };

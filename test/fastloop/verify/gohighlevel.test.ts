@@ -86,6 +86,11 @@ describe('verifyGoHighLevelWebhook', () => {
     expect(outcome(() => verifyGoHighLevelWebhook(request({ body })))).toBe('webhook.malformed');
   });
 
+  it('calls a signed body whose timestamp names no time zone malformed', () => {
+    const body = JSON.stringify({ type: 'ContactUpdate', id: 'c1', webhookId: 'w1', timestamp: '2025-01-28T14:35:00' });
+    expect(outcome(() => verifyGoHighLevelWebhook(request({ body })))).toBe('webhook.malformed');
+  });
+
   it('accepts an Ed25519 X-GHL-Signature when its key is configured', () => {
     const verified = verifyGoHighLevelWebhook(request({ withEd25519Key: true, headers: { 'x-ghl-signature': edSignature(BODY) } }));
     expect(verified.scheme).toBe('ed25519');
