@@ -198,6 +198,22 @@ describe('the sandbox webhook sender', () => {
     expect(sender.stats()).toMatchObject({ attempts: 3, delivered: 0, failed: 1 });
   });
 
+  it('counts a request Recon never answers as a failed attempt after the timeout', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => {
+      silent.close(() => resolve());
+      silent.closeAllConnections();
+    }));
+    const state = createSandboxState();
+    seedStripe(state, 3);
+    const sender = startWebhookSender(state, { url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 50, maxAttempts: 2, retryBaseMs: 5 });
+    cleanup.push(() => sender.close());
+    failPayments(state, 1);
+    await sender.flush();
+    expect(sender.stats()).toMatchObject({ attempts: 2, delivered: 0, failed: 1 });
+  });
+
   it('stops retrying once closed', async () => {
     const { state, sender, received } = await world({ retryBaseMs: 60_000 }, [500, 500]);
     failPayments(state, 1);

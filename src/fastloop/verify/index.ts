@@ -2,7 +2,7 @@
 export { WebhookVerificationError, MalformedWebhookError } from './errors.ts';
 export type { WebhookProvider, WebhookVerificationCode } from './errors.ts';
 export type { WebhookHeaders, RawBody } from './request.ts';
-export { verifyStripeWebhook, signStripePayload, parseStripeSignatureHeader, STRIPE_TOLERANCE_SECONDS } from './stripe.ts';
+export { verifyStripeWebhook, stripeWebhookSecrets, signStripePayload, parseStripeSignatureHeader, STRIPE_TOLERANCE_SECONDS } from './stripe.ts';
 export type { StripeWebhookRequest, VerifiedStripeWebhook } from './stripe.ts';
 export { verifyHubSpotWebhook, signHubSpotRequest, hubSpotSignedUri, publicRequestUri, HUBSPOT_MAX_AGE_MS } from './hubspot.ts';
 export type { HubSpotWebhookRequest, VerifiedHubSpotWebhook } from './hubspot.ts';

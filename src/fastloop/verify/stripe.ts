@@ -30,6 +30,14 @@ export interface VerifiedStripeWebhook {
   secretIndex: number;
 }
 
+/**
+ * The endpoint secrets in `STRIPE_WEBHOOK_SECRET`: one, or the old and the new separated by commas
+ * while a secret is rolled (`whsec_old,whsec_new`).
+ */
+export function stripeWebhookSecrets(value: string): string[] {
+  return value.split(',').map((secret) => secret.trim()).filter((secret) => secret !== '');
+}
+
 /** The `Stripe-Signature` value for `rawBody` signed at `timestampSeconds`, one v1 per secret. */
 export function signStripePayload(rawBody: RawBody, secrets: string | readonly string[], timestampSeconds: number): string {
   const list = typeof secrets === 'string' ? [secrets] : secrets;

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signStripePayload, verifyStripeWebhook } from '../../../src/fastloop/verify/stripe.ts';
+import { signStripePayload, stripeWebhookSecrets, verifyStripeWebhook } from '../../../src/fastloop/verify/stripe.ts';
 import type { StripeWebhookRequest } from '../../../src/fastloop/verify/stripe.ts';
 import { outcome } from './outcome.ts';
 
@@ -102,5 +102,11 @@ describe('verifyStripeWebhook', () => {
 
   it('signs as Stripe does, one v1 per secret', () => {
     expect(signStripePayload(BODY, [OLD_SECRET, SECRET], T)).toBe(`t=${T},v1=${v1(OLD_SECRET, BODY)},v1=${v1(SECRET, BODY)}`);
+  });
+});
+
+describe('stripeWebhookSecrets', () => {
+  it('reads the old and the new secret from one variable, separated by a comma', () => {
+    expect(stripeWebhookSecrets(`${OLD_SECRET}, ${SECRET}`)).toEqual([OLD_SECRET, SECRET]);
   });
 });
