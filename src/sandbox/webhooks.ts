@@ -10,12 +10,13 @@
  * backoff when Recon answers other than 2xx. Everything is bounded: a delivery is tried at most
  * `maxAttempts` times, `flush()` waits for what is queued, `close()` stops all of it.
  */
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent } from 'node:http';
 import { seededRandom } from './random.ts';
 import { observeSandbox } from './state.ts';
 import type { SandboxChange, SandboxState } from './state.ts';
 import { createGoHighLevelSigner, hubSpotSignatureHeaders, sandboxSecret, stripeSignatureHeader } from './webhook-signing.ts';
 import type { GoHighLevelSigner } from './webhook-signing.ts';
+import { post, Queue } from './webhook-transport.ts';
 
 export type WebhookVendor = 'stripe' | 'hubspot' | 'gohighlevel';
 
@@ -80,7 +81,7 @@ export interface WebhookSender {
   /** Sends a GoHighLevel webhook (`webhookId` and `timestamp` added when absent), signed with both schemes. */
   sendGoHighLevel(event: Record<string, unknown>): void;
   stats(): WebhookSenderStats;
-  /** Resolves once everything queued so far was delivered or given up (held windows and batches go at once). */
+  /** Resolves once nothing is queued, held, waiting to be retried or in flight: each delivered or given up. Held windows and batches go at once. */
   flush(): Promise<void>;
   /** Stops observing, cancels retries and requests in flight, and drops what is queued. */
   close(): Promise<void>;
@@ -94,44 +95,6 @@ interface Delivery {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-/** One POST over a kept-alive connection; resolves with the status. (node:http: several times fetch's rate on loopback.) */
-function post(agent: Agent, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(url, { method: 'POST', agent, signal, headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-      response.on('error', reject);
-    });
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
-}
-
-/** A first-in first-out queue whose take is O(1): a benchmark may queue a hundred thousand requests. */
-class Queue<T> {
-  private items: T[] = [];
-  private head = 0;
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  push(...items: T[]): void {
-    this.items.push(...items);
-  }
-  take(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-  clear(): void {
-    this.items = [];
-    this.head = 0;
-  }
-}
 
 function probability(name: string, value: number | undefined): number {
   const p = value ?? 0;
