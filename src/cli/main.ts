@@ -15,8 +15,9 @@ Usage:
   recon migrate       Apply database migrations.
   recon status [--json]
       The last run of each check and the open review queue.
-  recon sandbox [--customers N] [--seed N] [--port N] [--drift-rate R] [--no-rate-limits]
+  recon sandbox [--customers N] [--seed N] [--port N] [--drift-rate R] [--no-rate-limits] [--webhooks-to URL]
       Start the local Stripe and HubSpot sandbox and print the environment to point Recon at it.
+      --webhooks-to sends signed webhooks for its changes to a local recon serve at URL.
   recon help
 
 Exit codes: 0 ok; 1 some records or checks failed; 2 bad configuration or usage.

@@ -1,11 +1,13 @@
 /** The sandbox: stateful local Stripe, HubSpot, GoHighLevel and Slack servers with real shapes, limits and faults. */
 export {
   createSandboxState, addStripeCustomer, addStripeSubscription, addHubSpotContact, addHubSpotDeal,
-  applyHubSpotUpdate, applyStripeCustomerUpdate,
+  applyHubSpotUpdate, applyStripeCustomerUpdate, changeStripeSubscription, recordStripeEvent, observeSandbox,
 } from './state.ts';
 export type * from './state.ts';
 export { startSandbox, DEFAULT_RATE_LIMITS } from './server.ts';
 export type { RunningSandbox, SandboxOptions, RequestCounts } from './server.ts';
+export { startWebhookSender } from './webhooks.ts';
+export type { WebhookSender, WebhookSenderOptions, WebhookSenderStats, WebhookVendor } from './webhooks.ts';
 export { createSlackState } from './slack-state.ts';
 export type {
   SlackState, SlackCall, SlackFailure, SlackStoredMessage, SlackStoredEphemeral, SlackStoredView, SlackStoredFile, SlackUserSeed,

@@ -79,6 +79,38 @@ export interface SandboxState {
 // Kept beside the state rather than in it, so `state.hubspot` has exactly the shape others rely on.
 const hubspotSequence = new WeakMap<SandboxState, number>();
 
+/** A change made after seeding that a vendor would report by webhook. */
+export type SandboxChange =
+  | { system: 'stripe'; event: StripeEvent }
+  | {
+    system: 'hubspot'; objectType: HubSpotObjectType; id: string;
+    /** The properties whose value changed, with their new values. */
+    changes: { name: string; value: string | null }[];
+    /** Epoch milliseconds. */
+    at: number;
+    by: 'integration' | 'person';
+  };
+
+/** Must not throw: it runs inside the change, before the API answers. */
+export type SandboxObserver = (change: SandboxChange) => void;
+
+// Beside the state for the same reason: observers (the webhook sender) are not part of the world.
+const observers = new WeakMap<SandboxState, Set<SandboxObserver>>();
+
+/** Calls `observer` with each Stripe event recorded and each HubSpot update applied from now on; returns the way to stop. */
+export function observeSandbox(state: SandboxState, observer: SandboxObserver): () => void {
+  let set = observers.get(state);
+  if (!set) observers.set(state, (set = new Set()));
+  set.add(observer);
+  return () => {
+    set.delete(observer);
+  };
+}
+
+function notify(state: SandboxState, change: SandboxChange): void {
+  for (const observer of observers.get(state) ?? []) observer(change);
+}
+
 export function createSandboxState(options: { portalId?: number; appId?: number } = {}): SandboxState {
   return {
     stripe: { customers: new Map(), subscriptions: new Map(), invoices: new Map(), idempotency: new Map(), events: new Map(), sequence: 0 },
@@ -239,7 +271,7 @@ export function applyHubSpotUpdate(
   state: SandboxState, type: HubSpotObjectType, record: HubSpotObject, changes: Record<string, string | null>, at: Date, by: 'integration' | 'person' = 'integration',
 ): void {
   const timestamp = at.toISOString();
-  let changed = false;
+  const changed: { name: string; value: string | null }[] = [];
   for (const [name, value] of Object.entries(changes)) {
     const normalised = value === '' ? null : value;
     if ((record.properties[name] ?? null) === normalised) continue;
@@ -248,13 +280,14 @@ export function applyHubSpotUpdate(
       ? { value: normalised ?? '', timestamp, sourceType: 'CRM_UI', updatedByUserId: 7001 }
       : { value: normalised ?? '', timestamp, sourceType: 'INTEGRATION', sourceId: String(state.hubspot.appId) };
     record.history[name] = [entry, ...(record.history[name] ?? [])];
-    changed = true;
+    changed.push({ name, value: normalised });
   }
-  if (!changed) return;
+  if (changed.length === 0) return;
   const lastModified = LAST_MODIFIED_PROPERTY[type];
   record.updatedAt = timestamp;
   record.properties[lastModified] = timestamp;
   record.history[lastModified] = [{ value: timestamp, timestamp, sourceType: 'CALCULATED' }, ...(record.history[lastModified] ?? [])];
+  notify(state, { system: 'hubspot', objectType: type, id: record.id, changes: changed, at: at.getTime(), by });
 }
 
 /** Applies a Stripe customer update: `metadata` merges (an empty value unsets a key), `''` clears a field. */
@@ -288,6 +321,7 @@ export function recordStripeEvent(
     livemode: false, pending_webhooks: 0, request: { id: null, idempotency_key: null }, type,
   };
   state.stripe.events.set(id, event);
+  notify(state, { system: 'stripe', event });
   return event;
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  addHubSpotContact, addHubSpotDeal, addStripeCustomer, addStripeSubscription, applyHubSpotUpdate, createSandboxState,
+  addHubSpotContact, addHubSpotDeal, addStripeCustomer, addStripeSubscription, applyHubSpotUpdate, changeStripeSubscription, createSandboxState, observeSandbox,
 } from '../../src/sandbox/index.ts';
-import type { SandboxState, StripeSubscriptionStatus } from '../../src/sandbox/index.ts';
+import type { SandboxChange, SandboxState, StripeSubscriptionStatus } from '../../src/sandbox/index.ts';
 
 const T0 = 1_700_000_000;
 
@@ -85,5 +85,21 @@ describe('sandbox state', () => {
     const state = createSandboxState();
     addHubSpotDeal(state, { id: '7', properties: {}, createdAt: '2024-01-01T00:00:00.000Z' });
     expect(() => addHubSpotDeal(state, { id: '7', properties: {}, createdAt: '2024-01-01T00:00:00.000Z' })).toThrow(/already exists/);
+  });
+
+  it('tells an observer of each Stripe event recorded and each HubSpot property changed, until it stops', () => {
+    const state = createSandboxState();
+    const { subscription } = customerWith(state, 'active');
+    const deal = addHubSpotDeal(state, { properties: { dealstage: 'closedwon', amount: '10' }, createdAt: '2024-01-01T00:00:00.000Z' });
+    const seen: SandboxChange[] = [];
+    const stop = observeSandbox(state, (change) => seen.push(change));
+    changeStripeSubscription(state, subscription.id, { status: 'canceled' }, 1_717_000_000_000);
+    applyHubSpotUpdate(state, 'deals', deal, { dealstage: 'closedlost', amount: '10' }, new Date(1_717_000_000_000), 'person');
+    stop();
+    applyHubSpotUpdate(state, 'deals', deal, { dealstage: 'closedwon' }, new Date(1_717_000_000_000));
+    expect(seen).toEqual([
+      { system: 'stripe', event: [...state.stripe.events.values()][0] },
+      { system: 'hubspot', objectType: 'deals', id: deal.id, changes: [{ name: 'dealstage', value: 'closedlost' }], at: 1_717_000_000_000, by: 'person' },
+    ]);
   });
 });

@@ -2,6 +2,8 @@ import { ConfigError } from '../../config/errors.ts';
 import { generateScenario } from '../../sandbox/generate.ts';
 import { FAKES } from '../../sandbox/fakes.ts';
 import { startSandbox } from '../../sandbox/server.ts';
+import { startWebhookSender } from '../../sandbox/webhooks.ts';
+import type { WebhookSender } from '../../sandbox/webhooks.ts';
 import { parseCommandArgs, positiveInteger } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 
@@ -13,6 +15,7 @@ export async function sandboxCommand(args: string[], ctx: CommandContext): Promi
     port: { type: 'string' },
     'drift-rate': { type: 'string' },
     'no-rate-limits': { type: 'boolean', default: false },
+    'webhooks-to': { type: 'string' },
   });
   const driftRate = values['drift-rate'] === undefined ? undefined : Number(values['drift-rate']);
   if (driftRate !== undefined && !(driftRate > 0 && driftRate < 0.09)) {
@@ -28,6 +31,15 @@ export async function sandboxCommand(args: string[], ctx: CommandContext): Promi
     port: values.port ? positiveInteger('port', values.port, 0) : 0,
     ...(values['no-rate-limits'] ? { rateLimits: false as const } : {}),
   });
+  let webhooks: WebhookSender | undefined;
+  if (values['webhooks-to'] !== undefined) {
+    try {
+      webhooks = startWebhookSender(scenario.state, { url: values['webhooks-to'] });
+    } catch (error) {
+      await sandbox.close();
+      throw new ConfigError(`--webhooks-to: ${(error as Error).message}`, { hint: 'give the base URL of a local recon serve, e.g. http://127.0.0.1:3000' });
+    }
+  }
   const env = Object.entries(sandbox.env());
   ctx.stdout.write(
     [
@@ -36,6 +48,7 @@ export async function sandboxCommand(args: string[], ctx: CommandContext): Promi
       ...FAKES.map((fake) => `  export ${Object.entries(fake.env(sandbox.urls[fake.system] as string, scenario.state)).map(([k, v]) => `${k}=${v}`).join(' ')}`),
       `  export ${env.filter(([k]) => k.startsWith('SLACK_')).map(([k, v]) => `${k}=${v}`).join(' ')}`,
       '  export RECON_CONFIG=examples/recon.config.hubspot.yml',
+      ...(webhooks ? webhookLines(webhooks, values['webhooks-to'] ?? '') : []),
       `Rate limits: ${values['no-rate-limits'] ? 'off' : `${FAKES.map((fake) => fake.rateLimit ? `${fake.system} ${fake.rateLimit.requests} requests per ${fake.rateLimit.perMs / 1000} s` : '').filter(Boolean).join(', ')} (the documented defaults)`}.`,
       'Press Ctrl-C to stop.',
       '',
@@ -45,7 +58,17 @@ export async function sandboxCommand(args: string[], ctx: CommandContext): Promi
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  ctx.stdout.write(`Stopped. Requests served: ${JSON.stringify(sandbox.requests())}\n`);
+  await webhooks?.close();
+  ctx.stdout.write(`Stopped. Requests served: ${JSON.stringify(sandbox.requests())}${webhooks ? `; webhooks: ${JSON.stringify(webhooks.stats())}` : ''}\n`);
   await sandbox.close();
   return 0;
+}
+
+/** The variables that let Recon verify the sandbox's webhooks; PEM keys on one line, `\n` written out (Recon reads it back). */
+function webhookLines(webhooks: WebhookSender, url: string): string[] {
+  const quoted = (value: string) => `'${value.replaceAll('\n', '\\n')}'`;
+  return [
+    `Webhooks: Stripe events and HubSpot deal changes are POSTed to ${url}/webhooks/{stripe,hubspot}, signed; verify them with:`,
+    ...Object.entries(webhooks.env()).map(([name, value]) => `  export ${name}=${name.startsWith('GHL_') ? quoted(value) : value}`),
+  ];
 }
