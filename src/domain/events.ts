@@ -9,6 +9,8 @@ export interface InboxEvent {
   /** The object the event is about, as the vendor names it (`subscription`, `deal`, `opportunity`). */
   objectType: string | null;
   objectId: string | null;
+  /** Stripe only: the customer the object belongs to (its own id for a customer). */
+  customerId?: string;
   /** When the change happened, as the vendor says (ms). */
   occurredAt: number | null;
   /** The event as received, after its signature was checked. */

@@ -5,6 +5,7 @@
  * `MalformedWebhookError` (400): the vendor will not fix it by retrying, and nothing is stored.
  */
 import type { z } from 'zod';
+import type { InboxEvent } from '../domain/events.ts';
 import { MalformedWebhookError } from './verify/errors.ts';
 import type { WebhookProvider } from './verify/errors.ts';
 import { rawBytes } from './verify/request.ts';
@@ -13,23 +14,7 @@ import type { VerifiedGoogleCalendarNotification } from './verify/google.ts';
 import { goHighLevelEventSchema, hubSpotBatchSchema, stripeEventSchema } from './webhook-schemas.ts';
 import type { HubSpotNotification } from './webhook-schemas.ts';
 
-export interface InboxEvent {
-  provider: WebhookProvider;
-  /** Unique per provider and the same on every delivery of the event: the inbox's key. */
-  eventId: string;
-  /** The vendor's name for what happened: `customer.subscription.updated`, `deal.propertyChange`, `OpportunityStageUpdate`, `calendar.changed`. */
-  type: string;
-  /** The vendor's singular word for the object: `subscription`, `deal`, `opportunity`, `calendar`. */
-  objectType: string;
-  /** The object's id in its system; null only for a type whose object Recon does not know. */
-  objectId: string | null;
-  /** Stripe only: the customer the object belongs to (its own id for a customer). */
-  customerId?: string;
-  /** When it happened, epoch milliseconds, as the vendor says (Google says nothing: when it arrived). */
-  occurredAt: number;
-  /** The vendor's event as it came, for the processor and for a person looking into it. */
-  payload: unknown;
-}
+export type { InboxEvent };
 
 function parseJson(provider: WebhookProvider, body: RawBody): unknown {
   try {

@@ -6,7 +6,8 @@
  * only the current state is ever compared.
  */
 import type { CheckSide } from '../domain/check.ts';
-import type { EventOutcome, StoredEvent } from '../domain/events.ts';
+import type { Policy } from '../config/policy.ts';
+import type { EventOutcome, InboxEvent, StoredEvent } from '../domain/events.ts';
 import type { Connector } from '../domain/ports.ts';
 import type { SystemName, SystemRecord } from '../domain/records.ts';
 import type { ReconStore } from '../domain/store.ts';
@@ -22,7 +23,7 @@ export type EventSubject =
   | { kind: 'sync'; system: SystemName };
 
 /** What an event names, from its normalised fields and the vendor's payload. Null when Recon reads nothing like it. */
-export function subjectOf(event: StoredEvent): EventSubject | null {
+export function subjectOf(event: InboxEvent): EventSubject | null {
   const payload = (event.payload ?? {}) as Record<string, unknown>;
   switch (event.provider) {
     case 'stripe': {
@@ -48,6 +49,24 @@ export function subjectOf(event: StoredEvent): EventSubject | null {
     default:
       return null;
   }
+}
+
+/** Stripe's events about a customer's state: the customer itself, its subscriptions and invoices. */
+const STRIPE_USED_PREFIXES = ['customer.', 'invoice.'];
+
+/**
+ * Whether any check of the policy reads what the event names. An event nothing reads is answered
+ * 200 and counted, never stored: a vendor sends every type an endpoint subscribed to.
+ */
+export function eventIsUsed(policy: Policy, event: InboxEvent): boolean {
+  if (event.provider === 'stripe' && !STRIPE_USED_PREFIXES.some((prefix) => event.type.startsWith(prefix))) return false;
+  // Google's first message on a new channel says only that it is open.
+  if (event.provider === 'google_calendar' && event.type === 'calendar.sync') return false;
+  const subject = subjectOf(event);
+  if (!subject) return false;
+  return policy.checks.some((check) =>
+    [check.source, check.target].some((side) => side.system === subject.system && (subject.kind === 'sync' || (side.object ?? subject.object) === subject.object)),
+  );
 }
 
 export interface EventResult {

@@ -72,8 +72,8 @@ describe('processing a webhook event', () => {
     const { subscription } = cleanPair();
     changeStripeSubscription(world.scenario.state, subscription.id, { status: 'canceled' }, Date.now());
     const event = toInboxEvent(lastStripeEvent() as never);
-    expect(await insertEvents(database.db, [event, event])).toEqual({ stored: 1, duplicates: 1 });
-    expect(await insertEvents(database.db, [event])).toEqual({ stored: 0, duplicates: 1 });
+    expect(await insertEvents(database.db, [event, event])).toMatchObject({ stored: 1, duplicates: 1 });
+    expect(await insertEvents(database.db, [event])).toMatchObject({ stored: 0, duplicates: 1 });
     await drain();
     expect(world.scenario.state.writes).toHaveLength(1);
   });

@@ -4,8 +4,8 @@ import type { DbOrTx } from '../connect.ts';
 import { jsonValue } from './discrepancies.ts';
 
 /** Stores events; a duplicate (same provider and event id) is left alone. Returns how many were new. */
-export async function insertEvents(db: DbOrTx, events: InboxEvent[]): Promise<{ stored: number; duplicates: number }> {
-  if (events.length === 0) return { stored: 0, duplicates: 0 };
+export async function insertEvents(db: DbOrTx, events: InboxEvent[]): Promise<{ stored: number; duplicates: number; storedIds: Set<string> }> {
+  if (events.length === 0) return { stored: 0, duplicates: 0, storedIds: new Set() };
   const rows = await db
     .insertInto('inbox')
     .values(events.map((e) => ({
@@ -13,9 +13,9 @@ export async function insertEvents(db: DbOrTx, events: InboxEvent[]): Promise<{ 
       occurred_at: e.occurredAt === null ? null : new Date(e.occurredAt), payload: jsonValue(e.payload),
     })))
     .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
-    .returning('id')
+    .returning('event_id')
     .execute();
-  return { stored: rows.length, duplicates: events.length - rows.length };
+  return { stored: rows.length, duplicates: events.length - rows.length, storedIds: new Set(rows.map((r) => r.event_id)) };
 }
 
 /** Counts an event of a type no check uses: answered, not stored. */

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { insertEvents } from '../src/db/repositories/inbox.ts';
+import { createMetrics } from '../src/metrics.ts';
+import { useTestDatabase } from './support/db.ts';
+
+const database = useTestDatabase();
+const event = (id: string) => ({ provider: 'stripe', eventId: id, type: 'customer.subscription.updated', objectType: 'subscription', objectId: 'sub_1', occurredAt: 0, payload: {} });
+
+describe('GET /metrics', () => {
+  it('counts webhook receipts by provider, type and outcome', async () => {
+    const metrics = createMetrics({ db: database.db, connectors: {}, defaults: false });
+    metrics.webhookReceived('stripe', 'invoice.paid', 'stored');
+    metrics.webhookReceived('stripe', 'invoice.paid', 'duplicate');
+    metrics.webhookReceived('hubspot', '', 'unauthorized');
+    const text = await metrics.render();
+    expect(text).toContain('recon_webhook_events_received_total{provider="stripe",type="invoice.paid",outcome="stored"} 1');
+    expect(text).toContain('recon_webhook_events_received_total{provider="stripe",type="invoice.paid",outcome="duplicate"} 1');
+    expect(text).toContain('recon_webhook_events_received_total{provider="hubspot",type="none",outcome="unauthorized"} 1');
+  });
+
+  it('reads the inbox depth and the dead letters from the database when scraped', async () => {
+    await insertEvents(database.db, [event('evt_1'), event('evt_2')]);
+    await database.db.updateTable('inbox').set({ status: 'dead' }).where('event_id', '=', 'evt_2').execute();
+    const text = await createMetrics({ db: database.db, connectors: {}, defaults: false }).render();
+    expect(text).toMatch(/^recon_inbox_depth 1$/m);
+    expect(text).toMatch(/^recon_inbox_dead_letters 1$/m);
+  });
+
+  it('times an event from its receipt to its write', async () => {
+    const metrics = createMetrics({ db: database.db, connectors: {}, defaults: false });
+    const receivedAt = new Date(1_000_000);
+    metrics.eventProcessed({ ...event('evt_3'), id: '1', attempts: 1, receivedAt }, { outcome: 'written', wroteTo: ['hubspot'] }, null, 1_000_300);
+    const text = await metrics.render();
+    expect(text).toContain('recon_fastloop_events_processed_total{provider="stripe",outcome="written"} 1');
+    expect(text).toContain('recon_fastloop_receipt_to_write_seconds_bucket{le="0.5",provider="stripe"} 1');
+    expect(text).toContain('recon_fastloop_receipt_to_write_seconds_bucket{le="0.25",provider="stripe"} 0');
+  });
+});
