@@ -90,6 +90,9 @@ export async function processEvent(deps: CycleDeps, event: StoredEvent): Promise
     // A Calendar notification only says "something changed": an incremental pass of its checks finds what.
     if (involved.length === 0) return { outcome: 'unused', wroteTo: [] };
     const result = await runCycle(deps, { checks: involved.map((c) => c.name) });
+    const busy = result.checks.filter((c) => c.status === 'skipped');
+    // Another replica's cycle holds the check now; it may have read the calendar before this change.
+    if (busy.length > 0) throw new Error(`${busy.map((c) => c.check).join(', ')}: a cycle is running on another replica; the notification is tried again after it`);
     return summarize(result.checks.map((c) => ({ written: c.autoFixed, escalated: c.escalated, found: c.discrepancies.total, unmatched: 0 })), involved.map((c) => c.target.system));
   }
   const relevant = involved.filter((c) => (c.source.system === subject.system && c.source.object === subject.object) || (c.target.system === subject.system && c.target.object === subject.object));
