@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { createDecisions } from '../../src/decisions/service.ts';
 import { runCycle } from '../../src/reconcile/cycle.ts';
 import { cachedHealth } from '../../src/reconcile/health.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createSlackApp, registerListeners } from '../../src/slack/app.ts';
+import { createSlackApp, registerListeners, type SlackApp } from '../../src/slack/app.ts';
 import { ACTIONS, INPUTS, SLASH_COMMAND, VIEWS } from '../../src/slack/ids.ts';
 import { postEscalations } from '../../src/slack/posting.ts';
 import type { SlackPort } from '../../src/slack/port.ts';
@@ -25,14 +24,15 @@ const MEMBER = 'U0MEMBER';
 const database = useTestDatabase();
 let world: World;
 let app: App;
+let slackApp: SlackApp;
 let slack: SlackPort;
 let url: string;
 beforeEach(async () => {
   world = await startWorld(database);
   const env = loadEnv({ SLACK_BOT_TOKEN: 'xoxb-test-e2e', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: world.sandbox.slackUrl });
-  const created = createSlackApp({ env, logger: silentLogger, pacePerChannel: false });
-  app = created.app;
-  slack = created.port;
+  slackApp = await createSlackApp({ env, logger: silentLogger, pacePerChannel: false });
+  app = slackApp.app;
+  slack = slackApp.port;
   const decisions = createDecisions({ store: world.store, connectors: world.connectors, policy: world.policy, logger: silentLogger, directory: { membersOf: (g) => slack.membersOf(g) } });
   const vocabularies = () => decisions.vocabularies();
   const cycle = async () => {
@@ -45,12 +45,12 @@ beforeEach(async () => {
     database, policy: world.policy, logger: silentLogger, slack, vocabularies, decide: (request) => decisions.decide(request),
     runCycle: cycle, status: () => buildStatus({ database, policy: world.policy, health }),
   });
-  const server = (await app.start(0)) as unknown as Server;
+  const server = await slackApp.start(0);
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
   await cycle();
 });
 afterEach(async () => {
-  await app.stop();
+  await slackApp.stop();
   await world.close();
 });
 
