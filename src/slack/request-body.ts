@@ -29,11 +29,16 @@ export class SlackBodyError extends Error {
 }
 
 const id = z.string().min(1);
+/**
+ * A workspace or organization id (`T...`, `E...`). Bolt keys its client pools by them, so a name
+ * such as `constructor` would reach Object.prototype; Slack's ids are upper case letters and digits.
+ */
+const workspaceId = z.string().regex(/^[A-Z0-9]{1,40}$/, 'expected a Slack workspace id');
 const object = z.looseObject({});
-/** Slack sends `team` and `enterprise` as null for org-wide installs; Bolt reads `.id` when not null. */
-const nullableObject = z.union([object, z.null()]);
+/** Slack sends `team` and `enterprise` as null for org-wide installs; Bolt reads their ids when not null. */
+const team = z.union([z.looseObject({ id: workspaceId.optional(), enterprise_id: workspaceId.optional() }), z.null()]);
 
-const user = z.looseObject({ id });
+const user = z.looseObject({ id, team_id: workspaceId.optional() });
 
 const event = z.looseObject({
   type: id,
@@ -48,25 +53,32 @@ const event = z.looseObject({
 const eventCallback = z.looseObject({
   type: z.literal('event_callback'),
   event,
-  team_id: z.string().optional(),
-  authorizations: z.array(object).optional(),
+  team_id: workspaceId.optional(),
+  enterprise_id: workspaceId.nullable().optional(),
+  authorizations: z.array(z.looseObject({ team_id: workspaceId.nullable().optional(), enterprise_id: workspaceId.nullable().optional() })).optional(),
 });
+
+const action = z.looseObject({ action_id: z.string(), type: z.string(), block_id: z.string().optional(), value: z.string().optional() });
 
 const interactionCommon = {
   user,
-  team: nullableObject.optional(),
-  enterprise: nullableObject.optional(),
+  team: team.optional(),
+  enterprise: team.optional(),
   channel: z.looseObject({ id: z.string() }).optional(),
+  // Bolt takes any body with `actions` for a block action, whatever its type.
+  actions: z.array(action).optional(),
 };
 
-const view = z.looseObject({ id: z.string().optional(), type: z.string().optional(), callback_id: z.string(), private_metadata: z.string().optional() });
+const view = z.looseObject({
+  id: z.string().optional(), type: z.string().optional(), callback_id: z.string(), private_metadata: z.string().optional(), app_installed_team_id: workspaceId.optional(),
+});
 
 const INTERACTIONS = {
   block_actions: z.looseObject({
     type: z.literal('block_actions'),
     ...interactionCommon,
     trigger_id: z.string().optional(),
-    actions: z.array(z.looseObject({ action_id: z.string(), type: z.string(), block_id: z.string().optional(), value: z.string().optional() })).min(1),
+    actions: z.array(action).min(1),
     view: z.looseObject({ type: z.string().optional() }).optional(),
     message: object.optional(),
     container: object.optional(),
@@ -87,7 +99,8 @@ const command = z.looseObject({
   text: z.string().optional(),
   user_id: id,
   channel_id: id,
-  team_id: z.string().optional(),
+  team_id: workspaceId.optional(),
+  enterprise_id: workspaceId.optional(),
 });
 
 /** Reads a verified body: throws a `SlackBodyError` for anything Slack would not send. */

@@ -27,6 +27,8 @@ export interface ReceiverApp {
   base: string;
   server: Server;
   heard: Heard[];
+  /** How many requests reached Bolt's middleware: verified, well formed, routed. */
+  dispatched(): number;
   /** Log lines at warn and above, as objects. */
   logged: Record<string, unknown>[];
   stop(): Promise<void>;
@@ -51,6 +53,11 @@ export async function startReceiverApp(options: { bodyLimitBytes?: number; ackTi
   const app = new App({ token: 'xoxb-test-receiver', receiver, botId: 'B0TEST', botUserId: 'U0TESTBOT', tokenVerificationEnabled: false, logger: slackLogger(logger) });
   app.error(async (error) => {
     logger.error({ err: error }, 'a Slack listener failed');
+  });
+  let dispatched = 0;
+  app.use(async ({ next }) => {
+    dispatched++;
+    await next();
   });
   app.command('/recon', async ({ ack, command, context }) => {
     heard.push({ kind: 'command', body: command, retryNum: context.retryNum, retryReason: context.retryReason });
@@ -85,7 +92,7 @@ export async function startReceiverApp(options: { bodyLimitBytes?: number; ackTi
   });
   const server = (await app.start(0)) as Server;
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url: `${base}/slack/events`, base, server, heard, logged, stop: () => app.stop() as Promise<void> };
+  return { url: `${base}/slack/events`, base, server, heard, dispatched: () => dispatched, logged, stop: () => app.stop() as Promise<void> };
 }
 
 export interface SignOptions {
