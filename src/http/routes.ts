@@ -61,15 +61,16 @@ export function readRawBody(req: IncomingMessage, limitBytes = BODY_LIMIT_BYTES)
       if (size > limitBytes) return refuse(tooLarge());
       chunks.push(chunk);
     });
+    let ended = false;
     req.on('end', () => {
+      ended = true;
       if (!refused) resolve(Buffer.concat(chunks, size));
     });
-    req.on('error', () => {
-      if (!refused) refuse(new BodyError('http.body_aborted', 'the request ended before its body did', 400));
-    });
-    req.on('aborted', () => {
-      if (!refused) refuse(new BodyError('http.body_aborted', 'the request ended before its body did', 400));
-    });
+    const aborted = () => {
+      if (!ended && !refused) refuse(new BodyError('http.body_aborted', 'the request ended before its body did', 400));
+    };
+    req.on('error', aborted);
+    req.on('close', aborted);
   });
 }
 
@@ -79,16 +80,25 @@ export function pathOf(url: string | undefined): string {
   return path || '/';
 }
 
-/** Sends a short answer, once; later calls do nothing. */
+/** Sends a short answer, once; later calls do nothing. A body that cannot be sent as JSON answers 500. */
 export function sendAnswer(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.writableEnded) return;
   if (body === undefined || body === null || body === '') {
     res.writeHead(status, headers).end();
-  } else if (typeof body === 'string') {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(body);
-  } else {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    return;
   }
+  if (typeof body === 'string') {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(body);
+    return;
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(body);
+  } catch {
+    res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"unserializable_response"}');
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(json);
 }
 
 export interface RouteOptions {

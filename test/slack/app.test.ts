@@ -36,6 +36,12 @@ describe('createSlackApp', () => {
     }
   });
 
+  it('runs in Socket Mode without a signing secret, with the bot ids from auth.test too', async () => {
+    const slackApp = await createSlackApp({ env: loadEnv({ SLACK_API_URL: sandbox.slackUrl, SLACK_BOT_TOKEN: 'xoxb-test-app', SLACK_APP_TOKEN: 'xapp-test-app' }), logger: silentLogger });
+    expect(slackApp.mode).toBe('socket');
+    expect(slackApp.bot.userId).toBe('U0RECON');
+  });
+
   it('stops the start with a one-line coded error when Slack refuses the token', async () => {
     sandbox.slack.token = 'xoxb-test-the-right-one';
     try {
