@@ -26,11 +26,12 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   const { env, logger } = ctx;
   const policy = await loadConfiguredPolicy(env);
   const connectors = buildConnectors(env, policy, logger);
+  // The bot token is checked with Slack (auth.test) before the database opens: a refused token stops here.
+  const slackApp = env.SLACK_BOT_TOKEN ? await createSlackApp({ env, logger, routes: routes() }) : null;
   const database = await openMigratedDatabase(env, logger);
   const counters = { cycles: 0, discrepancies: 0, autoFixed: 0, escalated: 0, failedWrites: 0 };
 
   const store = storeFor(database);
-  const slackApp = env.SLACK_BOT_TOKEN ? await createSlackApp({ env, logger, routes: routes() }) : null;
   const decisions = createDecisions({
     store, connectors, policy, logger,
     directory: { membersOf: (group) => (slackApp ? slackApp.port.membersOf(group) : Promise.resolve([])) },
