@@ -1,5 +1,4 @@
 import { ConfigError } from '../config/errors.ts';
-import { ReconError } from '../domain/errors.ts';
 import { commandContext, type CommandContext } from './context.ts';
 
 const HELP = `recon: keeps customer status in agreement across your CRM, Stripe and Google Calendar.
@@ -53,11 +52,6 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) {
       process.stderr.write(`recon: ${error.message}\n`);
       return 2;
-    }
-    // Thrown on purpose: its message (and hint) say what to do; the stack helps no one.
-    if (error instanceof ReconError && process.env.LOG_LEVEL !== 'debug') {
-      process.stderr.write(`recon ${name}: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ''}`);
-      return error.exitCode;
     }
     process.stderr.write(`recon ${name} failed: ${(error as Error).stack ?? String(error)}\n`);
     return 1;

@@ -24,7 +24,7 @@ it('recon serve stops with one line and exit code 2 when Slack refuses the bot t
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^recon: Slack refused SLACK_BOT_TOKEN \(auth\.test: invalid_auth\)[^\n]*\n$/);
+    expect(stderr).toMatch(/^recon( serve)?: Slack refused SLACK_BOT_TOKEN \(auth\.test: invalid_auth\)[^\n]*\n$/);
     expect(stderr).not.toContain('xoxb-test-revoked');
   } finally {
     await sandbox.close();
