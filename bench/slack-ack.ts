@@ -79,7 +79,8 @@ const connectors = buildConnectors(env, policy, logger);
 const store = storeFor(database);
 await runCycle({ store, connectors, policy, logger }, { full: true });
 const items = await database.db.selectFrom('review_items').select('id').where('presentation', '=', 'message').execute();
-const { app, port } = createSlackApp({ env, logger });
+const slackApp = await createSlackApp({ env, logger });
+const { app, port } = slackApp;
 const decisions = createDecisions({ store, connectors, policy, logger, directory: { membersOf: (g) => port.membersOf(g) } });
 const vocabularies = () => decisions.vocabularies();
 const health = cachedHealth(connectors);
@@ -87,7 +88,7 @@ registerListeners(app, {
   database, policy, logger, slack: port, vocabularies, decide: (request) => decisions.decide(request),
   runCycle: (o) => runCycle({ store, connectors, policy, logger }, o), status: () => buildStatus({ database, policy, health }),
 });
-const server = (await app.start(0)) as unknown as import('node:http').Server;
+const server = await slackApp.start(0);
 const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/slack/events`;
 
 function signedClick(n: number): { body: string; headers: Record<string, string> } {
@@ -128,7 +129,7 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 200));
 }
 const drainedMs = Math.round(performance.now() - drainStarted);
-await app.stop();
+await slackApp.stop();
 await database.close();
 sandboxProcess.kill('SIGTERM');
 if (pgUrl) await admin(`DROP SCHEMA ${schema} CASCADE`);

@@ -1,4 +1,8 @@
-/** Who may decide: approvers for any decision, financial approvers for a write to a financial field. */
+/**
+ * Who may decide (approvers for any decision, financial approvers for a write to a financial
+ * field) and who may read (those, and the policy's viewers). A user group that cannot be read
+ * means "could not check", never a silent yes or no.
+ */
 export interface Directory {
   /** The members of a Slack user group (`S...`). */
   membersOf(groupId: string): Promise<string[]>;
@@ -26,8 +30,10 @@ export async function membership(user: string, list: readonly string[], director
   return { member: false, unreadable };
 }
 
+const groupMentions = (groups: string[]) => groups.map((g) => `<!subteam^${g}>`).join(', ');
+
 const couldNotCheck = (groups: string[]) =>
-  `Recon could not check your membership of ${groups.map((g) => `<!subteam^${g}>`).join(', ')} just now, so it did not act. Nothing was changed; try again in a minute.`;
+  `Recon could not check your membership of ${groupMentions(groups)} just now, so it did not act. Nothing was changed; try again in a minute.`;
 
 /** null when allowed; otherwise the sentence the person is shown. */
 export async function refusal(user: string, roles: DeciderRoles, financial: boolean, directory: Directory): Promise<string | null> {
@@ -42,6 +48,50 @@ export async function refusal(user: string, roles: DeciderRoles, financial: bool
   return financial
     ? 'This changes a financial field: only a financial approver can decide it. Nothing was changed.'
     : 'Only approvers named in the Recon policy can decide mismatches. Nothing was changed.';
+}
+
+export interface ReaderRoles extends DeciderRoles {
+  /** Users or user groups who may read the queue, status and item details without deciding. */
+  viewers?: readonly string[] | undefined;
+}
+
+export type ReadRefusal =
+  | { code: 'not_a_reader'; message: string }
+  | { code: 'could_not_check'; message: string; groups: string[] };
+
+/** How many approvers a refusal names as the people to ask. */
+const ASK_AT_MOST = 3;
+
+/**
+ * null when `user` may read the queue, the status and the items' details (emails, amounts): an
+ * approver, a financial approver or a viewer, directly or through a user group. Otherwise why not,
+ * and the sentence the person is shown, which says whom to ask.
+ */
+export async function readRefusal(user: string, roles: ReaderRoles, directory: Directory): Promise<ReadRefusal | null> {
+  const lists = [roles.approvers, roles.financialApprovers, roles.viewers ?? []];
+  // Named directly: no user group needs reading.
+  if (lists.some((list) => list.includes(user))) return null;
+  const unreadable: string[] = [];
+  for (const list of lists) {
+    const found = await membership(user, list, directory);
+    if (found.member) return null;
+    unreadable.push(...found.unreadable);
+  }
+  if (unreadable.length) {
+    const groups = [...new Set(unreadable)];
+    return {
+      code: 'could_not_check', groups,
+      message: `Recon could not check your membership of ${groupMentions(groups)} just now, so it shows nothing. Try again in a minute.`,
+    };
+  }
+  const approvers = [...new Set([...roles.approvers, ...roles.financialApprovers])].slice(0, ASK_AT_MOST);
+  const whom = approvers.length
+    ? `one of its approvers (${approvers.map((a) => (a.startsWith('S') ? `<!subteam^${a}>` : `<@${a}>`)).join(', ')})`
+    : 'whoever runs Recon';
+  return {
+    code: 'not_a_reader',
+    message: `You don't have access to Recon's queue and status. Ask ${whom} to add you to \`slack.viewers\` in the Recon policy.`,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cachedDirectory, refusal, type Directory } from '../../src/decisions/authorize.ts';
+import { cachedDirectory, readRefusal, refusal, type Directory } from '../../src/decisions/authorize.ts';
 
 const roles = { approvers: ['U0ANNA', 'S0OPS'], financialApprovers: ['U0LEAD'] };
 const directory = (groups: Record<string, string[] | Error>): Directory & { calls: number } => {
@@ -39,6 +39,39 @@ describe('who may decide', () => {
 
   it('refuses a stranger plainly when every group was read', async () => {
     expect(await refusal('U0EVE', roles, false, directory({ S0OPS: ['U0BOB'] }))).toMatch(/Only approvers/);
+  });
+});
+
+describe('who may read the queue, the status and the items', () => {
+  const readers = { ...roles, viewers: ['U0VERA', 'S0AUDIT'] };
+
+  it('allows approvers, financial approvers and viewers named directly, without reading any group', async () => {
+    const groups = directory({ S0OPS: new Error('ratelimited'), S0AUDIT: new Error('ratelimited') });
+    for (const user of ['U0ANNA', 'U0LEAD', 'U0VERA']) expect(await readRefusal(user, readers, groups)).toBeNull();
+    expect(groups.calls).toBe(0);
+  });
+
+  it('allows a member of an approver group or of a viewer group', async () => {
+    expect(await readRefusal('U0BOB', readers, directory({ S0OPS: ['U0BOB'] }))).toBeNull();
+    expect(await readRefusal('U0AUDITOR', readers, directory({ S0AUDIT: ['U0AUDITOR'] }))).toBeNull();
+  });
+
+  it('refuses anyone else and says whom to ask', async () => {
+    const refused = await readRefusal('U0EVE', readers, directory({ S0OPS: ['U0BOB'], S0AUDIT: [] }));
+    expect(refused).toMatchObject({ code: 'not_a_reader' });
+    expect(refused?.message).toMatch(/don't have access/);
+    expect(refused?.message).toContain('<@U0ANNA>, <!subteam^S0OPS>, <@U0LEAD>');
+    expect(refused?.message).toContain('slack.viewers');
+  });
+
+  it('says it could not check, rather than refusing, when a group cannot be read', async () => {
+    const refused = await readRefusal('U0EVE', readers, directory({ S0OPS: ['U0BOB'], S0AUDIT: new Error('ratelimited') }));
+    expect(refused).toMatchObject({ code: 'could_not_check', groups: ['S0AUDIT'] });
+    expect(refused?.message).toMatch(/could not check your membership of <!subteam\^S0AUDIT>/);
+  });
+
+  it('refuses everyone but approvers when the policy names no viewers', async () => {
+    expect(await readRefusal('U0VERA', roles, directory({ S0OPS: [] }))).toMatchObject({ code: 'not_a_reader' });
   });
 });
 

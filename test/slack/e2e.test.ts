@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,8 +6,9 @@ import { postDigest } from '../../src/digest/post.ts';
 import { createDecisions } from '../../src/decisions/service.ts';
 import { runCycle } from '../../src/reconcile/cycle.ts';
 import { cachedHealth } from '../../src/reconcile/health.ts';
+import type { Policy } from '../../src/config/policy.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createSlackApp, registerListeners } from '../../src/slack/app.ts';
+import { createSlackApp, registerListeners, type SlackApp } from '../../src/slack/app.ts';
 import { ACTIONS, INPUTS, SLASH_COMMAND, VIEWS } from '../../src/slack/ids.ts';
 import { postEscalations } from '../../src/slack/posting.ts';
 import type { SlackPort } from '../../src/slack/port.ts';
@@ -16,24 +16,35 @@ import { buildStatus } from '../../src/slack/status-input.ts';
 import { signSlackRequest } from '../../src/slack/verify.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { startWorld, type World } from '../support/world.ts';
+import { capturingLogger } from './support/receiver-app.ts';
 
 const SECRET = 'e2e-signing-secret';
 const LEAD = 'U0OPSLEAD';
 const STRANGER = 'U0STRANGER';
 const MEMBER = 'U0MEMBER';
+const VIEWER = 'U0VIEWER';
+const AUDITOR = 'U0AUDITOR';
 
 const database = useTestDatabase();
 let world: World;
 let app: App;
+let slackApp: SlackApp;
 let slack: SlackPort;
 let url: string;
+let policy: Policy;
+/** Warnings and errors the Slack app logged. */
+let logged: Record<string, unknown>[];
 beforeEach(async () => {
   world = await startWorld(database);
+  // Viewers read without deciding: one named directly, the rest through a user group.
+  policy = { ...world.policy, slack: { ...(world.policy.slack as NonNullable<Policy['slack']>), viewers: [VIEWER, 'S0AUDITORS'] } };
+  logged = [];
+  const logger = capturingLogger(logged);
   const env = loadEnv({ SLACK_BOT_TOKEN: 'xoxb-test-e2e', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: world.sandbox.slackUrl });
-  const created = createSlackApp({ env, logger: silentLogger, pacePerChannel: false });
-  app = created.app;
-  slack = created.port;
-  const decisions = createDecisions({ store: world.store, connectors: world.connectors, policy: world.policy, logger: silentLogger, directory: { membersOf: (g) => slack.membersOf(g) } });
+  slackApp = await createSlackApp({ env, logger: silentLogger, pacePerChannel: false });
+  app = slackApp.app;
+  slack = slackApp.port;
+  const decisions = createDecisions({ store: world.store, connectors: world.connectors, policy, logger: silentLogger, directory: { membersOf: (g) => slack.membersOf(g) } });
   const vocabularies = () => decisions.vocabularies();
   const cycle = async () => {
     const result = await runCycle({ store: world.store, connectors: world.connectors, policy: world.policy, logger: silentLogger }, { full: true });
@@ -42,20 +53,19 @@ beforeEach(async () => {
   };
   const health = cachedHealth(world.connectors);
   registerListeners(app, {
-    database, policy: world.policy, logger: silentLogger, slack, vocabularies, decide: (request) => decisions.decide(request),
-    runCycle: cycle, status: () => buildStatus({ database, policy: world.policy, health }),
+    database, policy, logger, slack, vocabularies, decide: (request) => decisions.decide(request),
+    runCycle: cycle, status: () => buildStatus({ database, policy, health }),
   });
-  const server = (await app.start(0)) as unknown as Server;
+  const server = await slackApp.start(0);
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
   await cycle();
 });
 afterEach(async () => {
-  await app.stop();
+  await slackApp.stop();
   await world.close();
 });
 
-async function send(body: string, contentType = 'application/x-www-form-urlencoded', secret = SECRET): Promise<Response> {
-  const timestamp = Math.floor(Date.now() / 1000);
+async function send(body: string, contentType = 'application/x-www-form-urlencoded', secret = SECRET, timestamp = Math.floor(Date.now() / 1000)): Promise<Response> {
   return fetch(url, {
     method: 'POST',
     body,
@@ -222,7 +232,10 @@ describe('the Slack app, end to end over signed HTTP', () => {
     await send(interaction(payload));
     const dm = await until(async () => [...world.sandbox.slack.messages.values()].find((m) => m.channel === `D${STRANGER.slice(1)}`), (m) => m !== undefined, 'the DM');
     expect(dm?.text).toMatch(/Only approvers/);
-    await until(async () => [...world.sandbox.slack.views.values()].find((v) => v.type === 'home'), (v) => v !== undefined, 'App Home redrawn');
+    const home = await until(async () => [...world.sandbox.slack.views.values()].find((v) => v.type === 'home'), (v) => v !== undefined, 'App Home redrawn');
+    // Redrawn for a stranger: whom to ask, and no item.
+    expect(JSON.stringify(home?.view)).toMatch(/don't have access/);
+    expect(JSON.stringify(home?.view)).not.toContain(ACTIONS.approve);
   });
 
   it('ignores: the fingerprint is suppressed in the next cycle', async () => {
@@ -257,11 +270,122 @@ describe('the Slack app, end to end over signed HTTP', () => {
     expect(JSON.stringify(home?.view)).toContain(ACTIONS.approve);
   });
 
+  it('refuses a request signed ten minutes in the future with 401, and runs nothing', async () => {
+    const item = await postedItem('high_value');
+    const ahead = Math.floor(Date.now() / 1000) + 600;
+    const response = await send(click(ACTIONS.approve, item.id, LEAD, { channel: item.slack_channel as string, ts: item.slack_ts as string }), undefined, SECRET, ahead);
+    expect(response.status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await statusOf(item.id)).toBe('open');
+    expect(world.sandbox.slack.ephemerals).toEqual([]);
+    expect(world.sandbox.slack.calls.filter((c) => c.method !== 'auth.test' && c.method !== 'usergroups.users.list').map((c) => c.method)).not.toContain('chat.update');
+  });
+
   it('posts the weekly digest with its chart', async () => {
     await postDigest({ db: database.db, slack, channel: 'C0DIGEST', logger: silentLogger });
     const files = [...world.sandbox.slack.files.values()];
     expect(files).toHaveLength(1);
     expect(files[0]).toMatchObject({ channel: 'C0DIGEST', completed: true });
     expect([...world.sandbox.slack.messages.values()].some((m) => m.channel === 'C0DIGEST' && /weekly digest/i.test(m.text))).toBe(true);
+  });
+});
+
+const slash = (text: string, user: string) =>
+  new URLSearchParams({ command: SLASH_COMMAND, text, user_id: user, channel_id: 'C0REVIEW', team_id: 'T0SANDBOX', trigger_id: '1.2.3', response_url: 'https://hooks.slack.com/commands/x', token: 'legacy' }).toString();
+
+const homeOpened = (user: string) =>
+  JSON.stringify({ token: 'legacy', team_id: 'T0SANDBOX', api_app_id: 'A0RECON', type: 'event_callback', event_id: `Ev${user}`, event_time: 1, event: { type: 'app_home_opened', user, channel: `D${user.slice(1)}`, tab: 'home', event_ts: '1.1' } });
+
+/** The next note only `user` sees: an ephemeral, or a direct message from the app. */
+const noteTo = (user: string, after = 0) =>
+  until(
+    async () => [...world.sandbox.slack.ephemerals.filter((e) => e.user === user), ...[...world.sandbox.slack.messages.values()].filter((m) => m.channel === `D${user.slice(1)}`)].slice(after),
+    (notes) => notes.length > 0,
+    `a note to ${user}`,
+  ).then((notes) => notes[0] as { text: string; blocks: unknown[] });
+
+/** What would give an item away: its id, its records' ids and emails. */
+async function itemTraces(): Promise<string[]> {
+  const items = await database.db.selectFrom('review_items').selectAll().where('status', '=', 'open').execute();
+  return items.flatMap((i) => {
+    const sides = [i.source, i.target] as ({ id: string; email: string | null } | null)[];
+    return [i.id, ...sides.flatMap((side) => (side ? [side.id, ...(side.email ? [side.email] : [])] : []))];
+  }).filter((trace) => trace.length > 3);
+}
+
+describe('who may read the queue, the status and the items', () => {
+  it('refuses a stranger /recon queue, /recon status and App Home, shows nothing about items, and logs each refusal', async () => {
+    const traces = await itemTraces();
+    expect(traces.length).toBeGreaterThan(0);
+    expect((await send(slash('queue', STRANGER))).status).toBe(200);
+    const queueNote = await noteTo(STRANGER);
+    expect((await send(slash('status', STRANGER))).status).toBe(200);
+    const statusNote = await noteTo(STRANGER, 1);
+    expect((await send(homeOpened(STRANGER), 'application/json')).status).toBe(200);
+    const home = await until(async () => [...world.sandbox.slack.views.values()].find((v) => v.type === 'home' && v.user_id === STRANGER), (v) => v !== undefined, 'App Home');
+    for (const shown of [JSON.stringify(queueNote), JSON.stringify(statusNote), JSON.stringify(home?.view)]) {
+      expect(shown).toMatch(/don't have access/);
+      expect(shown).toContain('<@U0OPSLEAD>');
+      expect(shown).not.toContain(ACTIONS.approve);
+      expect(shown).not.toContain('payment-status');
+      for (const trace of traces) expect(shown).not.toContain(trace);
+    }
+    const refusals = logged.filter((l) => l.msg === 'refused to show Recon data to a person');
+    expect(refusals.map((l) => [l.user, l.asked])).toEqual([[STRANGER, 'queue'], [STRANGER, 'status'], [STRANGER, 'home']]);
+  });
+
+  it('opens no Override modal for a stranger and tells them why', async () => {
+    const item = await postedItem('recent_human_edit');
+    await send(click(ACTIONS.override, item.id, STRANGER, { channel: item.slack_channel as string, ts: item.slack_ts as string }));
+    expect((await noteTo(STRANGER)).text).toMatch(/don't have access/);
+    expect([...world.sandbox.slack.views.values()].filter((v) => v.type === 'modal')).toEqual([]);
+  });
+
+  it('shows a viewer named in the policy the queue and the status', async () => {
+    await send(slash('queue', VIEWER));
+    const queue = JSON.stringify(await noteTo(VIEWER));
+    expect(queue).toContain('Open queue');
+    expect(queue).toContain(ACTIONS.approve);
+    await send(slash('status', VIEWER));
+    expect(JSON.stringify(await noteTo(VIEWER, 1))).toContain('payment-status');
+  });
+
+  it('shows a member of a viewer user group the queue and App Home', async () => {
+    world.sandbox.slack.usergroups.set('S0AUDITORS', [AUDITOR]);
+    await send(slash('queue', AUDITOR));
+    expect(JSON.stringify(await noteTo(AUDITOR))).toContain('Open queue');
+    await send(homeOpened(AUDITOR), 'application/json');
+    const home = await until(async () => [...world.sandbox.slack.views.values()].find((v) => v.type === 'home' && v.user_id === AUDITOR), (v) => v !== undefined, 'App Home');
+    expect(JSON.stringify(home?.view)).toContain(ACTIONS.approve);
+  });
+
+  it('refuses a viewer’s Approve click, and writes nothing', async () => {
+    world.sandbox.slack.usergroups.set('S0AUDITORS', [AUDITOR]);
+    const item = await postedItem('high_value');
+    const writes = world.scenario.state.writes.length;
+    for (const user of [VIEWER, AUDITOR]) {
+      await send(click(ACTIONS.approve, item.id, user, { channel: item.slack_channel as string, ts: item.slack_ts as string }));
+      expect((await noteTo(user)).text).toMatch(/Only approvers/);
+    }
+    expect(world.scenario.state.writes.length).toBe(writes);
+    expect(await statusOf(item.id)).toBe('open');
+  });
+
+  it('tells a stranger Recon could not check when a user group cannot be read, and shows nothing', async () => {
+    world.sandbox.slack.failNext('usergroups.users.list', 'internal_error');
+    await send(slash('queue', STRANGER));
+    const note = await noteTo(STRANGER);
+    expect(note.text).toMatch(/could not check your membership/);
+    expect(JSON.stringify(note)).not.toContain(ACTIONS.approve);
+  });
+
+  it('refuses an approver who is not a financial approver an Ignore of a financial item', async () => {
+    world.sandbox.slack.usergroups.set('S0OPSTEAM', [MEMBER]);
+    const item = await database.db.selectFrom('review_items').selectAll().where('reason', '=', 'financial').orderBy('id').executeTakeFirstOrThrow();
+    const values = { [INPUTS.ignoreMode.block]: { [INPUTS.ignoreMode.action]: { type: 'radio_buttons', selected_option: { value: 'occurrence' } } } };
+    expect((await send(submit(VIEWS.ignore, item.id, MEMBER, values))).status).toBe(200);
+    expect((await noteTo(MEMBER)).text).toMatch(/financial approver/);
+    expect(await statusOf(item.id)).toBe('open');
+    expect(await database.db.selectFrom('suppressions').selectAll().execute()).toEqual([]);
   });
 });

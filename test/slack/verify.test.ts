@@ -51,12 +51,26 @@ describe('verifySlackRequest', () => {
     expect(codeOf(() => verifySlackRequest(request({ nowSeconds: vector.timestamp + 301 })))).toBe('stale');
   });
 
-  it('rejects a timestamp more than five minutes in the future', () => {
-    expect(codeOf(() => verifySlackRequest(request({ nowSeconds: vector.timestamp - 301 })))).toBe('stale');
+  it('rejects a timestamp more than five minutes in the future, and one signed ten minutes ahead', () => {
+    expect(codeOf(() => verifySlackRequest(request({ nowSeconds: vector.timestamp - 300 })))).toBe('accepted');
+    expect(codeOf(() => verifySlackRequest(request({ nowSeconds: vector.timestamp - 301 })))).toBe('future');
+    expect(codeOf(() => verifySlackRequest(request({ nowSeconds: vector.timestamp - 600 })))).toBe('future');
   });
 
   it('rejects a timestamp that is not a number of seconds', () => {
-    expect(codeOf(() => verifySlackRequest(request({ timestamp: 'yesterday' })))).toBe('stale');
+    expect(codeOf(() => verifySlackRequest(request({ timestamp: 'yesterday' })))).toBe('bad_timestamp');
+    expect(codeOf(() => verifySlackRequest(request({ timestamp: '-1' })))).toBe('bad_timestamp');
+    expect(codeOf(() => verifySlackRequest(request({ timestamp: '1e9' })))).toBe('bad_timestamp');
+    expect(codeOf(() => verifySlackRequest(request({ timestamp: '9'.repeat(400) })))).toBe('bad_timestamp');
+  });
+
+  it('verifies the raw bytes of the body, not a decoded string of them', () => {
+    const now = 1_800_000_000;
+    const bytes = Buffer.from([0x70, 0x3d, 0xff, 0xfe, 0x80]);
+    const headers = { timestamp: String(now), signature: signSlackRequest('secret', bytes, now) };
+    expect(codeOf(() => verifySlackRequest({ signingSecret: 'secret', body: bytes, headers, now: () => now * 1000 }))).toBe('accepted');
+    // Decoding would turn the invalid bytes into U+FFFD and change what was signed.
+    expect(codeOf(() => verifySlackRequest({ signingSecret: 'secret', body: bytes.toString('utf8'), headers, now: () => now * 1000 }))).toBe('bad_signature');
   });
 
   it('rejects a request missing either header', () => {

@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sql } from 'kysely';
-import type { CustomRoute } from '@slack/bolt';
 import { postDigest } from '../../digest/post.ts';
 import { cachedDescriptions, createDecisions } from '../../decisions/service.ts';
 import { runCycle, type CycleOptions } from '../../reconcile/cycle.ts';
 import { cachedHealth } from '../../reconcile/health.ts';
+import { closeServer, createRouteServer, listen, type Route } from '../../http/routes.ts';
 import { InFlight } from '../../jobs/in-flight.ts';
 import { startSchedules } from '../../jobs/schedules.ts';
 import { buildConnectors, openMigratedDatabase, storeFor } from '../../main.ts';
@@ -26,11 +26,12 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   const { env, logger } = ctx;
   const policy = await loadConfiguredPolicy(env);
   const connectors = buildConnectors(env, policy, logger);
+  // The bot token is checked with Slack (auth.test) before the database opens: a refused token stops here.
+  const slackApp = env.SLACK_BOT_TOKEN ? await createSlackApp({ env, logger, routes: routes() }) : null;
   const database = await openMigratedDatabase(env, logger);
   const counters = { cycles: 0, discrepancies: 0, autoFixed: 0, escalated: 0, failedWrites: 0 };
 
   const store = storeFor(database);
-  const slackApp = env.SLACK_BOT_TOKEN ? createSlackApp({ env, logger, routes: routes() }) : null;
   // One cache of what each system has, for the cycles' policy check and the decisions' Override check.
   const describe = cachedDescriptions(connectors);
   const decisions = createDecisions({
@@ -66,19 +67,12 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   let stopServer: () => Promise<void>;
   if (slackApp) {
     registerListeners(slackApp.app, { database, policy, logger, slack: slackApp.port, decide: (request) => decisions.decide(request), vocabularies, runCycle: runAndPost, status }, inFlight);
-    await slackApp.app.start(env.PORT);
-    stopServer = () => slackApp.app.stop() as Promise<void>;
-    logger.info({ port: env.PORT, mode: env.SLACK_SIGNING_SECRET ? 'http' : 'socket' }, 'recon serve: Slack app listening');
+    await slackApp.start(env.PORT);
+    stopServer = () => slackApp.stop();
+    logger.info({ port: env.PORT, mode: slackApp.mode, botUserId: slackApp.bot.userId }, 'recon serve: Slack app listening');
   } else {
-    const server = createServer((req, res) => {
-      const route = routes().find((r) => r.path === (req.url ?? '').split('?')[0] && req.method === r.method);
-      if (route) route.handler(req as never, res);
-      else {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(env.PORT, resolve));
-    stopServer = () => new Promise((resolve) => server.close(() => resolve()));
+    const server = await listen(createRouteServer(routes(), { logger }), env.PORT);
+    stopServer = () => closeServer(server);
     logger.warn({ port: env.PORT }, 'recon serve: SLACK_BOT_TOKEN is not set; serving health and metrics, with no Slack app');
   }
 
@@ -102,7 +96,7 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   await database.close();
   return 0;
 
-  function routes(): CustomRoute[] {
+  function routes(): Route[] {
     return [
       {
         path: '/healthz',

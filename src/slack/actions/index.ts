@@ -1,11 +1,12 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { DecisionRequest, DecisionResult } from '../../decisions/decide.ts';
 import { openItems, reviewItem } from '../../db/repositories/review-items.ts';
+import { refuseReader } from '../access.ts';
 import type { SlackContext } from '../context.ts';
 import { ACTIONS } from '../ids.ts';
 import { escalationView, type Vocabularies } from '../item-view.ts';
 import { publishHome } from '../events/index.ts';
-import { escalationMessage, ignoreModal, outcomeMessage, overrideModal, queueBlocks, type BlockMessage } from '../messages/index.ts';
+import { escalationMessage, ignoreModal, outcomeMessage, overrideModal, queueBlocks, refusalMessage, type BlockMessage } from '../messages/index.ts';
 import { markSynced, syncClosedMessages } from '../posting.ts';
 
 type ButtonBody = BlockAction<ButtonAction>;
@@ -29,23 +30,34 @@ export function registerActions(app: App, ctx: SlackContext): void {
     await ack();
     await decideAndShow(ctx, originOf(body), { action: 'retry', itemId: action.value ?? '', user: body.user.id });
   });
+  // A modal shows the item's records (emails, amounts): only to those who may read them.
+  const refusedModal = async (body: ButtonBody, asked: 'override_modal' | 'ignore_modal'): Promise<boolean> => {
+    const refused = await refuseReader(ctx, body.user.id, asked);
+    if (refused) await tellPerson(ctx, body.channel?.id, body.user.id, refusalMessage(refused.message));
+    return refused !== null;
+  };
   app.action<ButtonBody>(ACTIONS.override, async ({ ack, body, action }) => {
     await ack();
     // The trigger id lives three seconds: read only the database and what vocabularies are at hand.
-    const [item, vocabularies] = await Promise.all([reviewItem(ctx.database.db, action.value ?? ''), vocabulariesAtHand(ctx)]);
-    if (!item) return;
+    const [refused, item, vocabularies] = await Promise.all([refusedModal(body, 'override_modal'), reviewItem(ctx.database.db, action.value ?? ''), vocabulariesAtHand(ctx)]);
+    if (refused || !item) return;
     // The other direction only exists where values are compared as they are (no one-way map).
     const mapped = Boolean(ctx.policy.checks.find((c) => c.name === item.check_name)?.map);
     await ctx.slack.openView(body.trigger_id, overrideModal(escalationView(item, vocabularies), { otherDirection: !mapped, home: originOf(body).home }));
   });
   app.action<ButtonBody>(ACTIONS.ignore, async ({ ack, body, action }) => {
     await ack();
-    const [item, vocabularies] = await Promise.all([reviewItem(ctx.database.db, action.value ?? ''), vocabulariesAtHand(ctx)]);
-    if (!item) return;
+    const [refused, item, vocabularies] = await Promise.all([refusedModal(body, 'ignore_modal'), reviewItem(ctx.database.db, action.value ?? ''), vocabulariesAtHand(ctx)]);
+    if (refused || !item) return;
     await ctx.slack.openView(body.trigger_id, ignoreModal(escalationView(item, vocabularies), { home: originOf(body).home }));
   });
   app.action<ButtonBody>(ACTIONS.openQueue, async ({ ack, body }) => {
     await ack();
+    const refused = await refuseReader(ctx, body.user.id, 'queue');
+    if (refused) {
+      await tellPerson(ctx, body.channel?.id, body.user.id, refusalMessage(refused.message));
+      return;
+    }
     const vocabularies = await ctx.vocabularies();
     const items = await openItems(ctx.database.db, { limit: 16 });
     const queue = queueBlocks(items.map((i) => escalationView(i, vocabularies)), { now: new Date() });

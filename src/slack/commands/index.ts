@@ -2,9 +2,10 @@ import type { App } from '@slack/bolt';
 import { refusal } from '../../decisions/authorize.ts';
 import { openItems } from '../../db/repositories/review-items.ts';
 import type { SlackContext } from '../context.ts';
+import { refuseReader } from '../access.ts';
 import { SLASH_COMMAND } from '../ids.ts';
 import { escalationView } from '../item-view.ts';
-import { helpMessage, queueBlocks, statusBlocks } from '../messages/index.ts';
+import { helpMessage, queueBlocks, refusalMessage, statusBlocks } from '../messages/index.ts';
 
 export type ReconCommand =
   | { name: 'status' }
@@ -25,13 +26,20 @@ export function parseReconCommand(text: string, checks: readonly string[]): Reco
   return { name: 'help' };
 }
 
-/** `/recon`: always answered only to the person who asked. */
+/** `/recon`: always answered only to the person who asked; status and queue only to those who may read them. */
 export function registerCommands(app: App, ctx: SlackContext): void {
   app.command(SLASH_COMMAND, async ({ ack, command }) => {
     await ack();
     const reply = (message: { text: string; blocks: Parameters<SlackContext['slack']['postEphemeral']>[2]['blocks'] }) =>
       ctx.slack.postEphemeral(command.channel_id, command.user_id, message);
     const parsed = parseReconCommand(command.text ?? '', ctx.policy.checks.map((c) => c.name));
+    if (parsed.name === 'status' || parsed.name === 'queue') {
+      const refused = await refuseReader(ctx, command.user_id, parsed.name);
+      if (refused) {
+        await reply(refusalMessage(refused.message));
+        return;
+      }
+    }
     switch (parsed.name) {
       case 'status':
         await reply(statusBlocks(await ctx.status()));
@@ -47,7 +55,7 @@ export function registerCommands(app: App, ctx: SlackContext): void {
         const refused = await refusal(command.user_id, roles, false, { membersOf: (g) => ctx.slack.membersOf(g) });
         if (refused) {
           const text = refused.startsWith('Recon could not') ? refused : 'Only approvers can start a cycle.';
-          await reply({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+          await reply(refusalMessage(text));
           return;
         }
         const what = `${parsed.check ?? 'every check'}${parsed.dryRun ? ' (dry run)' : ''}`;

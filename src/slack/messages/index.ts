@@ -11,5 +11,6 @@ export { cycleSummaryMessage, exceptionsReportMessage, type CycleSummaryInput } 
 export { statusBlocks, type CheckRunStatus, type StatusInput } from './status.ts';
 export { homeView, queueBlocks } from './queue.ts';
 export { helpMessage } from './help.ts';
+export { noAccessHomeView, refusalMessage } from './access.ts';
 export { LIMITS, truncate } from './limits.ts';
 export { escapeMrkdwn } from './format.ts';
