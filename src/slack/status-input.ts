@@ -1,5 +1,6 @@
 import type { Policy } from '../config/policy.ts';
 import type { OpenDatabase } from '../db/connect.ts';
+import { inboxFigures } from '../db/repositories/inbox.ts';
 import { queueFigures } from '../db/repositories/review-items.ts';
 import { latestRunPerCheck } from '../db/repositories/runs.ts';
 import type { ConnectionHealth } from '../domain/ports.ts';
@@ -10,9 +11,9 @@ import type { StatusInput } from './messages/index.ts';
  * The figures of `/recon status` and App Home: each check's last run, the queue counted by the
  * database (never loaded), and each connector's health as the caller's cache holds it.
  */
-export async function buildStatus(deps: { database: OpenDatabase; policy: Policy; health: () => Promise<ConnectionHealth[]>; now?: Date }): Promise<StatusInput> {
+export async function buildStatus(deps: { database: OpenDatabase; policy: Policy; health: () => Promise<ConnectionHealth[]>; webhooksOn?: readonly string[]; now?: Date }): Promise<StatusInput> {
   const now = deps.now ?? new Date();
-  const [runs, queue, health] = await Promise.all([latestRunPerCheck(deps.database.db), queueFigures(deps.database.db), deps.health()]);
+  const [runs, queue, inbox, health] = await Promise.all([latestRunPerCheck(deps.database.db), queueFigures(deps.database.db), inboxFigures(deps.database.db), deps.health()]);
   const next = nextRuns(deps.policy).reconcile;
   const oldest = queue.oldest;
   return {
@@ -43,7 +44,7 @@ export async function buildStatus(deps: { database: OpenDatabase; policy: Policy
       byCategory: queue.byCategory,
       oldest: oldest ? { itemId: oldest.id, check: oldest.check_name, category: oldest.category, openedAt: new Date(oldest.opened_at) } : null,
     },
-    fastLoop: null,
+    fastLoop: { webhooksOn: [...(deps.webhooksOn ?? [])], last24h: inbox.recentByProvider, pending: inbox.pending, dead: inbox.dead },
     connectors: health.map((h) => ({ system: h.system, healthy: h.ok, detail: h.detail })),
   };
 }

@@ -259,7 +259,7 @@ describe('the Slack app, end to end over signed HTTP', () => {
     const note = await until(async () => world.sandbox.slack.ephemerals.at(-1), (e) => e !== undefined, 'the status');
     const text = JSON.stringify(note?.blocks);
     expect(text).toContain('payment-status');
-    expect(text).toMatch(/not available/);
+    expect(text).toMatch(/Fast loop:\* off/);
   });
 
   it('publishes App Home with the open queue when a person opens it', async () => {

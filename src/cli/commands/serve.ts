@@ -1,10 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sql } from 'kysely';
+import { enabledProviders, webhookSecrets } from '../../fastloop/ingest.ts';
+import { webhookRoutes } from '../../fastloop/routes.ts';
+import { startFastLoop } from '../../fastloop/runtime.ts';
+import { processEvent } from '../../reconcile/event.ts';
+import { createMetrics } from '../../metrics.ts';
 import { postDigest } from '../../digest/post.ts';
 import { cachedDescriptions, createDecisions } from '../../decisions/service.ts';
 import { runCycle, type CycleOptions } from '../../reconcile/cycle.ts';
 import { cachedHealth } from '../../reconcile/health.ts';
-import { closeServer, createRouteServer, listen, type Route } from '../../http/routes.ts';
+import { closeServer, createRouteServer, listen, sendAnswer, type Route } from '../../http/routes.ts';
 import { InFlight } from '../../jobs/in-flight.ts';
 import { startSchedules } from '../../jobs/schedules.ts';
 import { buildConnectors, openMigratedDatabase, storeFor } from '../../main.ts';
@@ -16,6 +21,8 @@ import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
 
 /** How long a stopping process waits for decisions and cycles under way (orchestrators allow ~30 s). */
 const DRAIN_MS = 25_000;
+/** A change younger than this may still be on its way through the fast loop: a cycle does not count it as missed. */
+export const FAST_LOOP_DELAY_MS = 5 * 60_000;
 
 /**
  * The long-running process: the Slack app, the schedules, `GET /healthz` and `GET /metrics` on
@@ -29,7 +36,11 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   // The bot token is checked with Slack (auth.test) before the database opens: a refused token stops here.
   const slackApp = env.SLACK_BOT_TOKEN ? await createSlackApp({ env, logger, routes: routes() }) : null;
   const database = await openMigratedDatabase(env, logger);
-  const counters = { cycles: 0, discrepancies: 0, autoFixed: 0, escalated: 0, failedWrites: 0 };
+  const metrics = createMetrics({ db: database.db, connectors });
+  const webhooks = webhookSecrets(env, Object.keys(connectors));
+  for (const problem of webhooks.problems) logger.warn(problem);
+  const webhookSystems = enabledProviders(webhooks.secrets);
+  const fastLoopCoverage = { systems: webhookSystems, since: Date.now(), delayMs: FAST_LOOP_DELAY_MS };
 
   const store = storeFor(database);
   // One cache of what each system has, for the cycles' policy check and the decisions' Override check.
@@ -46,23 +57,26 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   const inFlight = new InFlight();
   const runAndPost = (options: CycleOptions) => inFlight.run(() => cycleAndPost(options));
   const cycleAndPost = async (options: CycleOptions) => {
-    const result = await runCycle({ store, connectors, policy, logger, describe }, options);
-    counters.cycles++;
-    for (const c of result.checks) {
-      counters.discrepancies += c.discrepancies.total;
-      counters.autoFixed += c.autoFixed;
-      counters.escalated += c.escalated;
-      counters.failedWrites += c.failed;
-    }
-    if (slackApp && policy.slack && !options.dryRun) {
-      await postEscalations(
-        { db: database.db, slack: slackApp.port, channel: policy.slack.reviewChannel, vocabularies: await vocabularies(), logger },
-        result.checks.map((c) => ({ name: c.check, found: c.discrepancies.total, autoFixed: c.autoFixed, escalated: c.escalated })),
-      );
-    }
+    const result = await runCycle({ store, connectors, policy, logger, describe, fastLoop: fastLoopCoverage }, options);
+    metrics.cycleFinished(result);
+    if (!options.dryRun) await post(result.checks.map((c) => ({ name: c.check, found: c.discrepancies.total, autoFixed: c.autoFixed, escalated: c.escalated })));
     return result;
   };
-  const status = () => buildStatus({ database, policy, health });
+  const post = async (checks: Parameters<typeof postEscalations>[1]) => {
+    if (!slackApp || !policy.slack) return;
+    await postEscalations({ db: database.db, slack: slackApp.port, channel: policy.slack.reviewChannel, vocabularies: await vocabularies(), logger }, checks);
+  };
+  // The fast loop: stored webhook events processed one way by the same rules, missed Stripe events replayed.
+  const fastLoop = startFastLoop({
+    db: database.db,
+    connectors,
+    logger: logger.child({ loop: 'fast' }),
+    process: (event) => processEvent({ store, connectors, policy, logger, describe, fastLoop: fastLoopCoverage }, event),
+    replaySystems: webhookSystems.filter((system) => connectors[system]?.replay),
+    postEscalations: () => inFlight.run(() => post([])),
+    onProcessed: (event, result, error) => metrics.eventProcessed(event, result, error),
+  });
+  const status = () => buildStatus({ database, policy, health, webhooksOn: webhookSystems });
 
   let stopServer: () => Promise<void>;
   if (slackApp) {
@@ -91,6 +105,7 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   logger.info({ inFlight: inFlight.size }, 'recon serve: stopping; finishing decisions and cycles under way');
   await schedules.stop();
   await stopServer();
+  await fastLoop.stop();
   const unfinished = await inFlight.drain(DRAIN_MS);
   if (unfinished) logger.warn({ unfinished }, 'recon serve: stopped with work unfinished; the next cycle settles its writes');
   await database.close();
@@ -112,31 +127,24 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
         path: '/metrics',
         method: 'GET',
         handler: (_req: IncomingMessage, res: ServerResponse) => {
-          sql<{ n: string }>`SELECT count(*) AS n FROM review_items WHERE status IN ('open', 'deciding', 'failed')`.execute(database.db).then(
-            (queue) => {
-              const lines = [
-                '# HELP recon_cycles_total Reconciliation cycles run by this process.',
-                '# TYPE recon_cycles_total counter',
-                `recon_cycles_total ${counters.cycles}`,
-                '# TYPE recon_discrepancies_total counter',
-                `recon_discrepancies_total ${counters.discrepancies}`,
-                '# TYPE recon_auto_fixed_total counter',
-                `recon_auto_fixed_total ${counters.autoFixed}`,
-                '# TYPE recon_escalated_total counter',
-                `recon_escalated_total ${counters.escalated}`,
-                '# TYPE recon_failed_writes_total counter',
-                `recon_failed_writes_total ${counters.failedWrites}`,
-                '# HELP recon_review_queue_open Review items waiting for a person.',
-                '# TYPE recon_review_queue_open gauge',
-                `recon_review_queue_open ${queue.rows[0]?.n ?? 0}`,
-                ...Object.entries(connectors).flatMap(([system, c]) => [`recon_api_calls_total{system="${system}"} ${c?.apiCalls() ?? 0}`]),
-              ];
-              res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(`${lines.join('\n')}\n`);
-            },
-            (error: Error) => res.writeHead(503).end(error.message),
+          metrics.render().then(
+            (text) => sendAnswer(res, 200, text, { 'content-type': metrics.registry.contentType }),
+            (error: Error) => sendAnswer(res, 503, `metrics unavailable: ${error.message}\n`),
           );
         },
       },
+      ...webhookRoutes({
+        get db() {
+          return database.db;
+        },
+        policy,
+        get secrets() {
+          return webhooks.secrets;
+        },
+        logger: logger.child({ loop: 'fast' }),
+        observe: (provider, type, outcome) => metrics.webhookReceived(provider, type, outcome),
+        stored: () => fastLoop.notify(),
+      }),
     ];
   }
 }

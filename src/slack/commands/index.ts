@@ -1,5 +1,8 @@
 import type { App } from '@slack/bolt';
 import { refusal } from '../../decisions/authorize.ts';
+import { retryDead } from '../../db/repositories/inbox.ts';
+import { queueFigures } from '../../db/repositories/review-items.ts';
+import { nearest } from '../../domain/nearest.ts';
 import { openItems } from '../../db/repositories/review-items.ts';
 import type { SlackContext } from '../context.ts';
 import { refuseReader } from '../access.ts';
@@ -11,19 +14,33 @@ export type ReconCommand =
   | { name: 'status' }
   | { name: 'queue' }
   | { name: 'help' }
-  | { name: 'run'; check: string | null; dryRun: boolean };
+  | { name: 'retry' }
+  | { name: 'run'; check: string | null; dryRun: boolean }
+  /** A word that is no subcommand, or a check the policy does not have: answered with what exists. */
+  | { name: 'unknown'; problem: string };
 
-/** `/recon run payment-status dry-run` → what to do. Anything unknown is help. Pure. */
+const SUBCOMMANDS = ['status', 'queue', 'run', 'retry', 'help'];
+
+/** `/recon run payment-status dry-run` → what to do; anything unknown says what exists. Pure. */
 export function parseReconCommand(text: string, checks: readonly string[]): ReconCommand {
-  const [name, ...rest] = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
-  if (name === 'status' || name === 'queue') return { name };
-  if (name === 'run') {
-    const dryRun = rest.includes('dry-run') || rest.includes('--dry-run');
-    const others = rest.filter((w) => w !== 'dry-run' && w !== '--dry-run');
-    if (others.length > 1 || (others[0] !== undefined && !checks.includes(others[0]))) return { name: 'help' };
-    return { name: 'run', check: others[0] ?? null, dryRun };
+  const [name, ...rest] = text.trim().split(/\s+/).filter(Boolean);
+  const sub = name?.toLowerCase();
+  if (sub === undefined || sub === 'help') return { name: 'help' };
+  if (sub === 'status' || sub === 'queue' || sub === 'retry') return { name: sub };
+  if (sub === 'run') {
+    const dryRun = rest.some((w) => w.toLowerCase() === 'dry-run' || w.toLowerCase() === '--dry-run');
+    const others = rest.filter((w) => w.toLowerCase() !== 'dry-run' && w.toLowerCase() !== '--dry-run');
+    const known = checks.length ? `The checks are: ${checks.map((c) => `\`${c}\``).join(', ')}.` : 'The policy has no checks.';
+    if (others.length > 1) return { name: 'unknown', problem: `\`/recon run\` takes one check at most, not ${others.length} (${others.map((w) => `\`${w}\``).join(' ')}). ${known}` };
+    const check = others[0];
+    if (check !== undefined && !checks.includes(check)) {
+      const near = nearest(check, checks);
+      return { name: 'unknown', problem: `There is no check \`${check}\`${near ? `; did you mean \`${near}\`?` : '.'} ${known}` };
+    }
+    return { name: 'run', check: check ?? null, dryRun };
   }
-  return { name: 'help' };
+  const near = nearest(sub, SUBCOMMANDS);
+  return { name: 'unknown', problem: `\`/recon ${name}\` is not a command${near ? `; did you mean \`/recon ${near}\`?` : '.'}` };
 }
 
 /** `/recon`: always answered only to the person who asked; status and queue only to those who may read them. */
@@ -46,10 +63,26 @@ export function registerCommands(app: App, ctx: SlackContext): void {
         return;
       case 'queue': {
         const vocabularies = await ctx.vocabularies();
-        const items = await openItems(ctx.database.db, { limit: 20 });
-        await reply(queueBlocks(items.map((i) => escalationView(i, vocabularies)), { now: new Date() }));
+        const [items, figures] = await Promise.all([openItems(ctx.database.db, { limit: 20 }), queueFigures(ctx.database.db)]);
+        await reply(queueBlocks(items.map((i) => escalationView(i, vocabularies)), { now: new Date(), total: figures.open }));
         return;
       }
+      case 'retry': {
+        const roles = ctx.policy.slack ?? { approvers: [], financialApprovers: [] };
+        const refused = await refusal(command.user_id, roles, false, { membersOf: (g) => ctx.slack.membersOf(g) });
+        if (refused) {
+          await reply(refusalMessage(refused.startsWith('Recon could not') ? refused : 'Only approvers can retry dead letters.'));
+          return;
+        }
+        const retried = await retryDead(ctx.database.db);
+        ctx.logger.info({ user: command.user_id, retried }, 'dead letters put back in the inbox');
+        const text = retried === 0 ? 'There are no dead letters.' : `${retried} dead ${retried === 1 ? 'letter is' : 'letters are'} back in the inbox and will be processed again.`;
+        await reply({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+        return;
+      }
+      case 'unknown':
+        await reply({ text: parsed.problem, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: parsed.problem } }, ...helpMessage().blocks] });
+        return;
       case 'run': {
         const roles = ctx.policy.slack ?? { approvers: [], financialApprovers: [] };
         const refused = await refusal(command.user_id, roles, false, { membersOf: (g) => ctx.slack.membersOf(g) });

@@ -6,6 +6,7 @@ const COMMANDS: [usage: string, what: string][] = [
   ['status', 'each check’s last and next run, the open queue, fast-loop events and connector health'],
   ['run [check] [dry-run]', 'run every check, or one, now; `dry-run` shows what would change without writing. Approvers only.'],
   ['queue', 'the open escalations, with Approve / Override / Ignore'],
+  ['retry', 'put the fast loop’s dead letters (webhook events that failed every attempt) back in the inbox. Approvers only.'],
   ['help', 'this message'],
 ];
 
@@ -15,7 +16,7 @@ export function helpMessage(): BlockMessage {
   return {
     text: `Recon commands: ${COMMANDS.map(([usage]) => `${SLASH_COMMAND} ${usage}`).join(', ')}`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*Recon* keeps customer status in agreement between Stripe and HubSpot.\n${lines.join('\n')}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `*Recon* keeps customer status in agreement across your CRM, Stripe and Google Calendar.\n${lines.join('\n')}` } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: 'Escalations arrive in the review channel; the app’s Home tab shows the status and the queue.' }] },
     ],
   };

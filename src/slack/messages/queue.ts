@@ -35,14 +35,19 @@ const more = (hidden: number): KnownBlock => ({
  * `/recon queue`: the first `limit` items (default 10; at most what fits in one message), oldest first
  * as given, each with Approve / Override… / Ignore….
  */
-export function queueBlocks(items: EscalationView[], options: { now: Date; limit?: number }): BlockMessage {
+/**
+ * `/recon queue`: the first items with their buttons. `total` is how many are open (the caller may
+ * pass only the first items); the count said is always the queue's, never the page's.
+ */
+export function queueBlocks(items: EscalationView[], options: { now: Date; limit?: number; total?: number }): BlockMessage {
   const fits = Math.floor((LIMITS.blocksPerMessage - 2) / BLOCKS_PER_ITEM);
   const limit = Math.max(0, Math.min(options.limit ?? DEFAULT_LIMIT, fits));
   const shown = items.slice(0, limit);
-  const intro = items.length === 0 ? '*Open queue:* empty. Nothing waits for a person.' : `*Open queue:* ${plural(items.length, 'item')}${shown.length < items.length ? `, the first ${shown.length} shown` : ''}.`;
+  const total = Math.max(options.total ?? items.length, items.length);
+  const intro = total === 0 ? '*Open queue:* empty. Nothing waits for a person.' : `*Open queue:* ${plural(total, 'item')}${shown.length < total ? `, the oldest ${shown.length} shown` : ''}.`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: intro } }, ...itemBlocks(shown, options.now)];
-  if (shown.length < items.length) blocks.push(more(items.length - shown.length));
-  return { text: `Open queue: ${plural(items.length, 'item')}`, blocks };
+  if (shown.length < total) blocks.push(more(total - shown.length));
+  return { text: `Open queue: ${plural(total, 'item')}`, blocks };
 }
 
 /** App Home: the status, then as much of the open queue as fits in the tab's 100 blocks, with the buttons. */

@@ -32,8 +32,16 @@ export interface StatusInput {
     byCategory: Record<string, number>;
     oldest: { itemId: string; check: string; category: string; openedAt: Date } | null;
   };
-  /** Fast-loop (webhook) events in the last 24 h by source system; null while the fast loop is not built. */
-  fastLoop: Record<string, number> | null;
+  fastLoop: {
+    /** The systems whose webhook endpoint is on; empty when the fast loop is off. */
+    webhooksOn: string[];
+    /** Events received in the last 24 h, by source system. */
+    last24h: Record<string, number>;
+    /** Events stored and not yet processed. */
+    pending: number;
+    /** Events that failed every attempt, waiting for a person to retry them. */
+    dead: number;
+  };
   connectors: { system: string; healthy: boolean; detail: string | null }[];
 }
 
@@ -68,13 +76,18 @@ function queueText(queue: StatusInput['queue'], now: Date): string {
   return truncate(`*Open queue:* ${queue.open}${categories ? ` (${categories})` : ''}.${oldest}`, LIMITS.sectionText);
 }
 
-/** Null means the fast loop does not exist yet: saying 0 would claim it ran and saw nothing. */
+/** The fast loop in one section: what it received, what waits, and the dead letters with how to retry them. */
 export function fastLoopText(fastLoop: StatusInput['fastLoop']): string {
-  if (fastLoop === null) return '*Fast-loop events, last 24 h:* not available yet (the fast loop is not built).';
-  const sources = Object.entries(fastLoop).sort((a, b) => b[1] - a[1]);
+  const dead = fastLoop.dead > 0 ? `\n:warning: ${plural(fastLoop.dead, 'dead letter')}: events that failed every attempt. \`/recon retry\` puts them back in the inbox.` : '';
+  const waiting = fastLoop.pending > 0 ? ` ${fastLoop.pending} waiting.` : '';
+  if (fastLoop.webhooksOn.length === 0 && fastLoop.pending === 0 && fastLoop.dead === 0) {
+    return '*Fast loop:* off (no webhook secret is configured); changes wait for the next cycle.';
+  }
+  const sources = Object.entries(fastLoop.last24h).sort((a, b) => b[1] - a[1]);
   const total = sources.reduce((sum, [, n]) => sum + n, 0);
-  if (total === 0) return '*Fast-loop events, last 24 h:* none received.';
-  return truncate(`*Fast-loop events, last 24 h:* ${total} (${sources.slice(0, 20).map(([s, n]) => `${systemName(s)} ${n}`).join(', ')}).`, LIMITS.sectionText);
+  const on = fastLoop.webhooksOn.length ? ` Webhooks on: ${fastLoop.webhooksOn.map(systemName).join(', ')}.` : ' Webhooks off.';
+  const received = total === 0 ? 'none received' : `${total} (${sources.slice(0, 20).map(([s, n]) => `${systemName(s)} ${n}`).join(', ')})`;
+  return truncate(`*Fast-loop events, last 24 h:* ${received}.${waiting}${on}${dead}`, LIMITS.sectionText);
 }
 
 function connectorLines(connectors: StatusInput['connectors']): string[] {

@@ -77,7 +77,7 @@ const statusInput: fc.Arbitrary<StatusInput> = fc.record({
     byCategory: fc.dictionary(text, count, { maxKeys: 30 }),
     oldest: fc.option(fc.record({ itemId: text, check: text, category: text, openedAt: date }), { nil: null }),
   }),
-  fastLoop: fc.option(fc.dictionary(text, count, { maxKeys: 10 }), { nil: null }),
+  fastLoop: fc.record({ webhooksOn: fc.array(text, { maxLength: 6 }), last24h: fc.dictionary(text, count, { maxKeys: 10 }), pending: count, dead: count }),
   connectors: fc.array(fc.record({ system: fc.oneof(fc.constantFrom('stripe', 'hubspot'), text), healthy: fc.boolean(), detail: fc.option(text, { nil: null }) }), { maxLength: 12 }),
 });
 

@@ -6,7 +6,7 @@ import { limitViolations } from './check-limits.ts';
 import { NOW, allText, buttons, escalation } from './fixtures.ts';
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => escalation({ itemId: String(i + 1) }));
-const status: StatusInput = { now: NOW, checks: [], queue: { open: 200, byCategory: { paid_but_not_marked: 200 }, oldest: null }, fastLoop: null, connectors: [] };
+const status: StatusInput = { now: NOW, checks: [], queue: { open: 200, byCategory: { paid_but_not_marked: 200 }, oldest: null }, fastLoop: { webhooksOn: [], last24h: {}, pending: 0, dead: 0 }, connectors: [] };
 
 describe('queueBlocks', () => {
   it('lists the first items, each with its buttons carrying its id', () => {

@@ -14,7 +14,7 @@ const status = (overrides: Partial<StatusInput> = {}): StatusInput => ({
     { name: 'subscription-tags', lastRun: null, nextRunAt: null },
   ],
   queue: { open: 12, byCategory: { mapping_gap: 4, paid_but_not_marked: 8 }, oldest: { itemId: '7', check: 'payment-status', category: 'paid_but_not_marked', openedAt: new Date(NOW.getTime() - 3 * 86_400_000) } },
-  fastLoop: null,
+  fastLoop: { webhooksOn: ['stripe', 'hubspot'], last24h: {}, pending: 0, dead: 0 },
   connectors: [{ system: 'stripe', healthy: true, detail: null }, { system: 'hubspot', healthy: false, detail: '401: the token expired' }],
   ...overrides,
 });
@@ -38,14 +38,20 @@ describe('statusBlocks', () => {
     expect(text).toContain('Oldest: *Paid but not marked* (payment-status, item 7), waiting 3 days.');
   });
 
-  it('says the fast loop is not available yet rather than showing 0', () => {
-    const text = allText(statusBlocks(status({ fastLoop: null })).blocks);
-    expect(text).toContain('not available yet (the fast loop is not built)');
+  it('says the fast loop is off when no webhook secret is configured, rather than showing 0', () => {
+    const text = allText(statusBlocks(status({ fastLoop: { webhooksOn: [], last24h: {}, pending: 0, dead: 0 } })).blocks);
+    expect(text).toContain('*Fast loop:* off (no webhook secret is configured)');
     expect(text).not.toMatch(/Fast-loop events[^\n]*\b0\b/);
   });
 
-  it('counts fast-loop events by source when there are some', () => {
-    expect(allText(statusBlocks(status({ fastLoop: { stripe: 12, hubspot: 3 } })).blocks)).toContain('*Fast-loop events, last 24 h:* 15 (Stripe 12, HubSpot 3).');
+  it('counts fast-loop events by source and names the webhooks that are on', () => {
+    const text = allText(statusBlocks(status({ fastLoop: { webhooksOn: ['stripe', 'hubspot'], last24h: { stripe: 12, hubspot: 3 }, pending: 2, dead: 0 } })).blocks);
+    expect(text).toContain('*Fast-loop events, last 24 h:* 15 (Stripe 12, HubSpot 3). 2 waiting. Webhooks on: Stripe, HubSpot.');
+  });
+
+  it('shows dead letters with how to retry them', () => {
+    const text = allText(statusBlocks(status({ fastLoop: { webhooksOn: ['stripe'], last24h: { stripe: 5 }, pending: 0, dead: 3 } })).blocks);
+    expect(text).toContain('3 dead letters: events that failed every attempt. `/recon retry` puts them back in the inbox.');
   });
 
   it('shows each connector’s health', () => {
