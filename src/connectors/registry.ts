@@ -3,10 +3,11 @@
  * its redaction, `doctor`, the wiring in `main.ts` and the sandbox are derived from this list.
  */
 import type { ConnectorDefinition } from './definition.ts';
+import { googleCalendar } from './google_calendar/index.ts';
 import { hubspot } from './hubspot/index.ts';
 import { stripe } from './stripe/index.ts';
 
-export const CONNECTORS: readonly ConnectorDefinition[] = [stripe, hubspot];
+export const CONNECTORS: readonly ConnectorDefinition[] = [stripe, hubspot, googleCalendar];
 
 export function connectorDefinition(name: string): ConnectorDefinition | undefined {
   return CONNECTORS.find((definition) => definition.name === name);
