@@ -3,6 +3,8 @@
  * sandbox's one port), how its handler is built, its documented rate limit, and the environment
  * that points Recon's connector at it. The server and `recon sandbox` are derived from this list.
  */
+import { sandboxKeyFile, SANDBOX_TOKEN_PATH } from './google-calendar-auth.ts';
+import { createGoogleCalendarApi } from './google-calendar-server.ts';
 import type { ApiContext, SandboxRequest, SandboxResponse } from './http.ts';
 import { createHubSpotApi } from './hubspot-server.ts';
 import type { SandboxState } from './state.ts';
@@ -40,6 +42,17 @@ export const FAKES: readonly SandboxFake[] = [
       HUBSPOT_ACCESS_TOKEN: 'pat-sandbox', HUBSPOT_API_URL: base, HUBSPOT_PORTAL_ID: String(state.hubspot.portalId), HUBSPOT_APP_ID: String(state.hubspot.appId),
     }),
     describe: (state) => `${state.hubspot.deals.size} HubSpot deals in ${state.hubspot.pipelines.length} pipelines`,
+  },
+  {
+    system: 'google_calendar',
+    // The Calendar API, and the OAuth token endpoint the key file's token_uri names.
+    prefixes: ['/calendar/v3/', SANDBOX_TOKEN_PATH],
+    rateLimit: { requests: 600, perMs: 60_000 },
+    create: createGoogleCalendarApi,
+    env: (base, state) => ({
+      GOOGLE_APPLICATION_CREDENTIALS: sandboxKeyFile(state.calendar, base), GOOGLE_CALENDAR_ID: state.calendar.calendarId, GOOGLE_API_URL: base,
+    }),
+    describe: (state) => `${state.calendar.events.size} Google Calendar events`,
   },
 ];
 
