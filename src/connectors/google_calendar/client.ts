@@ -91,8 +91,9 @@ export function createCalendarClient(options: GoogleCalendarClientOptions): Goog
     calendar: client,
     auth,
     requestCount: () => sent,
+    // As a new JWT client starts: expired, so the next call makes a fresh exchange (and no cached token is reused).
     forgetToken: () => {
-      auth.credentials = {};
+      auth.credentials = { refresh_token: 'jwt-placeholder', expiry_date: 1 };
     },
   };
 }
