@@ -31,7 +31,7 @@ async function exchange(jwt: string, grantType = 'urn:ietf:params:oauth:grant-ty
   const response = await fetch(`${sandbox.urls.google_calendar}/token`, {
     method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: grantType, assertion: jwt }),
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: await response.json() as any };
 }
 
 async function get(path: string, query: Record<string, string | string[]> = {}, bearer: string | null = token) {
@@ -134,7 +134,7 @@ describe('the sandbox Calendar API: shapes from calendar-v3.json', () => {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ id: 'recon-channel-1', type: 'web_hook', address: 'https://recon.example.com/webhooks/google-calendar', token: 'channel-secret' }),
     });
-    const channel = await watched.json();
+    const channel = await watched.json() as any;
     expect(watched.status).toBe(200);
     expect(channel).toMatchObject({ kind: 'api#channel', id: 'recon-channel-1', token: 'channel-secret', resourceId: expect.any(String) });
     expect(discoveryShapeProblems(calendarSpec, 'Channel', channel)).toEqual([]);
@@ -230,7 +230,8 @@ describe('the sandbox Calendar API: filters and strict parameters', () => {
   it('refuses the parameters a sync token excludes, and showDeleted=false with it', async () => {
     seed(state, 1);
     const syncToken = (await list()).body.nextSyncToken;
-    for (const extra of [{ timeMin: new Date(NOW).toISOString() }, { q: 'x' }, { privateExtendedProperty: 'crm_id=1' }, { orderBy: 'updated' }, { updatedMin: new Date(NOW).toISOString() }]) {
+    const excluded: Record<string, string>[] = [{ timeMin: new Date(NOW).toISOString() }, { q: 'x' }, { privateExtendedProperty: 'crm_id=1' }, { orderBy: 'updated' }, { updatedMin: new Date(NOW).toISOString() }];
+    for (const extra of excluded) {
       expect((await list({ syncToken, ...extra })).status, JSON.stringify(extra)).toBe(400);
     }
     expect((await get(eventsPath, { syncToken, showDeleted: 'false' })).status).toBe(400);

@@ -12,7 +12,7 @@ import {
   BOOKING_FIELDS, bookingsOf, describeBookings, eventTime, groupPeople, identitiesOf, nextStartAfter, toBookingRecord,
   type Booking, type BookingMapContext, type PersonBookings,
 } from './mappers.ts';
-import { googleEventSchema, googleEventsPageSchema, type GoogleEvent, type ServiceAccountKey } from './schemas.ts';
+import { googleEventSchema, googleEventsPageSchema, type GoogleEvent, type ServiceAccountCredentials } from './schemas.ts';
 
 /**
  * Google's documented default quota per user (a service account is one) per project: 600 requests
@@ -30,7 +30,7 @@ const DEFAULT_TARGETED_READS = 20;
 
 export interface GoogleCalendarConnectorOptions {
   /** The service account key (`GOOGLE_APPLICATION_CREDENTIALS`, read). */
-  key: ServiceAccountKey;
+  key: ServiceAccountCredentials;
   /** `GOOGLE_CALENDAR_ID`: the calendar whose events are the bookings, shared with the service account. */
   calendarId: string;
   /** `GOOGLE_API_URL`: another root for calendar calls (the sandbox). */

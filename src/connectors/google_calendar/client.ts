@@ -4,7 +4,9 @@ import { JWT, type gaxios } from 'google-auth-library';
 import { ConfigError } from '../../domain/errors.ts';
 import { ApiError, parseRetryAfter, type RequestInfo } from '../http/retry.ts';
 import { formatPath } from '../raw.ts';
-import { googleErrorBodySchema, googleTokenErrorSchema, serviceAccountKeySchema, type ServiceAccountKey } from './schemas.ts';
+import {
+  googleErrorBodySchema, googleTokenErrorSchema, serviceAccountKeySchema, type ServiceAccountCredentials, type ServiceAccountKey,
+} from './schemas.ts';
 
 /** Where google-auth-library always sends the token exchange; a key file's `token_uri` overrides it here. */
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -43,7 +45,7 @@ export function readServiceAccountKey(path: string): ServiceAccountKey {
 }
 
 export interface GoogleCalendarClientOptions {
-  key: ServiceAccountKey;
+  key: ServiceAccountCredentials;
   /** `GOOGLE_API_URL`: another root for calendar calls (the sandbox); Google's own when absent. */
   apiUrl?: string | undefined;
   /** Per request. Default 30 s. */

@@ -109,3 +109,11 @@ export const serviceAccountKeySchema = z.looseObject({
   token_uri: z.url().optional(),
 });
 export type ServiceAccountKey = z.output<typeof serviceAccountKeySchema>;
+
+/** What the client needs of a key: the account, its private key, and where to exchange it. */
+export interface ServiceAccountCredentials {
+  client_email: string;
+  private_key: string;
+  private_key_id?: string | undefined;
+  token_uri?: string | undefined;
+}
