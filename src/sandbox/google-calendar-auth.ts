@@ -72,6 +72,18 @@ export function writeServiceAccountKeyFile(calendar: CalendarState, options: { d
 }
 
 /**
+ * The variables that point Recon's Google Calendar connector at the sandbox, with a key file
+ * written into `dir` (see {@link writeServiceAccountKeyFile}).
+ */
+export function googleCalendarEnv(calendar: CalendarState, options: { dir: string; baseUrl: string }): Record<string, string> {
+  return {
+    GOOGLE_APPLICATION_CREDENTIALS: writeServiceAccountKeyFile(calendar, options),
+    GOOGLE_CALENDAR_ID: calendar.calendarId,
+    GOOGLE_API_URL: options.baseUrl,
+  };
+}
+
+/**
  * The key file the sandbox's environment names, written on first use into a private temporary
  * directory that is removed when the process exits.
  */
