@@ -1,5 +1,6 @@
-import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadEnv } from '../../config/env.ts';
 import { loadPolicy } from '../../config/load-policy.ts';
@@ -10,6 +11,8 @@ import { createDecisions } from '../../decisions/service.ts';
 import { runCycle, type CycleResult } from '../../reconcile/cycle.ts';
 import { buildConnectors, openMigratedDatabase, storeFor } from '../../main.ts';
 import { generateScenario } from '../../sandbox/generate.ts';
+import { addBookings, hubspotBookingCrm } from '../../sandbox/generate-bookings.ts';
+import { googleCalendarEnv } from '../../sandbox/google-calendar-auth.ts';
 import { startSandbox } from '../../sandbox/server.ts';
 import { verify, type FoundDiscrepancy, type Verdict } from '../../sandbox/verify.ts';
 import { parseCommandArgs, positiveInteger } from '../args.ts';
@@ -25,9 +28,9 @@ import { postEscalations } from '../../slack/posting.ts';
 export const EXAMPLE_POLICY = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../examples/recon.config.hubspot.yml');
 
 /**
- * The whole product with no account and no server: a seeded sandbox Stripe and HubSpot with
- * known drift, the example policy, a fresh embedded database, one cycle, then a second to show
- * that nothing is written twice.
+ * The whole product with no account and no server: a seeded sandbox Stripe, HubSpot and Google
+ * Calendar with known drift, the example policy, a fresh embedded database, one cycle, then a
+ * second to show that nothing is written twice.
  */
 export async function demoCommand(args: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseCommandArgs('demo', args, {
@@ -38,10 +41,14 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
   const customers = positiveInteger('customers', values.customers, 200);
   const seed = positiveInteger('seed', values.seed, 42);
   const scenario = generateScenario({ customers, seed, now: Date.now() });
+  addBookings(scenario, { crm: hubspotBookingCrm(scenario.state), now: Date.now(), seed });
   const sandbox = await startSandbox(scenario.state);
   const dbDir = resolve(ctx.env.RECON_DB_DIR, '..', 'demo-db');
   await rm(dbDir, { recursive: true, force: true });
+  // A throwaway service account key for the sandbox's Google, made now and removed at the end.
+  const keyDir = await mkdtemp(join(tmpdir(), 'recon-demo-google-'));
   const env = loadEnv({
+    ...googleCalendarEnv(scenario.state.calendar, { dir: keyDir, baseUrl: sandbox.urls.google_calendar as string }),
     RECON_DB_DIR: dbDir,
     LOG_LEVEL: process.env.LOG_LEVEL ? ctx.env.LOG_LEVEL : 'warn',
     STRIPE_SECRET_KEY: 'sk_test_recon_demo',
@@ -83,7 +90,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
 
     if (values.json) {
       out(JSON.stringify({
-        sandbox: { customers, seed, requests: sandbox.requests() },
+        sandbox: { customers, seed, calendarEvents: scenario.state.calendar.events.size, requests: sandbox.requests() },
         slack: { ...posting, messages: [...sandbox.slack.messages.values()].map((m) => ({ channel: m.channel, ts: m.ts, text: m.text })) },
         cycle: first,
         changes,
@@ -95,7 +102,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
         secondCycle: { writes: secondWrites, discrepancies: second.checks.reduce((n, c) => n + c.discrepancies.total, 0), changes: changeCount(second) },
       }, null, 2));
     } else {
-      out(`Recon demo: ${customers} Stripe customers and their HubSpot deals in a local sandbox (seed ${seed}), embedded database at ${dbDir}\n`);
+      out(`Recon demo: ${customers} Stripe customers, their HubSpot deals and a Google Calendar of ${scenario.state.calendar.events.size} booking events in a local sandbox (seed ${seed}), embedded database at ${dbDir}\n`);
       out(renderSummary(first));
       out(`\nChange log (${changes.length} rows):`);
       out(renderChanges(changes, labels));
@@ -114,6 +121,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
   } finally {
     await database.close();
     await sandbox.close();
+    await rm(keyDir, { recursive: true, force: true });
   }
 }
 
