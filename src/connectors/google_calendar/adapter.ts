@@ -206,9 +206,9 @@ export class GoogleCalendarConnector implements Connector {
     const now = this.now();
     const identities = new Set<string>();
     for (const id of wanted) {
+      // A record id is an email, else a Stripe customer id (cus_...) when the person has no CRM id, else a CRM id.
       const email = id.includes('@') ? normaliseEmail(id) : null;
-      if (email !== null) identities.add(`email:${email}`);
-      else for (const kind of ['crm', 'stripe']) identities.add(`${kind}:${id}`);
+      identities.add(email !== null ? `email:${email}` : id.startsWith('cus_') ? `stripe:${id}` : `crm:${id}`);
     }
     const found = await this.eventsOfPeople(identities, this.options.maxTargetedReads ?? this.fullReadPages ?? DEFAULT_TARGETED_READS, [], options);
     const bookings = found ? this.bookingsFrom(found.values()).bookings : (await this.readAllEvents(options)).bookings;

@@ -264,13 +264,17 @@ describe('Google Calendar connector: rate limits and failures', () => {
 });
 
 describe('Google Calendar connector: reads, writes and health', () => {
-  it('reads people by their CRM id or email, each derived from all of their events', async () => {
+  it('reads people by their CRM id, Stripe id or email, each derived from all of their events', async () => {
     calendarApi(calendarOf([
       calendarEvent({ id: 'e1', start: NOW + DAY, private: { crm_id: '901' }, attendees: ada }),
       calendarEvent({ id: 'e2', start: NOW - DAY, attendees: grace }),
+      calendarEvent({ id: 'e3', start: NOW + DAY, status: 'cancelled', private: { stripe_customer_id: 'cus_9' }, attendees: [{ email: 'alan@example.com' }] }),
     ]));
-    const records = await connector().calendar.read('bookings', ['901', 'grace@example.com', 'nobody@example.com'], ['booking_status']);
-    expect(records.map((r) => [r.id, r.fields.booking_status])).toEqual([['901', 'upcoming_confirmed'], ['grace@example.com', 'past']]);
+    const records = await connector({ maxTargetedReads: 10 }).calendar.read('bookings', ['901', 'grace@example.com', 'cus_9', 'nobody@example.com'], ['booking_status']);
+    expect(records.map((r) => [r.id, r.fields.booking_status]).sort()).toEqual([['901', 'upcoming_confirmed'], ['cus_9', 'cancelled'], ['grace@example.com', 'past']]);
+    expect(queries.map((q) => q.get('q') ?? q.get('privateExtendedProperty')).sort()).toEqual(
+      ['ada@example.com', 'alan@example.com', 'crm_id=901', 'grace@example.com', 'nobody@example.com', 'stripe_customer_id=cus_9'],
+    );
   });
 
   it('refuses every write without a call', async () => {
