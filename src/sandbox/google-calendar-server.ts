@@ -53,6 +53,13 @@ function readPageToken(raw: string, query: EventsQuery): PageToken {
   throw googleErrors.invalid('Invalid page token value: it does not belong to this query', 'pageToken');
 }
 
+/** When any event of the calendar last changed, in ms. */
+function lastUpdate(calendar: CalendarState): number {
+  let latest = 0;
+  for (const { resource } of calendar.events.values()) latest = Math.max(latest, Date.parse(resource.updated));
+  return latest;
+}
+
 const startOf = (event: CalendarEventResource) => Date.parse(event.start.dateTime ?? `${event.start.date}T00:00:00Z`);
 const endOf = (event: CalendarEventResource) => Date.parse(event.end.dateTime ?? `${event.end.date}T00:00:00Z`);
 
@@ -122,7 +129,7 @@ export function createGoogleCalendarApi(state: SandboxState, context: ApiContext
       kind: 'calendar#events',
       etag: `"p${startSeq}"`,
       summary: calendar.summary,
-      updated: new Date(Math.max(0, ...[...calendar.events.values()].map((e) => Date.parse(e.resource.updated)))).toISOString(),
+      updated: new Date(lastUpdate(calendar)).toISOString(),
       timeZone: calendar.timeZone,
       accessRole: 'reader',
       defaultReminders: [],
