@@ -47,6 +47,8 @@ export interface BookingOptions {
   perKind?: number;
   /** Rounds of clean bookings (each round plants one of every clean kind); default 2. */
   cleanRounds?: number;
+  /** The policy's check that compares bookings with deal stages; default `booking-stage`. */
+  check?: string;
 }
 
 export const BOOKING_DRIFT_KINDS = [
@@ -90,7 +92,7 @@ export function addBookings(scenario: Scenario, options: BookingOptions): void {
     });
 
   const note = (who: Person, entry: Omit<Injected, 'check' | 'kind' | 'sourceId' | 'targetId'>) =>
-    scenario.injected.push({ ...entry, check: 'booking-stage', kind: 'value_mismatch', sourceId: who.bookingId, targetId: who.deal.id });
+    scenario.injected.push({ ...entry, check: options.check ?? 'booking-stage', kind: 'value_mismatch', sourceId: who.bookingId, targetId: who.deal.id });
 
   for (let n = 0; n < (options.perKind ?? 1); n++) {
     const soon = now + (1 + Math.floor(rand() * 10)) * DAY;
