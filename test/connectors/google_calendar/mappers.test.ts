@@ -3,6 +3,8 @@ import {
   bookingsOf, deriveBookingStatus, groupPeople, nextStartAfter, toBookingRecord, type Booking, type BookingMapContext,
 } from '../../../src/connectors/google_calendar/mappers.ts';
 import type { GoogleEvent } from '../../../src/connectors/google_calendar/schemas.ts';
+import { discoveryShapeProblems, loadDiscovery } from '../../support/discovery.ts';
+import { fixture } from '../fixtures.ts';
 import { calendarEvent } from './events.ts';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -169,5 +171,17 @@ describe('Google Calendar mappers: the record', () => {
       history: { booking_status: { changedAt: NOW - 2 * DAY, changedBy: 'unknown' } },
       url: event.htmlLink,
     });
+  });
+});
+
+describe('Google Calendar fixtures', () => {
+  it('are Event resources and error bodies as calendar-v3.json and Google describe them', () => {
+    const spec = loadDiscovery('google-calendar/calendar-v3.json');
+    expect(discoveryShapeProblems(spec, 'Event', fixture('google_calendar/event'))).toEqual([]);
+    const built = calendarEvent({ id: 'e1', start: NOW, status: 'cancelled', private: { crm_id: '901' }, attendees: [{ email: 'ada@example.com', responseStatus: 'declined' }] });
+    expect(discoveryShapeProblems(spec, 'Event', built)).toEqual([]);
+    for (const name of ['error-sync-token-gone', 'error-rate-limit', 'error-forbidden']) {
+      expect(fixture(`google_calendar/${name}`)).toEqual({ error: { code: expect.any(Number), message: expect.any(String), errors: [{ domain: expect.any(String), reason: expect.any(String), message: expect.any(String) }] } });
+    }
   });
 });
