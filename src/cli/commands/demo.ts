@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,8 +46,10 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
   const sandbox = await startSandbox(scenario.state);
   const dbDir = resolve(ctx.env.RECON_DB_DIR, '..', 'demo-db');
   await rm(dbDir, { recursive: true, force: true });
-  // A throwaway service account key for the sandbox's Google, made now and removed at the end.
+  // A throwaway service account key for the sandbox's Google, made now and removed at the end
+  // (or when the process exits early, e.g. its output piped into `head`).
   const keyDir = await mkdtemp(join(tmpdir(), 'recon-demo-google-'));
+  process.once('exit', () => rmSync(keyDir, { recursive: true, force: true }));
   const env = loadEnv({
     ...googleCalendarEnv(scenario.state.calendar, { dir: keyDir, baseUrl: sandbox.urls.google_calendar as string }),
     RECON_DB_DIR: dbDir,
