@@ -21,10 +21,12 @@ import { runCycle, type CycleResult } from '../src/reconcile/cycle.ts';
 const customers = Number(process.argv[2] ?? 100_000);
 const driftRate = Number(process.argv[3] ?? 0.0005);
 const phases = (process.argv[4] ?? 'first,repeat,unchanged,incremental').split(',');
-/** Page sizes of what each system's reads fetch. */
-const PAGE: Record<string, number> = { subscriptions: 100, customers: 100, events: 100, deals: 100, contacts: 100 };
-// Documented limits: Stripe test mode 25 requests per second; HubSpot 100 per rolling 10 s.
-const LIMITS: Record<string, { requests: number; windowSeconds: number }> = { stripe: { requests: 25, windowSeconds: 1 }, hubspot: { requests: 100, windowSeconds: 10 } };
+/** The largest page each system answers: 100, but 2,500 for Google Calendar's events. */
+const pageOf = (system: string) => (system === 'google_calendar' ? 2500 : 100);
+// Documented limits: Stripe test mode 25 requests per second; HubSpot 100 per rolling 10 s; Google Calendar 600 a minute per user.
+const LIMITS: Record<string, { requests: number; windowSeconds: number }> = {
+  stripe: { requests: 25, windowSeconds: 1 }, hubspot: { requests: 100, windowSeconds: 10 }, google_calendar: { requests: 600, windowSeconds: 60 },
+};
 /** The least time `calls` requests can take under a rolling window: a full burst, then one window per batch. */
 const rateBoundSeconds = (system: string, calls: number) => {
   const limit = LIMITS[system];
@@ -115,7 +117,7 @@ try {
     else {
       for (const [key, n] of read) {
         const [system, object] = key.split(':') as [string, string];
-        lower[system] = (lower[system] ?? 0) + Math.ceil(n / (PAGE[object] ?? 100));
+        lower[system] = (lower[system] ?? 0) + Math.ceil(n / pageOf(system));
       }
     }
     const calls = result.apiCalls as Record<string, number>;

@@ -5,10 +5,11 @@
 import { singularObject } from '../domain/records.ts';
 import type { ConnectorDefinition } from './definition.ts';
 import { gohighlevel } from './gohighlevel/index.ts';
+import { googleCalendar } from './google_calendar/index.ts';
 import { hubspot } from './hubspot/index.ts';
 import { stripe } from './stripe/index.ts';
 
-export const CONNECTORS: readonly ConnectorDefinition[] = [stripe, hubspot, gohighlevel];
+export const CONNECTORS: readonly ConnectorDefinition[] = [stripe, hubspot, gohighlevel, googleCalendar];
 
 export function connectorDefinition(name: string): ConnectorDefinition | undefined {
   return CONNECTORS.find((definition) => definition.name === name);

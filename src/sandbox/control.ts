@@ -6,7 +6,7 @@
  */
 import type { SandboxResponse } from './http.ts';
 import { seededRandom } from './random.ts';
-import { applyHubSpotUpdate, changeStripeSubscription, type SandboxState } from './state.ts';
+import { applyHubSpotUpdate, changeStripeSubscription, observeSandbox, type SandboxState } from './state.ts';
 
 export interface DriftResult {
   /** Stripe customers whose subscription was cancelled (their won deals now disagree). */
@@ -46,6 +46,37 @@ export function driftWorld(state: SandboxState, counts: { stripe: number; hubspo
   return { cancelled, edited };
 }
 
+/** The round a churning subscription goes through: a card fails, Stripe gives up, the customer pays again. */
+const CHURN_ROUND = ['past_due', 'unpaid', 'active'] as const;
+
+/**
+ * `events` changes spread over `customers` paying customers of won deals, each subscription going
+ * round past_due → unpaid → active (its deal should be won, lost, won again): a stream of real
+ * Stripe events whose last one per customer says what the CRM must end up showing. Returns them.
+ */
+export function churnWorld(state: SandboxState, counts: { customers: number; events: number }, seed = 1, now = Date.now()): { events: unknown[]; customers: string[] } {
+  const random = seededRandom(seed);
+  const active = [...state.stripe.subscriptions.values()].filter((s) => s.status === 'active');
+  const chosen: typeof active = [];
+  while (chosen.length < counts.customers && active.length > 0) chosen.push(active.splice(Math.floor(random() * active.length), 1)[0] as (typeof active)[number]);
+  const events: unknown[] = [];
+  const stop = observeSandbox(state, (change) => {
+    if (change.system === 'stripe') events.push(change.event);
+  });
+  const step = new Map<string, number>();
+  try {
+    for (let i = 0; i < counts.events && chosen.length > 0; i++) {
+      const subscription = chosen[i % chosen.length] as (typeof chosen)[number];
+      const n = step.get(subscription.id) ?? 0;
+      step.set(subscription.id, n + 1);
+      changeStripeSubscription(state, subscription.id, { status: CHURN_ROUND[n % CHURN_ROUND.length] }, now);
+    }
+  } finally {
+    stop();
+  }
+  return { events, customers: chosen.map((s) => (typeof s.customer === 'string' ? s.customer : s.customer.id)) };
+}
+
 /** Answers `/_sandbox/...`, or null for any other path. */
 export function control(state: SandboxState, requests: () => unknown, method: string, path: string, query: URLSearchParams): SandboxResponse | null {
   if (!path.startsWith('/_sandbox/')) return null;
@@ -59,5 +90,11 @@ export function control(state: SandboxState, requests: () => unknown, method: st
     if (Number.isNaN(counts.stripe) || Number.isNaN(counts.hubspot)) return { status: 400, body: { error: 'stripe and hubspot must be whole numbers of changes' } };
     return { status: 200, body: driftWorld(state, counts, Number(query.get('seed') ?? 1)) };
   }
-  return { status: 404, body: { error: `no sandbox control route ${method} ${path}; try GET /_sandbox/requests or POST /_sandbox/drift?stripe=N&hubspot=N` } };
+  if (method === 'POST' && path === '/_sandbox/churn') {
+    const customers = Number(query.get('customers') ?? 0);
+    const events = Number(query.get('events') ?? 0);
+    if (!Number.isInteger(customers) || customers <= 0 || !Number.isInteger(events) || events < 0) return { status: 400, body: { error: 'customers and events must be whole numbers, customers at least 1' } };
+    return { status: 200, body: churnWorld(state, { customers, events }, Number(query.get('seed') ?? 1)) };
+  }
+  return { status: 404, body: { error: `no sandbox control route ${method} ${path}; try GET /_sandbox/requests, POST /_sandbox/drift?stripe=N&hubspot=N or POST /_sandbox/churn?customers=N&events=M` } };
 }

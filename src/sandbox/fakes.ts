@@ -3,6 +3,8 @@
  * sandbox's one port), how its handler is built, its documented rate limit, and the environment
  * that points Recon's connector at it. The server and `recon sandbox` are derived from this list.
  */
+import { sandboxKeyFile, SANDBOX_TOKEN_PATH } from './google-calendar-auth.ts';
+import { createGoogleCalendarApi } from './google-calendar-server.ts';
 import type { ApiContext, SandboxRequest, SandboxResponse } from './http.ts';
 import { GHL_STRIPE_ID_FIELD } from './gohighlevel-objects.ts';
 import { createGoHighLevelApi } from './gohighlevel-server.ts';
@@ -53,6 +55,17 @@ export const FAKES: readonly SandboxFake[] = [
       GHL_ACCESS_TOKEN: 'pit-sandbox-0000-0000-recon', GHL_API_URL: base, GHL_LOCATION_ID: state.gohighlevel.locationId, GHL_STRIPE_ID_FIELD,
     }),
     describe: (state) => `${state.gohighlevel.opportunities.size} GoHighLevel opportunities in ${state.gohighlevel.pipelines.length} pipelines`,
+  },
+  {
+    system: 'google_calendar',
+    // The Calendar API, and the OAuth token endpoint the key file's token_uri names.
+    prefixes: ['/calendar/v3/', SANDBOX_TOKEN_PATH],
+    rateLimit: { requests: 600, perMs: 60_000 },
+    create: createGoogleCalendarApi,
+    env: (base, state) => ({
+      GOOGLE_APPLICATION_CREDENTIALS: sandboxKeyFile(state.calendar, base), GOOGLE_CALENDAR_ID: state.calendar.calendarId, GOOGLE_API_URL: base,
+    }),
+    describe: (state) => `${state.calendar.events.size} Google Calendar events`,
   },
 ];
 

@@ -151,6 +151,11 @@ export function bearerToken(headers: IncomingMessage['headers']): string | null 
 }
 
 export function sendJson(response: ServerResponse, result: SandboxResponse): void {
+  if (result.status === 204) {
+    response.writeHead(204, result.headers);
+    response.end();
+    return;
+  }
   const payload = JSON.stringify(result.body);
   response.writeHead(result.status, {
     'Content-Type': 'application/json; charset=utf-8',

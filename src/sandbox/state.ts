@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { buildCustomer, buildInvoice, buildPrice, buildSubscription, currentPeriod, defaultInvoiceStatus } from './stripe-builders.ts';
 import { stripeLikeId, STRIPE_ID_LENGTH } from './ids.ts';
 import type { StripeIdPrefix } from './ids.ts';
+import { createCalendarState, type CalendarState } from './google-calendar-state.ts';
 import { defaultDealPipeline, LAST_MODIFIED_PROPERTY } from './hubspot-objects.ts';
 import type { HubSpotHistoryEntry, HubSpotObject, HubSpotObjectType, HubSpotPipeline } from './hubspot-objects.ts';
 import { createGoHighLevelState } from './gohighlevel-objects.ts';
@@ -72,6 +73,8 @@ export interface SandboxState {
   };
   /** One GoHighLevel location (sub-account): its pipelines, opportunities, contacts and custom fields. */
   gohighlevel: GoHighLevelState;
+  /** Google Calendar: the calendar of bookings, its sync tokens and who may read it (google-calendar-state.ts). */
+  calendar: CalendarState;
   /** Every write the servers applied, in order: used by tests to prove each record was written once. */
   writes: SandboxWrite[];
 }
@@ -122,6 +125,7 @@ export function createSandboxState(options: { portalId?: number; appId?: number 
       pipelines: [defaultDealPipeline()],
     },
     gohighlevel: createGoHighLevelState(),
+    calendar: createCalendarState(),
     writes: [],
   };
 }

@@ -4,13 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateScenario } from '../../src/sandbox/generate.ts';
+import { googleCalendarEnv } from '../../src/sandbox/google-calendar-auth.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.ts';
 
 let dir: string;
 let sandbox: RunningSandbox;
+let googleEnv: Record<string, string>;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'recon-cli-'));
-  sandbox = await startSandbox(generateScenario({ customers: 60, seed: 5, now: Date.now() }).state, { rateLimits: false });
+  const { state } = generateScenario({ customers: 60, seed: 5, now: Date.now() });
+  sandbox = await startSandbox(state, { rateLimits: false });
+  googleEnv = googleCalendarEnv(state.calendar, { dir, baseUrl: sandbox.urls.google_calendar as string });
 });
 afterAll(async () => {
   await sandbox.close();
@@ -33,6 +37,7 @@ function recon(args: string[], env: Record<string, string> = {}): Promise<{ code
 }
 
 const sandboxEnv = () => ({
+  ...googleEnv,
   RECON_CONFIG: 'examples/recon.config.hubspot.yml',
   STRIPE_SECRET_KEY: 'sk_test_cli',
   STRIPE_API_URL: sandbox.stripeUrl,
@@ -75,6 +80,7 @@ describe('the recon command', () => {
     const { code, stdout } = await recon(['doctor'], sandboxEnv());
     expect(stdout).toMatch(/^ok +Stripe: /m);
     expect(stdout).toMatch(/^ok +HubSpot: /m);
+    expect(stdout).toMatch(/^ok +Google Calendar: /m);
     expect(stdout).toMatch(/^ok +every check's objects, fields and map values exist/m);
     expect(code).toBe(0);
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateScenario } from '../../src/sandbox/generate.ts';
+import { googleCalendarEnv } from '../../src/sandbox/google-calendar-auth.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.ts';
 
 let dir: string;
@@ -13,11 +14,13 @@ let base: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'recon-serve-'));
-  sandbox = await startSandbox(generateScenario({ customers: 40, seed: 3, now: Date.now() }).state, { rateLimits: false });
+  const { state } = generateScenario({ customers: 40, seed: 3, now: Date.now() });
+  sandbox = await startSandbox(state, { rateLimits: false });
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   base = `http://127.0.0.1:${port}`;
   child = spawn(process.execPath, ['bin/recon.js', 'serve'], {
     env: {
+      ...googleCalendarEnv(state.calendar, { dir, baseUrl: sandbox.urls.google_calendar as string }),
       PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', PORT: String(port), RECON_DB_DIR: join(dir, 'db'),
       RECON_CONFIG: 'examples/recon.config.hubspot.yml', STRIPE_SECRET_KEY: 'sk_test_serve', STRIPE_API_URL: sandbox.stripeUrl,
       HUBSPOT_ACCESS_TOKEN: 'pat-serve', HUBSPOT_API_URL: sandbox.hubspotUrl,

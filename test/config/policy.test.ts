@@ -25,7 +25,7 @@ function errorOf(text: string): string {
 describe('the policy file', () => {
   it('accepts the shipped HubSpot example', async () => {
     const policy = await loadPolicy('examples/recon.config.hubspot.yml');
-    expect(policy.checks.map((c) => c.name)).toEqual(['payment-status', 'deal-amount']);
+    expect(policy.checks.map((c) => c.name)).toEqual(['payment-status', 'deal-amount', 'booking-stage']);
   });
 
   it('accepts the shipped GoHighLevel example', async () => {

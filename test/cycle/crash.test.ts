@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../src/db/connect.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { generateScenario } from '../../src/sandbox/generate.ts';
+import { googleCalendarEnv } from '../../src/sandbox/google-calendar-auth.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.ts';
 import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
 import { EXAMPLE_POLICY } from '../support/world.ts';
@@ -19,6 +20,7 @@ describe('a cycle killed in the middle of applying', () => {
   const scenario = generateScenario({ customers: 400, seed: 11, now: Date.now(), driftRate: 0.02 });
   let sandbox: RunningSandbox;
   let dbDir: string | null = null;
+  let keyDir: string | null = null;
   let pgDatabase: TestDatabase | null = null;
   let childEnv: NodeJS.ProcessEnv;
   let child: ChildProcess | null = null;
@@ -33,7 +35,9 @@ describe('a cycle killed in the middle of applying', () => {
       dbDir = await mkdtemp(join(tmpdir(), 'recon-crash-'));
       database = { RECON_DB_DIR: dbDir };
     }
+    keyDir = await mkdtemp(join(tmpdir(), 'recon-crash-key-'));
     childEnv = {
+      ...googleCalendarEnv(scenario.state.calendar, { dir: keyDir, baseUrl: sandbox.urls.google_calendar as string }),
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       LOG_LEVEL: 'silent',
@@ -50,6 +54,7 @@ describe('a cycle killed in the middle of applying', () => {
   afterAll(async () => {
     await sandbox.close();
     if (dbDir) await rm(dbDir, { recursive: true, force: true });
+    if (keyDir) await rm(keyDir, { recursive: true, force: true });
     await pgDatabase?.close();
   });
 

@@ -36,7 +36,9 @@ describe('a reconciliation cycle against the sandbox', () => {
     const writes = world.scenario.state.writes;
     expect(writes.map((w) => w.id).sort()).toEqual(safe.map((i) => i.targetId).sort());
     expect(writes.every((w) => w.system === 'hubspot' && Object.keys(w.properties).join() === 'dealstage')).toBe(true);
-    expect(result.checks.find((c) => c.check === 'payment-status')?.autoFixed).toBe(safe.length);
+    for (const check of ['payment-status', 'booking-stage']) {
+      expect(result.checks.find((c) => c.check === check)?.autoFixed, check).toBe(safe.filter((i) => i.check === check).length);
+    }
   });
 
   it('logs one applied change per write, with the values before and after', async () => {
@@ -60,7 +62,9 @@ describe('a reconciliation cycle against the sandbox', () => {
     const result = await world.cycle({ dryRun: true });
     expect(world.scenario.state.writes).toEqual([]);
     expect(await database.db.selectFrom('changes').selectAll().execute()).toEqual([]);
-    expect(result.checks.find((c) => c.check === 'payment-status')?.wouldWrite).toBe(world.scenario.injected.filter((i) => i.expected === 'auto_fix').length);
+    for (const check of ['payment-status', 'booking-stage']) {
+      expect(result.checks.find((c) => c.check === check)?.wouldWrite, check).toBe(world.scenario.injected.filter((i) => i.check === check && i.expected === 'auto_fix').length);
+    }
   });
 
   it('opens one review item per escalation and posts unmatched records as exceptions', async () => {

@@ -73,6 +73,7 @@ describe('a deal in a pipeline the map does not fit', () => {
 });
 
 describe('the blast-radius guard', () => {
+  const paymentStatusChanges = () => database.db.selectFrom('changes').select('external_id').where('check_name', '=', 'payment-status').where('outcome', '=', 'applied').execute();
   const guarded = () => policyWith('    humanEditWindow: 24h', '    humanEditWindow: 24h\n    guards: { maxAutoFixes: 1 }');
 
   it('writes nothing for a check that would fix more records than it allows, and asks a person', async () => {
@@ -80,7 +81,7 @@ describe('the blast-radius guard', () => {
     const check = result.checks.find((c) => c.check === 'payment-status');
     expect(check?.heldByGuard).toBeGreaterThan(1);
     expect(check?.autoFixed).toBe(0);
-    expect(world.scenario.state.writes).toEqual([]);
+    expect(await paymentStatusChanges()).toEqual([]);
     const guard = await database.db.selectFrom('review_items').selectAll().where('kind', '=', 'guard').executeTakeFirstOrThrow();
     expect(guard).toMatchObject({ check_name: 'payment-status', reason: 'blast_radius', status: 'open' });
     expect((guard.suggestion as { held: { orders: unknown[] } }).held.orders).toHaveLength(check?.heldByGuard ?? 0);
@@ -95,7 +96,7 @@ describe('the blast-radius guard', () => {
       { action: 'release', itemId: guard.id, user: 'U0OPSLEAD' },
     );
     expect(result).toMatchObject({ kind: 'decided', outcome: 'approved' });
-    expect(world.scenario.state.writes).toHaveLength(held);
+    expect(await paymentStatusChanges()).toHaveLength(held);
   });
 
   it('keeps the default guard out of the way of a normal cycle', async () => {

@@ -1,5 +1,7 @@
-import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadEnv } from '../../config/env.ts';
 import { loadPolicy } from '../../config/load-policy.ts';
@@ -16,6 +18,8 @@ import { generateGoHighLevelScenario } from '../../sandbox/generate-gohighlevel.
 import { GHL_STRIPE_ID_FIELD } from '../../sandbox/gohighlevel-objects.ts';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.ts';
 import type { SandboxState } from '../../sandbox/state.ts';
+import { addBookings, hubspotBookingCrm } from '../../sandbox/generate-bookings.ts';
+import { googleCalendarEnv } from '../../sandbox/google-calendar-auth.ts';
 import { verify, type FoundDiscrepancy, type Verdict } from '../../sandbox/verify.ts';
 import { parseCommandArgs, positiveInteger } from '../args.ts';
 import type { CommandContext } from '../context.ts';
@@ -35,6 +39,8 @@ const DEMO_CRMS: Record<string, {
   scenario: (options: ScenarioOptions) => Scenario;
   policy: string;
   env: (sandbox: RunningSandbox, state: SandboxState) => Record<string, string>;
+  /** Adds bookings to the calendar when the CRM's example policy has a booking check. */
+  bookings?: (scenario: Scenario, seed: number) => void;
 }> = {
   hubspot: {
     scenario: generateScenario,
@@ -43,6 +49,7 @@ const DEMO_CRMS: Record<string, {
       HUBSPOT_ACCESS_TOKEN: 'pat-demo-recon', HUBSPOT_API_URL: sandbox.hubspotUrl,
       HUBSPOT_PORTAL_ID: String(state.hubspot.portalId), HUBSPOT_APP_ID: String(state.hubspot.appId),
     }),
+    bookings: (scenario, seed) => addBookings(scenario, { crm: hubspotBookingCrm(scenario.state), now: Date.now(), seed }),
   },
   gohighlevel: {
     scenario: generateGoHighLevelScenario,
@@ -55,9 +62,10 @@ const DEMO_CRMS: Record<string, {
 };
 
 /**
- * The whole product with no account and no server: a seeded sandbox Stripe and CRM (HubSpot, or
- * GoHighLevel with `--crm gohighlevel`) with known drift, the CRM's example policy, a fresh
- * embedded database, one cycle, then a second to show that nothing is written twice.
+ * The whole product with no account and no server: a seeded sandbox Stripe, CRM (HubSpot, or
+ * GoHighLevel with `--crm gohighlevel`) and, with HubSpot, a Google Calendar of bookings, with
+ * known drift, the CRM's example policy, a fresh embedded database, one cycle, then a second to
+ * show that nothing is written twice.
  */
 export async function demoCommand(args: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseCommandArgs('demo', args, {
@@ -72,10 +80,16 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
   const demo = DEMO_CRMS[crm];
   if (!demo) throw new ConfigError(`--crm: expected one of ${Object.keys(DEMO_CRMS).join(', ')}, got "${crm}"`);
   const scenario = demo.scenario({ customers, seed, now: Date.now() });
+  demo.bookings?.(scenario, seed);
   const sandbox = await startSandbox(scenario.state);
   const dbDir = resolve(ctx.env.RECON_DB_DIR, '..', 'demo-db');
   await rm(dbDir, { recursive: true, force: true });
+  // A throwaway service account key for the sandbox's Google, made now and removed at the end
+  // (or when the process exits early, e.g. its output piped into `head`).
+  const keyDir = await mkdtemp(join(tmpdir(), 'recon-demo-google-'));
+  process.once('exit', () => rmSync(keyDir, { recursive: true, force: true }));
   const env = loadEnv({
+    ...googleCalendarEnv(scenario.state.calendar, { dir: keyDir, baseUrl: sandbox.urls.google_calendar as string }),
     RECON_DB_DIR: dbDir,
     LOG_LEVEL: process.env.LOG_LEVEL ? ctx.env.LOG_LEVEL : 'warn',
     STRIPE_SECRET_KEY: 'sk_test_recon_demo',
@@ -114,7 +128,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
 
     if (values.json) {
       out(JSON.stringify({
-        sandbox: { customers, seed, crm, requests: sandbox.requests() },
+        sandbox: { customers, seed, crm, calendarEvents: scenario.state.calendar.events.size, requests: sandbox.requests() },
         slack: { ...posting, messages: [...sandbox.slack.messages.values()].map((m) => ({ channel: m.channel, ts: m.ts, text: m.text })) },
         cycle: first,
         changes,
@@ -127,7 +141,8 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
       }, null, 2));
     } else {
       const records = connectorDefinition(crm)?.objects[0]?.name ?? 'records';
-      out(`Recon demo: ${customers} Stripe customers and their ${displayName(crm)} ${records} in a local sandbox (seed ${seed}), embedded database at ${dbDir}\n`);
+      const bookings = scenario.state.calendar.events.size ? ` and a Google Calendar of ${scenario.state.calendar.events.size} booking events` : '';
+      out(`Recon demo: ${customers} Stripe customers, their ${displayName(crm)} ${records}${bookings} in a local sandbox (seed ${seed}), embedded database at ${dbDir}\n`);
       out(renderSummary(first));
       out(`\nChange log (${changes.length} rows):`);
       out(renderChanges(changes, labels));
@@ -146,6 +161,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
   } finally {
     await database.close();
     await sandbox.close();
+    await rm(keyDir, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../config/errors.ts';
 import { generateScenario } from '../../sandbox/generate.ts';
+import { addBookings, hubspotBookingCrm } from '../../sandbox/generate-bookings.ts';
 import { FAKES } from '../../sandbox/fakes.ts';
 import { startSandbox } from '../../sandbox/server.ts';
 import { startWebhookSender } from '../../sandbox/webhooks.ts';
@@ -21,11 +22,18 @@ export async function sandboxCommand(args: string[], ctx: CommandContext): Promi
   if (driftRate !== undefined && !(driftRate > 0 && driftRate < 0.09)) {
     throw new ConfigError(`--drift-rate: expected a share of customers per drift kind between 0 and 0.09, got "${values['drift-rate']}"`);
   }
+  const seed = positiveInteger('seed', values.seed, 42);
+  const customers = positiveInteger('customers', values.customers, 200);
   const scenario = generateScenario({
-    customers: positiveInteger('customers', values.customers, 200),
-    seed: positiveInteger('seed', values.seed, 42),
+    customers,
+    seed,
     now: Date.now(),
     ...(driftRate === undefined ? {} : { driftRate }),
+  });
+  // Bookings grow with the world: one round of clean bookings (seven people) per hundred customers.
+  addBookings(scenario, {
+    crm: hubspotBookingCrm(scenario.state), now: Date.now(), seed,
+    perKind: Math.max(1, Math.round(customers * (driftRate ?? 0.005))), cleanRounds: Math.max(2, Math.round(customers / 100)),
   });
   const sandbox = await startSandbox(scenario.state, {
     port: values.port ? positiveInteger('port', values.port, 0) : 0,

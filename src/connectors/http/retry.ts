@@ -24,6 +24,11 @@ export interface ApiErrorInit extends RequestInfo {
   retryAfterMs?: number | null | undefined;
   /** The vendor's own verdict on retrying (Stripe's `Stripe-Should-Retry`), when it gave one. */
   vendorSaysRetry?: boolean | undefined;
+  /**
+   * The vendor refused for its rate limit whatever the status: Google answers 403 with the reason
+   * `rateLimitExceeded` as well as 429. Every 429 counts as one without saying so.
+   */
+  rateLimited?: boolean | undefined;
   /** Attempts made before giving up; 1 when the error was not retried. */
   attempts?: number | undefined;
 }
@@ -43,6 +48,8 @@ export class ApiError extends ReconError {
   readonly vendorCode: string | undefined;
   readonly retryAfterMs: number | null;
   readonly vendorSaysRetry: boolean | undefined;
+  /** A 429, or a vendor's rate-limit refusal under another status (Google's 403 `rateLimitExceeded`). */
+  readonly rateLimited: boolean;
   readonly attempts: number;
 
   constructor(init: ApiErrorInit) {
@@ -63,6 +70,7 @@ export class ApiError extends ReconError {
     this.vendorCode = init.vendorCode;
     this.retryAfterMs = init.retryAfterMs ?? null;
     this.vendorSaysRetry = init.vendorSaysRetry;
+    this.rateLimited = init.status === 429 || init.rateLimited === true;
     this.attempts = attempts;
   }
 
@@ -70,7 +78,7 @@ export class ApiError extends ReconError {
   get retryable(): boolean {
     if (this.vendorSaysRetry !== undefined) return this.vendorSaysRetry;
     if (this.kind !== 'http') return true;
-    return this.status === 429 || (this.status !== null && this.status >= 500);
+    return this.rateLimited || (this.status !== null && this.status >= 500);
   }
 
   withAttempts(attempts: number): ApiError {
@@ -81,7 +89,7 @@ export class ApiError extends ReconError {
     return {
       system: this.system, method: this.method, path: this.path, kind: this.kind, status: this.status,
       vendorMessage: this.vendorMessage, vendorCode: this.vendorCode, retryAfterMs: this.retryAfterMs,
-      vendorSaysRetry: this.vendorSaysRetry, attempts: this.attempts,
+      vendorSaysRetry: this.vendorSaysRetry, rateLimited: this.rateLimited, attempts: this.attempts,
     };
   }
 }
@@ -89,6 +97,7 @@ export class ApiError extends ReconError {
 /** `api.unauthorized`, `api.forbidden`, `api.rate_limited`, `api.server`, `api.network`, ... from what happened. */
 function apiErrorCode(init: ApiErrorInit): string {
   if (init.kind !== 'http') return `api.${init.kind}`;
+  if (init.rateLimited) return 'api.rate_limited';
   switch (init.status) {
     case 401: return 'api.unauthorized';
     case 403: return 'api.forbidden';
@@ -103,7 +112,7 @@ function apiErrorHint(init: ApiErrorInit): string | undefined {
   if (init.kind === 'network') return `check that ${init.system}'s API URL is right and reachable from here`;
   if (init.kind === 'timeout') return `${init.system} did not answer in time; try again, and check its status page if it persists`;
   if (init.status === 401) return `the ${init.system} credentials are wrong or revoked: set a valid key and run \`recon doctor\``;
-  if (init.status === 403) return `the ${init.system} credentials lack a permission or scope Recon needs: see README, "Connect your real systems"`;
+  if (init.status === 403 && !init.rateLimited) return `the ${init.system} credentials lack a permission or scope Recon needs: see README, "Connect your real systems"`;
   return undefined;
 }
 
@@ -133,7 +142,7 @@ export interface RetryOptions {
 
 export interface RetryCall extends RequestInfo {
   mode?: RetryMode;
-  /** Taken before every attempt; paused for everyone on a 429. */
+  /** Taken before every attempt; paused for everyone on a rate limit. */
   limiter?: RateLimiter | undefined;
   /** Whose call it is: a person's goes ahead of a cycle's in the limiter. */
   priority?: Priority | undefined;
@@ -141,10 +150,10 @@ export interface RetryCall extends RequestInfo {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-/** Whether `error` may be sent again under `mode`. 4xx other than 429 never is, unless the vendor says so (Stripe's 409 lock conflicts). */
+/** Whether `error` may be sent again under `mode`. 4xx other than a rate limit never is, unless the vendor says so (Stripe's 409 lock conflicts). */
 export function shouldRetry(error: ApiError, mode: RetryMode): boolean {
   if (error.vendorSaysRetry === false) return false;
-  if (error.status === 429) return true;
+  if (error.rateLimited) return true;
   if (mode === 'rate-limited-only') return false;
   if (error.vendorSaysRetry === true) return true;
   if (error.kind !== 'http') return true;
@@ -194,8 +203,8 @@ export async function withRetry<T>(call: RetryCall, attempt: (attemptNumber: num
       const retryAfterTooLong = error.retryAfterMs !== null && error.retryAfterMs > maxRetryAfterMs;
       if (n >= maxAttempts || retryAfterTooLong || !shouldRetry(error, mode)) throw error.withAttempts(n);
       const delay = error.retryAfterMs ?? backoffDelay(n, backoff);
-      // A 429 means the vendor's window is full for every caller, not just this one.
-      if (error.status === 429) call.limiter?.pauseFor(delay);
+      // A rate limit means the vendor's window is full for every caller, not just this one.
+      if (error.rateLimited) call.limiter?.pauseFor(delay);
       options.logger?.warn(
         { system: call.system, method: call.method, path: call.path, status: error.status, attempt: n, delayMs: delay },
         'vendor request failed; retrying',

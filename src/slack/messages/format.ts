@@ -11,6 +11,7 @@ const SYSTEM_NAMES: Record<string, string> = {
 };
 const OBJECT_NAMES: Record<string, string> = {
   customers: 'customer', deals: 'deal', contacts: 'contact', opportunities: 'opportunity', events: 'event', subscriptions: 'subscription', invoices: 'invoice',
+  bookings: 'booking',
 };
 
 export const systemName = (system: string) => SYSTEM_NAMES[system] ?? orUnknown(system, 'system');

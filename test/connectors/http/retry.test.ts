@@ -55,6 +55,22 @@ describe('withRetry', () => {
     expect(now).toBe(3000);
   });
 
+  it('treats a 403 the vendor marks as a rate limit like a 429: retried, and the limiter paused', async () => {
+    let now = 0;
+    const limiter = createRateLimiter({ requests: 100, perMs: 10_000, clock: { now: () => now, sleep: async (ms) => void (now += ms) } });
+    const { attempt, calls } = failing(httpError(403, { rateLimited: true, vendorCode: 'rateLimitExceeded', retryAfterMs: 2000 }));
+    await expect(withRetry({ ...request, limiter }, attempt, { sleep: async () => undefined })).resolves.toBe('ok');
+    expect(calls()).toBe(2);
+    expect(now).toBe(2000);
+  });
+
+  it('never retries a 403 that is not a rate limit', async () => {
+    const { options } = harness();
+    const { attempt, calls } = failing(httpError(403, { vendorCode: 'forbidden' }));
+    await expect(withRetry(request, attempt, options)).rejects.toMatchObject({ code: 'api.forbidden', rateLimited: false });
+    expect(calls()).toBe(1);
+  });
+
   it('retries network errors and timeouts of reads', async () => {
     const { options } = harness();
     const { attempt, calls } = failing(
