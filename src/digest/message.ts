@@ -4,6 +4,8 @@ import { truncate } from '../slack/messages/limits.ts';
 import type { Digest, SourceEvents, WeekFigures } from './figures.ts';
 
 const number = (n: number) => n.toLocaleString('en-US');
+/** "1 cycle", "2 cycles". */
+const count = (n: number, one: string, many = `${one}s`) => `${number(n)} ${n === 1 ? one : many}`;
 
 /** "12 (▲ 4 from 8)", "12 events (▲ 4 from 8)": a figure with its change from the week before. */
 export function versus(now: number, before: number, noun?: string): string {
@@ -49,7 +51,7 @@ function sourceLine(source: SourceEvents, before: SourceEvents | undefined): str
     ...Object.entries(source.written).sort((a, b) => b[1] - a[1]).map(([to, n]) => `${number(n)} written to ${systemsWords(to)}`),
     ...Object.entries(source.outcomes).sort((a, b) => b[1] - a[1]).map(([outcome, n]) => `${number(n)} ${OUTCOME_WORDS[outcome] ?? escapeMrkdwn(outcome)}`),
     ...(source.waiting ? [`${number(source.waiting)} still waiting`] : []),
-    ...(source.dead ? [`${number(source.dead)} dead ${source.dead === 1 ? 'letter' : 'letters'}`] : []),
+    ...(source.dead ? [count(source.dead, 'dead letter')] : []),
     ...(source.dropped ? [`and ${number(source.dropped)} of types no check uses, not stored`] : []),
   ];
   return `• ${systemName(source.provider)} ${versus(source.received, before?.received ?? 0)}${parts.length ? `: ${parts.join(', ')}` : ''}`;
@@ -82,9 +84,9 @@ function quietSentence(digest: Digest, first: string, last: string): string {
   const webhooks = digest.fastLoop === null ? 'webhooks are off' : 'no webhook arrived';
   const before = isQuietWeek(previous)
     ? 'as in the week before'
-    : `the week before: ${number(previous.cycles)} cycles, ${number(previous.discrepanciesFound)} found, ${number(previous.autoFixed)} auto-fixed, ${number(previous.escalated)} escalated, ${number(previous.fastLoop.events)} webhook events`;
-  const queue = digest.week.queueAtEnd ? `; ${number(digest.week.queueAtEnd)} ${digest.week.queueAtEnd === 1 ? 'item waits' : 'items wait'} in the queue` : '';
-  const dead = digest.deadLettersNow ? ` and ${number(digest.deadLettersNow)} dead ${digest.deadLettersNow === 1 ? 'letter' : 'letters'} in the inbox` : '';
+    : `the week before: ${count(previous.cycles, 'cycle')}, ${number(previous.discrepanciesFound)} found, ${number(previous.autoFixed)} auto-fixed, ${number(previous.escalated)} escalated, ${count(previous.fastLoop.events, 'webhook event')}`;
+  const queue = digest.week.queueAtEnd ? `; ${count(digest.week.queueAtEnd, 'item waits', 'items wait')} in the queue` : '';
+  const dead = digest.deadLettersNow ? ` and ${count(digest.deadLettersNow, 'dead letter')} in the inbox` : '';
   return `Nothing happened from ${first} to ${last}: no cycle ran, nothing was found, fixed or escalated, and ${webhooks} (${before})${queue}${dead}.`;
 }
 
@@ -116,7 +118,7 @@ export function digestMessage(digest: Digest, options: { chart: boolean } = { ch
     options.chart ? 'The chart of the week follows.' : 'No chart: nothing was found, fixed or escalated.',
   ].join(' ');
   return {
-    text: `${title}: ${number(week.cycles)} cycles, ${number(week.discrepanciesFound)} discrepancies found, ${number(week.autoFixed)} auto-fixed, ${number(week.escalated)} escalated`,
+    text: `${title}: ${count(week.cycles, 'cycle')}, ${count(week.discrepanciesFound, 'discrepancy', 'discrepancies')} found, ${number(week.autoFixed)} auto-fixed, ${number(week.escalated)} escalated`,
     blocks: [
       header,
       { type: 'section', text: { type: 'mrkdwn', text: cycles.join('\n') } },
