@@ -64,11 +64,11 @@ function fastLoopLines(digest: Digest): string[] {
   const anything = week.fastLoop.events + week.fastLoop.dropped + week.caughtForFastLoop > 0;
   if (!on && !anything) return ['*Webhooks* (fast loop): off; no webhook endpoint is configured, so changes wait for the next cycle.'];
   const previousBySource = new Map(previous.fastLoop.sources.map((s) => [s.provider, s]));
-  const deadNow = digest.deadLettersNow > week.fastLoop.dead ? `; ${number(digest.deadLettersNow)} in the inbox in all` : '';
+  const deadNow = digest.deadLettersNow > week.fastLoop.dead ? `, ${number(digest.deadLettersNow)} in the inbox in all` : '';
   return [
     `*Webhooks* (fast loop${on ? '' : ', off now'}): ${versus(week.fastLoop.events, previous.fastLoop.events, 'events')}`,
     ...week.fastLoop.sources.map((s) => sourceLine(s, previousBySource.get(s.provider))),
-    `*Dead letters*: ${versus(week.fastLoop.dead, previous.fastLoop.dead)}${week.fastLoop.dead || deadNow ? ': events processing gave up on after repeated failures, each kept in the inbox with its last error' : ''}${deadNow}`,
+    `*Dead letters*: ${versus(week.fastLoop.dead, previous.fastLoop.dead)}${deadNow}${week.fastLoop.dead || deadNow ? '. Events that failed every attempt; `/recon retry` puts them back in the inbox' : ''}`,
     `*Caught by the cycles that webhooks should have handled*: ${versus(week.caughtForFastLoop, previous.caughtForFastLoop)}`,
   ];
 }

@@ -53,11 +53,11 @@ describe('the digest’s text', () => {
     expect(body).toContain('*Caught by the cycles that webhooks should have handled*: 2 (▲ 2 from 0)');
   });
 
-  it('counts dead letters with what they are, and those of earlier weeks still in the inbox', () => {
+  it('counts dead letters with those of earlier weeks still in the inbox, and says how to retry them', () => {
     const current = week({ cycles: [1, 0, 0, 0, 0, 0, 0] }, { fastLoop: { sources: [source('stripe', { received: 2, dead: 2 })], events: 2, dropped: 0, dead: 2 } });
     const body = text(digestMessage(digestOf(current, week(), { fastLoop: { systems: ['stripe'] }, deadLettersNow: 5 })));
     expect(body).toContain('• Stripe 2 (▲ 2 from 0): 2 dead letters');
-    expect(body).toContain('*Dead letters*: 2 (▲ 2 from 0): events processing gave up on after repeated failures, each kept in the inbox with its last error; 5 in the inbox in all');
+    expect(body).toContain('*Dead letters*: 2 (▲ 2 from 0), 5 in the inbox in all. Events that failed every attempt; `/recon retry` puts them back in the inbox');
   });
 
   it('says a week in which nothing happened in one sentence', () => {
