@@ -1,30 +1,133 @@
-import { sql } from 'kysely';
-import type { DbOrTx } from '../db/connect.ts';
-import { OPEN_STATUSES } from '../db/repositories/review-items.ts';
+/**
+ * The week's figures, shaped from what query.ts read: pure, so the text (message.ts) and the chart
+ * (chart.ts) take the same numbers. Weekly totals are the sums of the days, and every breakdown
+ * (by rule, by category, by source) sums to its total.
+ *
+ * What each figure counts, over the week's calendar days in the policy's time zone:
+ * - cycles: distinct cycle ids among runs that were not dry runs, on the day their first run began
+ *   (a cycle runs each check once: two checks make two runs, one cycle);
+ * - discrepancies found: disagreements (fingerprints: check, entity and both values) that a cycle
+ *   saw for the first time, on that day; one still there at the next cycle is not found again, and
+ *   one that changes value is a new disagreement;
+ * - auto-fixed: discrepancies a cycle fixed on its own (applied writes of actor `auto`, one per run
+ *   and fingerprint however many writes it took), by rule;
+ * - escalated: review items a cycle opened, by category (an item a later cycle finds still open is
+ *   not escalated again); the fast loop's escalations are in its own figures;
+ * - time to resolution: items closed in the week (superseded and obsolete ones are not resolutions);
+ * - queue: items open at the end of the week;
+ * - fast loop: webhook events received in the week, by source and what processing did; dead letters
+ *   among them; events of types no check uses (counted per UTC day, not stored);
+ * - caught for the fast loop: the cycles' own count of discrepancies a webhook should have fixed
+ *   first (`missedByFastLoop` in a run's stats; runs from before it was counted add 0).
+ */
 import { addDays, localDay, startOfDay } from './calendar.ts';
 
-/** One week's figures; `null` where the part that would measure it is not built yet. */
+/** Two weeks back to back: `[from, middle)` the week before, `[middle, to)` the week reported. */
+export interface DigestWindow {
+  from: Date;
+  middle: Date;
+  to: Date;
+  /** The 14 calendar days of `[from, to)`, for the fast loop's per-day table of dropped events. */
+  firstDay: string;
+  lastDay: string;
+}
+
+/** A count in a quarter-hour slot: fine enough to be put on its calendar day in any time zone. */
+export interface SlotCount {
+  slot: Date;
+  n: number;
+}
+
+/** What the digest reads from the database, before it is shaped into figures (see figures.ts). */
+export interface DigestRows {
+  /** Cycles (distinct cycle ids of non-dry runs), in the slot their first run started. */
+  cycles: SlotCount[];
+  /** Discrepancies found: fingerprints seen for the first time ever, in the slot of the run that first found them. */
+  found: SlotCount[];
+  /** Discrepancies the cycles fixed on their own: one per run and fingerprint, whatever the writes, by rule. */
+  autoFixed: (SlotCount & { rule: string })[];
+  /** Review items a cycle opened, by category. */
+  escalated: (SlotCount & { category: string })[];
+  /** Items closed in the window (superseded and obsolete ones are not resolutions). */
+  closed: { openedAt: Date; closedAt: Date }[];
+  /** The runs' own count of what the fast loop should have handled (`stats.missedByFastLoop`, absent = 0). */
+  missed: SlotCount[];
+  /** Stored webhook events by week, source, status, outcome and the systems written to. */
+  inbox: { thisWeek: boolean; provider: string; status: string; outcome: string | null; wroteTo: string | null; n: number }[];
+  /** Events of types no check uses (answered, not stored), by calendar day (UTC) and source. */
+  dropped: { day: string; provider: string; n: number }[];
+  /** Items open at the end of the week before (`middle`) and at the end of the week (`to`). */
+  queue: { previous: number; week: number };
+  /** Dead letters in the inbox now, whenever they arrived. */
+  deadNow: number;
+}
+
+/** The systems whose webhook endpoint is on; the digest's caller knows (recon serve). */
+export interface FastLoopSetting {
+  systems: readonly string[];
+}
+
+export interface DayFigures {
+  /** "2026-11-23", in the policy's time zone. */
+  day: string;
+  cycles: number;
+  found: number;
+  autoFixed: number;
+  escalated: number;
+}
+
+/** What processing did with one source's events. */
+export interface SourceEvents {
+  provider: string;
+  /** Events stored in the inbox: the sum of `written`, `outcomes`, `waiting` and `dead`. */
+  received: number;
+  /** Events that led to a write, by the system(s) written to (`hubspot`, `hubspot,stripe`). */
+  written: Record<string, number>;
+  /** Processed events that wrote nothing, by outcome: agreed, escalated, echo, unmatched, gone, unused. */
+  outcomes: Record<string, number>;
+  /** Not processed yet (pending, or being processed). */
+  waiting: number;
+  /** Given up on after repeated failures. */
+  dead: number;
+  /** Events of types no check uses: answered, not stored, not in `received`. */
+  dropped: number;
+}
+
+export interface FastLoopWeek {
+  sources: SourceEvents[];
+  /** Events stored (the sum of the sources' `received`). */
+  events: number;
+  dropped: number;
+  dead: number;
+}
+
 export interface WeekFigures {
   from: Date;
   to: Date;
-  /** Fast-loop webhook events by source and direction: the fast loop does not exist yet. */
-  fastLoopEvents: Record<string, number> | null;
+  /** Seven days, oldest first; the totals below are their sums. */
+  days: DayFigures[];
   cycles: number;
   discrepanciesFound: number;
-  autoResolvedByRule: Record<string, number>;
+  autoFixed: number;
+  autoFixedByRule: Record<string, number>;
+  escalated: number;
   escalatedByCategory: Record<string, number>;
   /** Hours from an item opening to its closing, over the items closed in the week. */
   timeToResolution: { p50: number | null; p90: number | null; max: number | null; closed: number };
-  /** Discrepancies the slow loop found that a webhook should have fixed: needs the fast loop. */
-  caughtForFastLoop: number | null;
-  /** Per day: found, auto-fixed, escalated, for the chart. */
-  days: { day: string; found: number; autoFixed: number; escalated: number }[];
+  /** Items open when the week ended. */
+  queueAtEnd: number;
+  fastLoop: FastLoopWeek;
+  /** Discrepancies the cycles caught that a webhook should have fixed first. */
+  caughtForFastLoop: number;
 }
 
 export interface Digest {
   week: WeekFigures;
   previous: WeekFigures;
-  queueDepth: number;
+  /** Dead letters in the inbox now, whenever they arrived. */
+  deadLettersNow: number;
+  /** Null: no webhook endpoint is on. */
+  fastLoop: FastLoopSetting | null;
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -34,78 +137,104 @@ export function percentile(sorted: number[], p: number): number | null {
   return sorted[rank - 1] as number;
 }
 
-/** One week's figures, `days` being its calendar days in the policy's time zone. */
-async function weekFigures(db: DbOrTx, days: string[], timeZone: string): Promise<WeekFigures> {
-  const from = startOfDay(days[0] as string, timeZone);
-  const to = startOfDay(addDays(days.at(-1) as string, 1), timeZone);
-  const runs = await db
-    .selectFrom('runs')
-    .select(['started_at', 'stats'])
-    .where('dry_run', '=', false)
-    .where('started_at', '>=', from)
-    .where('started_at', '<', to)
-    .execute();
-  const buckets = new Map(days.map((day) => [day, { day, found: 0, autoFixed: 0, escalated: 0 }]));
-  let found = 0;
-  for (const run of runs) {
-    const stats = run.stats as { discrepancies?: { total?: number }; autoFixed?: number; escalated?: number };
-    const bucket = buckets.get(localDay(run.started_at, timeZone));
-    found += stats.discrepancies?.total ?? 0;
-    if (bucket) {
-      bucket.found += stats.discrepancies?.total ?? 0;
-      bucket.autoFixed += stats.autoFixed ?? 0;
-      bucket.escalated += stats.escalated ?? 0;
-    }
-  }
-  const byRule = await db
-    .selectFrom('changes')
-    .select(['rule', sql<string>`count(*)`.as('n')])
-    .where('actor', '=', 'auto')
-    .where('outcome', '=', 'applied')
-    .where('at', '>=', from)
-    .where('at', '<', to)
-    .groupBy('rule')
-    .execute();
-  const byCategory = await db
-    .selectFrom('review_items')
-    .select(['category', sql<string>`count(*)`.as('n')])
-    .where('opened_at', '>=', from)
-    .where('opened_at', '<', to)
-    .groupBy('category')
-    .execute();
-  const closed = await db
-    .selectFrom('review_items')
-    .select(['opened_at', 'closed_at'])
-    .where('closed_at', '>=', from)
-    .where('closed_at', '<', to)
-    .where('status', '!=', 'superseded') // taken over by a newer item, not resolved
-    .execute();
-  const hours = closed
-    .map((i) => (new Date(i.closed_at as Date).getTime() - new Date(i.opened_at).getTime()) / 3_600_000)
-    .sort((a, b) => a - b);
+/** The week reported (the last seven whole days before `now` in `timeZone`) and the week before it. */
+export function digestWindow(now: Date, timeZone: string): DigestWindow & { weekDays: string[]; previousDays: string[]; timeZone: string } {
+  const today = localDay(now, timeZone);
+  const days = Array.from({ length: 14 }, (_, i) => addDays(today, i - 14));
+  const previousDays = days.slice(0, 7);
+  const weekDays = days.slice(7);
   return {
-    from,
-    to,
-    fastLoopEvents: null,
-    cycles: runs.length,
-    discrepanciesFound: found,
-    autoResolvedByRule: Object.fromEntries(byRule.map((r) => [r.rule ?? 'unknown', Number(r.n)])),
-    escalatedByCategory: Object.fromEntries(byCategory.map((r) => [r.category, Number(r.n)])),
-    timeToResolution: { p50: percentile(hours, 50), p90: percentile(hours, 90), max: hours.at(-1) ?? null, closed: hours.length },
-    caughtForFastLoop: null,
-    days: [...buckets.values()],
+    from: startOfDay(days[0] as string, timeZone),
+    middle: startOfDay(weekDays[0] as string, timeZone),
+    to: startOfDay(today, timeZone),
+    firstDay: days[0] as string,
+    lastDay: days[13] as string,
+    weekDays,
+    previousDays,
+    timeZone,
   };
 }
 
-/**
- * The last seven whole calendar days before `now` in `timeZone` (today, still under way, waits for
- * next week's digest), and the seven days before them. Day boundaries follow daylight saving.
- */
-export async function digestFigures(db: DbOrTx, now: Date, timeZone = 'UTC'): Promise<Digest> {
-  const today = localDay(now, timeZone);
-  const week = Array.from({ length: 7 }, (_, i) => addDays(today, i - 7));
-  const before = Array.from({ length: 7 }, (_, i) => addDays(today, i - 14));
-  const [current, previous] = await Promise.all([weekFigures(db, week, timeZone), weekFigures(db, before, timeZone)]);
-  const depth = await db.selectFrom('review_items').select(sql<string>`count(*)`.as('n')).where('status', 'in', OPEN_STATUSES).executeTakeFirst();
-  return { week: current, previous, queueDepth: Number(depth?.n ?? 0) };
+const add = (counts: Record<string, number>, key: string, n: number) => {
+  counts[key] = (counts[key] ?? 0) + n;
+};
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** Shapes the rows of two weeks into the digest. Pure. */
+export function shapeDigest(rows: DigestRows, window: ReturnType<typeof digestWindow>, fastLoop: FastLoopSetting | null): Digest {
+  const allDays = [...window.previousDays, ...window.weekDays];
+  const dayOf = (slot: Date) => {
+    const day = localDay(slot, window.timeZone);
+    // The query keeps to the window; a slot is never outside it, but a count is never dropped either.
+    if (day < (allDays[0] as string)) return allDays[0] as string;
+    if (day > (allDays[13] as string)) return allDays[13] as string;
+    return day;
+  };
+  const shapeWeek = (days: string[], from: Date, to: Date, thisWeek: boolean): WeekFigures => {
+    const inWeek = <T extends SlotCount>(list: T[]) => list.filter((r) => days.includes(dayOf(r.slot)));
+    const perDay = (list: SlotCount[], day: string) => sum(list.filter((r) => dayOf(r.slot) === day).map((r) => r.n));
+    const cycles = inWeek(rows.cycles);
+    const found = inWeek(rows.found);
+    const autoFixed = inWeek(rows.autoFixed);
+    const escalated = inWeek(rows.escalated);
+    const dayFigures = days.map((day) => ({
+      day,
+      cycles: perDay(cycles, day),
+      found: perDay(found, day),
+      autoFixed: perDay(autoFixed, day),
+      escalated: perDay(escalated, day),
+    }));
+    const autoFixedByRule: Record<string, number> = {};
+    for (const r of autoFixed) add(autoFixedByRule, r.rule, r.n);
+    const escalatedByCategory: Record<string, number> = {};
+    for (const r of escalated) add(escalatedByCategory, r.category, r.n);
+    const hours = rows.closed
+      .filter((c) => (c.closedAt.getTime() >= window.middle.getTime()) === thisWeek)
+      .map((c) => (c.closedAt.getTime() - c.openedAt.getTime()) / 3_600_000)
+      .sort((a, b) => a - b);
+    return {
+      from,
+      to,
+      days: dayFigures,
+      cycles: sum(dayFigures.map((d) => d.cycles)),
+      discrepanciesFound: sum(dayFigures.map((d) => d.found)),
+      autoFixed: sum(dayFigures.map((d) => d.autoFixed)),
+      autoFixedByRule,
+      escalated: sum(dayFigures.map((d) => d.escalated)),
+      escalatedByCategory,
+      timeToResolution: { p50: percentile(hours, 50), p90: percentile(hours, 90), max: hours.at(-1) ?? null, closed: hours.length },
+      queueAtEnd: thisWeek ? rows.queue.week : rows.queue.previous,
+      fastLoop: fastLoopWeek(rows, thisWeek, days, fastLoop),
+      caughtForFastLoop: sum(inWeek(rows.missed).map((r) => r.n)),
+    };
+  };
+  return {
+    week: shapeWeek(window.weekDays, window.middle, window.to, true),
+    previous: shapeWeek(window.previousDays, window.from, window.middle, false),
+    deadLettersNow: rows.deadNow,
+    fastLoop,
+  };
+}
+
+/** One week's webhook events by source; a system whose endpoint is on is listed even with none. */
+function fastLoopWeek(rows: DigestRows, thisWeek: boolean, days: string[], setting: FastLoopSetting | null): FastLoopWeek {
+  const sources = new Map<string, SourceEvents>();
+  const source = (provider: string) => {
+    let s = sources.get(provider);
+    if (!s) sources.set(provider, (s = { provider, received: 0, written: {}, outcomes: {}, waiting: 0, dead: 0, dropped: 0 }));
+    return s;
+  };
+  for (const system of setting?.systems ?? []) source(system);
+  for (const r of rows.inbox) {
+    if (r.thisWeek !== thisWeek) continue;
+    const s = source(r.provider);
+    s.received += r.n;
+    if (r.status === 'dead') s.dead += r.n;
+    else if (r.status !== 'done') s.waiting += r.n;
+    else if (r.outcome === 'written' && r.wroteTo) add(s.written, r.wroteTo, r.n);
+    else add(s.outcomes, r.outcome ?? 'unknown', r.n);
+  }
+  for (const r of rows.dropped) if (days.includes(r.day)) source(r.provider).dropped += r.n;
+  const list = [...sources.values()].sort((a, b) => b.received + b.dropped - (a.received + a.dropped) || a.provider.localeCompare(b.provider));
+  return { sources: list, events: sum(list.map((s) => s.received)), dropped: sum(list.map((s) => s.dropped)), dead: sum(list.map((s) => s.dead)) };
 }

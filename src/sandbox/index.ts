@@ -10,7 +10,7 @@ export { startWebhookSender } from './webhooks.ts';
 export type { WebhookSender, WebhookSenderOptions, WebhookSenderStats, WebhookVendor } from './webhooks.ts';
 export { createSlackState } from './slack-state.ts';
 export type {
-  SlackState, SlackCall, SlackFailure, SlackStoredMessage, SlackStoredEphemeral, SlackStoredView, SlackStoredFile, SlackUserSeed,
+  SlackState, SlackCall, SlackFailure, SlackFeedEntry, SlackFeedKind, SlackStoredMessage, SlackStoredEphemeral, SlackStoredView, SlackStoredFile, SlackUserSeed,
 } from './slack-state.ts';
 export { FaultInjector } from './faults.ts';
 export type { FaultOptions, BeforeWriteHook, SandboxSystem } from './faults.ts';

@@ -1,6 +1,7 @@
 /**
  * Starts the sandbox: one HTTP server on 127.0.0.1 answering Stripe under `/v1/` and HubSpot
- * under `/crm/`, both over the same state, and Slack's Web API under `/api/` over its own.
+ * under `/crm/`, both over the same state, and Slack's Web API under `/api/` over its own; what
+ * that Slack would show, as a page at `/` and as JSON at `/slack/messages`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { readBody, sendJson, sleep } from './http.ts';
 import type { SandboxRequest, SandboxResponse } from './http.ts';
 import { RollingWindowLimiter } from './rate-limit.ts';
 import { createSlackApi, readRawBody, sendSlackResponse } from './slack-server.ts';
+import { slackPage } from './slack-pages.ts';
 import { createSlackState } from './slack-state.ts';
 import type { SlackState } from './slack-state.ts';
 import type { SandboxState } from './state.ts';
@@ -105,6 +107,12 @@ export async function startSandbox(state: SandboxState, options: SandboxOptions 
         sendSlackResponse(outgoing, response);
         return;
       }
+      const page = slackPage(slack, incoming.method ?? 'GET', url.pathname);
+      if (page) {
+        outgoing.writeHead(page.status, { ...page.headers, 'Content-Length': Buffer.byteLength(page.body) });
+        outgoing.end(incoming.method === 'HEAD' ? undefined : page.body);
+        return;
+      }
       const controlled = control(state, () => ({ ...counts }), incoming.method ?? 'GET', url.pathname, url.searchParams);
       if (controlled) {
         sendJson(outgoing, controlled);
@@ -114,7 +122,7 @@ export async function startSandbox(state: SandboxState, options: SandboxOptions 
       const api = fake ? apis.get(fake.system) : undefined;
       if (!fake || !api) {
         const where = FAKES.map((f) => `${f.system} under ${f.prefixes.join(', ')}`).join('; ');
-        sendJson(outgoing, { status: 404, body: { error: `no sandbox API under ${url.pathname}; ${where}; Slack under /api/` } });
+        sendJson(outgoing, { status: 404, body: { error: `no sandbox API under ${url.pathname}; ${where}; Slack under /api/ (what it would show: / and /slack/messages)` } });
         return;
       }
       const system = fake.system;

@@ -5,7 +5,7 @@
  */
 import { blockProblems, viewProblems } from './slack-blocks.ts';
 import { messageKey, nextMessageTs, nextSlackId, nextViewHash } from './slack-state.ts';
-import type { SlackState, SlackStoredMessage, SlackStoredView, SlackUserSeed } from './slack-state.ts';
+import type { SlackFeedEntry, SlackState, SlackStoredMessage, SlackStoredView, SlackUserSeed } from './slack-state.ts';
 
 type Json = Record<string, unknown>;
 
@@ -134,6 +134,28 @@ function viewArg(args: Json, expected: 'modal' | 'home' | 'any'): Json {
   return view as Json;
 }
 
+/** The feed keeps this many entries, dropping the oldest: a long-running sandbox stays small. */
+export const FEED_LIMIT = 10_000;
+
+function show(slack: SlackState, entry: SlackFeedEntry): void {
+  slack.feed.push(entry);
+  if (slack.feed.length > FEED_LIMIT) slack.feed.splice(0, slack.feed.length - FEED_LIMIT);
+}
+
+function showMessage(slack: SlackState, kind: SlackFeedEntry['kind'], message: SlackStoredMessage, at: number, extra: Partial<SlackFeedEntry> = {}): void {
+  show(slack, {
+    kind, at, channel: message.channel, ts: message.ts, thread_ts: message.thread_ts ?? null, user: null, text: message.text, blocks: message.blocks, ...extra,
+  });
+}
+
+function showView(slack: SlackState, kind: SlackFeedEntry['kind'], stored: SlackStoredView, at: number): void {
+  const title = (stored.view.title as { text?: unknown } | undefined)?.text;
+  show(slack, {
+    kind, at, channel: null, ts: null, thread_ts: null, user: stored.user_id ?? null, view_id: stored.id,
+    text: typeof title === 'string' ? title : stored.type === 'home' ? 'App Home' : '', blocks: Array.isArray(stored.view.blocks) ? stored.view.blocks : [],
+  });
+}
+
 function findExternal(slack: SlackState, externalId: string): SlackStoredView | undefined {
   for (const view of slack.views.values()) if (view.external_id === externalId) return view;
   return undefined;
@@ -226,6 +248,7 @@ export const SLACK_METHODS: Record<string, SlackMethod> = {
       ...(threadTs ? { thread_ts: threadTs } : {}),
     };
     slack.messages.set(messageKey(channel, message.ts), message);
+    showMessage(slack, 'post', message, now);
     return { channel, ts: message.ts, message: messageJson(slack, message) };
   },
 
@@ -240,6 +263,7 @@ export const SLACK_METHODS: Record<string, SlackMethod> = {
     if (blocks !== undefined) message.blocks = blocks;
     if (text !== undefined) message.text = text;
     message.edited = { user: slack.bot.userId, ts: nextMessageTs(slack, now) };
+    showMessage(slack, 'update', message, now);
     return { channel, ts, text: message.text, message: messageJson(slack, message) };
   },
 
@@ -252,6 +276,7 @@ export const SLACK_METHODS: Record<string, SlackMethod> = {
     const threadTs = optionalString(args, 'thread_ts');
     const messageTs = nextMessageTs(slack, now);
     slack.ephemerals.push({ channel, user, text, blocks: blocks ?? [], message_ts: messageTs, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    show(slack, { kind: 'ephemeral', at: now, channel, ts: messageTs, thread_ts: threadTs ?? null, user, text, blocks: blocks ?? [] });
     return { message_ts: messageTs };
   },
 
@@ -265,6 +290,7 @@ export const SLACK_METHODS: Record<string, SlackMethod> = {
       ...(externalId ? { external_id: externalId } : {}),
     };
     slack.views.set(stored.id, stored);
+    showView(slack, 'modal', stored, now);
     return { view: viewJson(slack, stored) };
   },
 
@@ -280,6 +306,7 @@ export const SLACK_METHODS: Record<string, SlackMethod> = {
     const stored: SlackStoredView = existing ?? { id: nextSlackId(slack, 'V'), type: 'home', view, hash, user_id: userId, updates: 0 };
     if (externalId) stored.external_id = externalId;
     slack.views.set(stored.id, stored);
+    showView(slack, 'home', stored, now);
     return { view: viewJson(slack, stored) };
   },
 
@@ -296,6 +323,7 @@ export const SLACK_METHODS: Record<string, SlackMethod> = {
     stored.hash = nextViewHash(slack, now);
     stored.updates += 1;
     if (newExternalId) stored.external_id = newExternalId;
+    showView(slack, 'view_update', stored, now);
     return { view: viewJson(slack, stored) };
   },
 
@@ -343,9 +371,13 @@ export const SLACK_METHODS: Record<string, SlackMethod> = {
     if (channel !== null) {
       // Sharing posts a message carrying the files, as in Slack.
       messageTs = nextMessageTs(slack, now);
-      slack.messages.set(messageKey(channel, messageTs), {
+      const message: SlackStoredMessage = {
         channel, ts: messageTs, text: comment ?? '', blocks: [], user: slack.bot.userId, bot_id: slack.bot.botId,
         files: files.map(({ file }) => file.id), ...(threadTs ? { thread_ts: threadTs } : {}),
+      };
+      slack.messages.set(messageKey(channel, messageTs), message);
+      showMessage(slack, 'file', message, now, {
+        files: files.map(({ file, title }) => ({ id: file.id, name: file.name, title, bytes: file.data?.length ?? 0 })),
       });
     }
     for (const { file, title } of files) {

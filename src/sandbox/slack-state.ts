@@ -74,6 +74,43 @@ export interface SlackStoredFile {
   completed: boolean;
 }
 
+/** What a person in the workspace would have seen appear, one entry per successful call that shows something. */
+export type SlackFeedKind =
+  /** chat.postMessage */
+  | 'post'
+  /** chat.update: the message as it reads after the update */
+  | 'update'
+  /** chat.postEphemeral: seen by `user` alone */
+  | 'ephemeral'
+  /** files.completeUploadExternal shared to a channel: the message carrying the files */
+  | 'file'
+  /** views.publish: `user`'s App Home */
+  | 'home'
+  /** views.open */
+  | 'modal'
+  /** views.update of a modal or App Home */
+  | 'view_update';
+
+export interface SlackFeedEntry {
+  kind: SlackFeedKind;
+  /** Epoch milliseconds. */
+  at: number;
+  /** Null for views. */
+  channel: string | null;
+  /** The message's timestamp (for an update, the message updated); null for views. */
+  ts: string | null;
+  thread_ts: string | null;
+  /** Who alone sees it: an ephemeral's recipient, an App Home's owner. */
+  user: string | null;
+  /** The message's text, or a modal's title. */
+  text: string;
+  blocks: unknown[];
+  /** The view's id, for views. */
+  view_id?: string;
+  /** The files a `file` entry shares. */
+  files?: { id: string; name: string; title: string; bytes: number }[];
+}
+
 /** Seed for `users.info`; everything else in Slack's user object is filled in. */
 export interface SlackUserSeed {
   id: string;
@@ -103,6 +140,8 @@ export interface SlackState {
   /** Keyed `${channel}:${ts}`; kept up to date by chat.postMessage and chat.update. */
   messages: Map<string, SlackStoredMessage>;
   ephemerals: SlackStoredEphemeral[];
+  /** Everything shown, oldest first: posts, updates, ephemerals, shared files, App Home and modals (the newest 10,000). */
+  feed: SlackFeedEntry[];
   /** Modals opened and App Home views published, by view id. */
   views: Map<string, SlackStoredView>;
   /** Files from files.getUploadURLExternal on, by file id; `completed` once shared. */
@@ -135,6 +174,7 @@ export function createSlackState(options: { team?: Partial<SlackState['team']>; 
     calls: [],
     messages: new Map(),
     ephemerals: [],
+    feed: [],
     views: new Map(),
     files: new Map(),
     usergroups: new Map(),
