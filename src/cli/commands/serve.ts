@@ -94,7 +94,7 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
     reconcile: () => runAndPost({}),
     full: () => runAndPost({ full: true }),
     digest: slackApp && policy.slack
-      ? () => inFlight.run(() => postDigest({ db: database.db, slack: slackApp.port, channel: policy.slack?.digestChannel as string, logger, timeZone: policy.schedule?.timezone }))
+      ? () => inFlight.run(() => postDigest({ db: database.db, slack: slackApp.port, channel: policy.slack?.digestChannel as string, logger, timeZone: policy.schedule?.timezone, fastLoop: { systems: webhookSystems } }))
       : undefined,
   }, logger);
 
