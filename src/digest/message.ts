@@ -42,6 +42,7 @@ const OUTCOME_WORDS: Record<string, string> = {
   unmatched: 'no matching record',
   gone: 'record deleted',
   unused: 'about nothing a check reads',
+  superseded: 'covered by a later event about the same record',
 };
 const systemsWords = (list: string) => list.split(',').map((s) => systemName(s.trim())).join(' and ');
 

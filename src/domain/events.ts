@@ -39,4 +39,6 @@ export type EventOutcome =
   /** The object is gone; only a full pass concludes that. */
   | 'gone'
   /** Nothing in the policy reads this object. */
-  | 'unused';
+  | 'unused'
+  /** A later event about the same record was processed, reading the record as it is now: this one's change was in it. */
+  | 'superseded';

@@ -21,6 +21,8 @@ export interface FastLoopDeps {
   connectors: ConnectorsBySystem;
   logger: Logger;
   process: (event: StoredEvent) => Promise<EventResult>;
+  /** What an event is about, so several events about one record are processed once. */
+  subjectKey?: (event: StoredEvent) => string | null;
   /** Systems whose missed events can be replayed (Stripe, when its webhooks are on). */
   replaySystems: readonly string[];
   /** Posts open escalations not yet posted; called after events escalated. */
@@ -50,6 +52,7 @@ export function startFastLoop(deps: FastLoopDeps): FastLoop {
     db: deps.db,
     process: deps.process,
     logger: deps.logger,
+    ...(deps.subjectKey ? { subjectKey: deps.subjectKey } : {}),
     onProcessed: (event, result, error) => {
       deps.onProcessed?.(event, result, error);
       if (result?.outcome === 'escalated') schedulePost();

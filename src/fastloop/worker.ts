@@ -19,7 +19,7 @@ export interface WorkerOptions {
   db: Db;
   process: (event: StoredEvent) => Promise<EventResult>;
   logger: Logger;
-  /** Events claimed at a time. Default 20. */
+  /** Events claimed at a time. Default 50. */
   batch?: number;
   /** Attempts before an event becomes a dead letter. Default 8. */
   maxAttempts?: number;
@@ -27,6 +27,11 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** How long an idle worker waits before looking again (a new event wakes it at once). Default 1 s. */
   idleMs?: number;
+  /**
+   * The record an event is about (`stripe:customers:cus_1`), to process several events about one
+   * record once; null for an event about nothing known. Default: the event's own object.
+   */
+  subjectKey?: (event: StoredEvent) => string | null;
   /** Called after each event, for metrics. */
   onProcessed?: (event: StoredEvent, result: EventResult | null, error: unknown) => void;
   worker?: string;
@@ -49,37 +54,57 @@ export interface InboxWorker {
 
 export function startInboxWorker(options: WorkerOptions, run = true): InboxWorker {
   const worker = options.worker ?? WORKER_ID;
-  const batch = options.batch ?? 20;
+  const batch = options.batch ?? 50;
   const maxAttempts = options.maxAttempts ?? 8;
   const leaseMs = options.leaseMs ?? 300_000;
   let stopped = false;
   let wake: (() => void) | null = null;
   let timer: NodeJS.Timeout | null = null;
 
-  const handle = async (event: StoredEvent) => {
-    try {
-      const result = await options.process(event);
+  const fail = async (event: StoredEvent, error: unknown) => {
+    const dead = event.attempts >= maxAttempts;
+    await failEvent(options.db, event.id, worker, errorMessage(error), dead ? null : new Date(Date.now() + retryDelayMs(event.attempts)));
+    options.logger[dead ? 'error' : 'warn']({ err: error, event: `${event.provider}:${event.eventId}`, attempt: event.attempts }, dead ? 'event became a dead letter' : 'event failed; it will be retried');
+    options.onProcessed?.(event, null, error);
+  };
+
+  /**
+   * Several events about one record: processing reads the record as it is now, so the newest one
+   * processed covers the changes of those before it, which are done as `superseded`. Recon's own
+   * write coming back (an echo) covers nothing: the next older one is processed then.
+   */
+  const handleRecord = async (events: StoredEvent[]) => {
+    const newestFirst = [...events].sort((a, b) => Number(b.id) - Number(a.id));
+    for (const [index, event] of newestFirst.entries()) {
+      let result: EventResult;
+      try {
+        result = await options.process(event);
+      } catch (error) {
+        // Tried again together: none of them was processed.
+        for (const pending of newestFirst.slice(index)) await fail(pending, error);
+        return;
+      }
       await completeEvent(options.db, event.id, worker, result.outcome, result.wroteTo.join(',') || null);
       options.onProcessed?.(event, result, null);
-    } catch (error) {
-      const dead = event.attempts >= maxAttempts;
-      await failEvent(options.db, event.id, worker, errorMessage(error), dead ? null : new Date(Date.now() + retryDelayMs(event.attempts)));
-      options.logger[dead ? 'error' : 'warn']({ err: error, event: `${event.provider}:${event.eventId}`, attempt: event.attempts }, dead ? 'event became a dead letter' : 'event failed; it will be retried');
-      options.onProcessed?.(event, null, error);
+      if (result.outcome === 'echo') continue;
+      const covered: EventResult = { outcome: 'superseded', wroteTo: [] };
+      for (const older of newestFirst.slice(index + 1)) {
+        await completeEvent(options.db, older.id, worker, covered.outcome, null);
+        options.onProcessed?.(older, covered, null);
+      }
+      return;
     }
   };
 
   const drainOnce = async (): Promise<number> => {
     const events = await claimEvents(options.db, worker, batch, leaseMs);
-    // One record's events in order; different records side by side.
+    // One record's events together; different records side by side.
     const byRecord = new Map<string, StoredEvent[]>();
     for (const event of events) {
-      const key = `${event.provider}:${event.objectType ?? ''}:${event.objectId ?? event.eventId}`;
+      const key = options.subjectKey?.(event) ?? `${event.provider}:${event.objectType ?? ''}:${event.objectId ?? event.eventId}`;
       byRecord.set(key, [...(byRecord.get(key) ?? []), event]);
     }
-    await Promise.all([...byRecord.values()].map(async (queue) => {
-      for (const event of queue) await handle(event);
-    }));
+    await Promise.all([...byRecord.values()].map(handleRecord));
     return events.length;
   };
 

@@ -5,7 +5,7 @@
  * own writes coming back are not new work; an older event never overwrites newer state, since
  * only the current state is ever compared.
  */
-import type { CheckSide } from '../domain/check.ts';
+import type { Check, CheckSide } from '../domain/check.ts';
 import type { Policy } from '../config/policy.ts';
 import type { EventOutcome, InboxEvent, StoredEvent } from '../domain/events.ts';
 import type { Connector } from '../domain/ports.ts';
@@ -49,6 +49,13 @@ export function subjectOf(event: InboxEvent): EventSubject | null {
     default:
       return null;
   }
+}
+
+/** The key of what an event is about, so a worker processes several events about one record once. */
+export function subjectKey(event: InboxEvent): string | null {
+  const subject = subjectOf(event);
+  if (!subject) return null;
+  return subject.kind === 'record' ? `${subject.system}:${subject.object}:${subject.id}` : `${subject.system}:sync`;
 }
 
 /** Stripe's events about a customer's state: the customer itself, its subscriptions and invoices. */
@@ -102,28 +109,32 @@ export async function processEvent(deps: CycleDeps, event: StoredEvent): Promise
   const log = deps.logger.child({ event: `${event.provider}:${event.eventId}` });
   const tallies: Tally[] = [];
   const wroteTo = new Set<string>();
+  const fieldsOf = (check: Check, side: CheckSide) => {
+    const scope = descriptions.get(sideKey(side))?.fields.find((f) => f.name === side.field)?.scoped?.by;
+    const highValue = check.highValue && (check.highValue.side === 'source') === (side === check.source) ? [check.highValue.field] : [];
+    return [...new Set([side.field, ...(scope ? [scope] : []), ...highValue])];
+  };
+  // Several checks read the same records (a Stripe customer, its deal): each is read once, with
+  // the fields of every check, and the checks share what was read.
+  const readers = sharedReaders(deps.connectors, relevant.flatMap((check) => [check.source, check.target].map((side) => ({ side, fields: fieldsOf(check, side) }))));
   for (const check of relevant) {
     const own = check.source.system === subject.system && check.source.object === subject.object ? 'source' : 'target';
     const mine = own === 'source' ? check.source : check.target;
     const other = own === 'source' ? check.target : check.source;
-    const fieldsOf = (side: CheckSide) => {
-      const scope = descriptions.get(sideKey(side))?.fields.find((f) => f.name === side.field)?.scoped?.by;
-      const highValue = check.highValue && (check.highValue.side === 'source') === (side === check.source) ? [check.highValue.field] : [];
-      return [...new Set([side.field, ...(scope ? [scope] : []), ...highValue])];
-    };
-    const mineConnector = deps.connectors[mine.system] as Connector;
-    const otherConnector = deps.connectors[other.system] as Connector;
-    const [record] = await mineConnector.read(mine.object, [subject.id], fieldsOf(mine), { withEmail: true });
+    const fieldsOfSide = (side: CheckSide) => fieldsOf(check, side);
+    const mineConnector = readers(mine.system);
+    const otherConnector = readers(other.system);
+    const [record] = await mineConnector.read(mine.object, [subject.id]);
     if (!record) {
       tallies.push({ written: 0, escalated: 0, found: 0, unmatched: 0, gone: 1 });
       continue;
     }
-    const { counterparts, searched } = await counterpartsOf(deps.store, record, mine, other, otherConnector, fieldsOf(other));
+    const { counterparts, searched } = await counterpartsOf(deps.store, record, mine, other, otherConnector);
     // Where an email matched, the other records on this side with that email count too: an email
     // two customers share says nothing about which deal is whose.
-    const sameSide = searched && record.email && mineConnector.lookup ? await mineConnector.lookup(mine.object, { email: record.email }, fieldsOf(mine)) : [record];
-    const snapshot = (side: CheckSide, records: SystemRecord[], connector: Connector) => {
-      const snap = new Snapshot({ system: side.system, object: side.object, fields: fieldsOf(side), refSystems: [side === mine ? other.system : mine.system], urlOf: (id) => connector.recordUrl(side.object, id) });
+    const sameSide = searched && record.email && mineConnector.lookup ? await mineConnector.lookup(mine.object, { email: record.email }) : [record];
+    const snapshot = (side: CheckSide, records: SystemRecord[], connector: Reader) => {
+      const snap = new Snapshot({ system: side.system, object: side.object, fields: fieldsOfSide(side), refSystems: [side === mine ? other.system : mine.system], urlOf: (id) => connector.recordUrl(side.object, id) });
       for (const r of records) snap.add(r);
       return snap;
     };
@@ -164,17 +175,63 @@ function summarize(tallies: Tally[], wroteTo: string[]): EventResult {
  * (a deal holding the Stripe customer id) or by its email (unique on both sides, checked by the engine).
  */
 async function counterpartsOf(
-  store: ReconStore, record: SystemRecord, mine: CheckSide, other: CheckSide, connector: Connector, fields: string[],
+  store: ReconStore, record: SystemRecord, mine: CheckSide, other: CheckSide, connector: Reader,
 ): Promise<{ counterparts: SystemRecord[]; searched: boolean }> {
   const ids = new Set((await store.linkedCounterparts(mine, [record.id], other)).get(record.id) ?? []);
   const ref = record.refs[other.system];
   if (ref) ids.add(ref);
-  const byId = ids.size ? await connector.read(other.object, [...ids], fields, { withEmail: true }) : [];
+  const byId = ids.size ? await connector.read(other.object, [...ids]) : [];
   if (byId.length > 0 || !connector.lookup) return { counterparts: byId, searched: false };
-  const byRef = await connector.lookup(other.object, { ref: { system: mine.system, id: record.id } }, fields);
+  const byRef = await connector.lookup(other.object, { ref: { system: mine.system, id: record.id } });
   if (byRef.length > 0) return { counterparts: byRef, searched: false };
   if (!record.email) return { counterparts: [], searched: false };
-  return { counterparts: await connector.lookup(other.object, { email: record.email }, fields), searched: true };
+  return { counterparts: await connector.lookup(other.object, { email: record.email }), searched: true };
+}
+
+/** What one event reads of a system: records by id, or found by email or by the id another system holds. */
+interface Reader {
+  read(object: string, ids: string[]): Promise<SystemRecord[]>;
+  lookup?: ((object: string, by: { email: string } | { ref: { system: SystemName; id: string } }) => Promise<SystemRecord[]>) | undefined;
+  recordUrl(object: string, id: string): string | null;
+}
+
+/**
+ * Readers that fetch each record (or search) once per event with the fields every check needs of
+ * that object. A write in between is no hazard: a write reads its target again before it is sent.
+ */
+function sharedReaders(connectors: CycleDeps['connectors'], sides: { side: CheckSide; fields: string[] }[]): (system: SystemName) => Reader {
+  const fields = new Map<string, Set<string>>();
+  for (const { side, fields: wanted } of sides) {
+    const key = sideKey(side);
+    fields.set(key, new Set([...(fields.get(key) ?? []), ...wanted]));
+  }
+  const cache = new Map<string, Promise<SystemRecord[]>>();
+  const once = (key: string, fetch: () => Promise<SystemRecord[]>) => {
+    let hit = cache.get(key);
+    if (!hit) {
+      hit = fetch();
+      cache.set(key, hit);
+      // A failed read is not remembered: the worker's retry reads again.
+      hit.catch(() => cache.delete(key));
+    }
+    return hit;
+  };
+  const readers = new Map<SystemName, Reader>();
+  return (system) => {
+    let reader = readers.get(system);
+    if (reader) return reader;
+    const connector = connectors[system] as Connector;
+    const fieldsFor = (object: string) => [...(fields.get(`${system}:${object}`) ?? [])];
+    reader = {
+      read: (object, ids) => once(`${system}|${object}|read|${[...ids].sort().join(',')}`, () => connector.read(object, ids, fieldsFor(object), { withEmail: true })),
+      lookup: connector.lookup
+        ? (object, by) => once(`${system}|${object}|lookup|${JSON.stringify(by)}`, () => (connector.lookup as NonNullable<Connector['lookup']>).call(connector, object, by, fieldsFor(object)))
+        : undefined,
+      recordUrl: (object, id) => connector.recordUrl(object, id),
+    };
+    readers.set(system, reader);
+    return reader;
+  };
 }
 
 async function setEntities(store: ReconStore, side: CheckSide, snapshot: Snapshot): Promise<void> {

@@ -6,7 +6,7 @@ import { cachedDescriptions } from '../../src/decisions/service.ts';
 import type { InboxEvent } from '../../src/domain/events.ts';
 import { startInboxWorker } from '../../src/fastloop/worker.ts';
 import { silentLogger } from '../../src/log.ts';
-import { processEvent } from '../../src/reconcile/event.ts';
+import { processEvent, subjectKey } from '../../src/reconcile/event.ts';
 import { applyHubSpotUpdate, changeStripeSubscription, type StripeEvent } from '../../src/sandbox/state.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { startWorld, type World } from '../support/world.ts';
@@ -28,7 +28,7 @@ beforeEach(() => {
 const deps = () => ({ store: world.store, connectors: world.connectors, policy: world.policy, logger: silentLogger, describe: descriptions });
 /** A worker that processes what is stored now, in this test, and stops. */
 const drain = async () => {
-  const worker = startInboxWorker({ db: database.db, process: (event) => processEvent(deps(), event), logger: silentLogger, maxAttempts: 2 }, false);
+  const worker = startInboxWorker({ db: database.db, process: (event) => processEvent(deps(), event), subjectKey, logger: silentLogger, maxAttempts: 2 }, false);
   let total = 0;
   for (let handled = await worker.drainOnce(); handled > 0; handled = await worker.drainOnce()) total += handled;
   return total;
@@ -131,6 +131,20 @@ describe('processing a webhook event', () => {
     expect(await retryDead(database.db)).toBe(1);
     await drain();
     expect((await inbox())[0]).toMatchObject({ status: 'done', outcome: 'written' });
+  });
+
+  it('processes several events about one customer once, the older ones covered by the newest', async () => {
+    const { subscription, deal } = cleanPair();
+    const at = Date.now();
+    changeStripeSubscription(world.scenario.state, subscription.id, { status: 'past_due' }, at);
+    const first = toInboxEvent(lastStripeEvent() as never);
+    changeStripeSubscription(world.scenario.state, subscription.id, { status: 'canceled' }, at + 1000);
+    await insertEvents(database.db, [first, toInboxEvent(lastStripeEvent() as never)]);
+    const reads = world.sandbox.requests().stripe ?? 0;
+    await drain();
+    expect((await inbox()).map((e) => e.outcome)).toEqual(['superseded', 'written']);
+    expect(world.scenario.state.hubspot.deals.get(deal.id)?.properties.dealstage).toBe('closedlost');
+    expect((world.sandbox.requests().stripe ?? 0) - reads).toBeLessThanOrEqual(3);
   });
 
   it('processes after a restart an event a process stored but did not process', async () => {

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { enabledProviders, webhookSecrets } from '../../fastloop/ingest.ts';
 import { webhookRoutes } from '../../fastloop/routes.ts';
 import { startFastLoop } from '../../fastloop/runtime.ts';
-import { processEvent } from '../../reconcile/event.ts';
+import { processEvent, subjectKey } from '../../reconcile/event.ts';
 import { createMetrics } from '../../metrics.ts';
 import { postDigest } from '../../digest/post.ts';
 import { cachedDescriptions, createDecisions } from '../../decisions/service.ts';
@@ -72,6 +72,7 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
     connectors,
     logger: logger.child({ loop: 'fast' }),
     process: (event) => processEvent({ store, connectors, policy, logger, describe, fastLoop: fastLoopCoverage }, event),
+    subjectKey,
     replaySystems: webhookSystems.filter((system) => connectors[system]?.replay),
     postEscalations: () => inFlight.run(() => post([])),
     onProcessed: (event, result, error) => metrics.eventProcessed(event, result, error),
