@@ -12,6 +12,7 @@ import { errorMessage } from '../domain/errors.ts';
 import type { StoredEvent } from '../domain/events.ts';
 import type { Logger } from '../log.ts';
 import type { EventResult } from '../reconcile/event.ts';
+import { mapConcurrent } from '../util/concurrency.ts';
 
 export const WORKER_ID = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
@@ -19,6 +20,8 @@ export interface WorkerOptions {
   db: Db;
   process: (event: StoredEvent) => Promise<EventResult>;
   logger: Logger;
+  /** Records processed side by side. Default 8. */
+  concurrency?: number;
   /** Events claimed at a time. Default 50. */
   batch?: number;
   /** Attempts before an event becomes a dead letter. Default 8. */
@@ -104,7 +107,9 @@ export function startInboxWorker(options: WorkerOptions, run = true): InboxWorke
       const key = options.subjectKey?.(event) ?? `${event.provider}:${event.objectType ?? ''}:${event.objectId ?? event.eventId}`;
       byRecord.set(key, [...(byRecord.get(key) ?? []), event]);
     }
-    await Promise.all([...byRecord.values()].map(handleRecord));
+    // A few records at a time: the vendors' rate limits pace the reads anyway, and the database
+    // stays free for the webhooks coming in.
+    await mapConcurrent([...byRecord.values()], options.concurrency ?? 8, handleRecord);
     return events.length;
   };
 

@@ -52,8 +52,23 @@ export async function claimEvents(db: DbOrTx, worker: string, limit: number, lea
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
     RETURNING id, provider, event_id, type, object_type, object_id, occurred_at, payload, attempts, received_at`.execute(db);
-  return rows.rows.map(toStored).sort((a, b) => Number(a.id) - Number(b.id));
+  // The events waiting behind them about the same objects come along: one processing, reading the
+  // object as it is now, covers them all.
+  const keys = [...new Set(rows.rows.filter((r) => r.object_id !== null).map((r) => `${r.provider}|${r.object_id}`))];
+  const along = keys.length === 0 ? { rows: [] } : await sql<(typeof rows.rows)[number]>`
+    UPDATE inbox SET status = 'processing', claimed_at = now(), claimed_by = ${worker}, attempts = attempts + 1
+     WHERE id IN (
+       SELECT id FROM inbox
+        WHERE status = 'pending' AND next_attempt_at <= now() AND provider || '|' || object_id = ANY(${keys})
+        ORDER BY id
+        LIMIT ${SAME_OBJECT_LIMIT}
+        FOR UPDATE SKIP LOCKED)
+    RETURNING id, provider, event_id, type, object_type, object_id, occurred_at, payload, attempts, received_at`.execute(db);
+  return [...rows.rows, ...along.rows].map(toStored).sort((a, b) => Number(a.id) - Number(b.id));
 }
+
+/** At most this many events about the objects of a claimed batch come along with it. */
+const SAME_OBJECT_LIMIT = 500;
 
 /** Records what processing did; the event is done. Only the worker that claimed it may. */
 export async function completeEvent(db: DbOrTx, id: string, worker: string, outcome: string, wroteTo: string | null): Promise<void> {
