@@ -110,6 +110,21 @@ if (wanted('slack')) {
   }
 }
 
+if (wanted('webhooks')) {
+  for (const [dbName, env] of databases) {
+    const events = quick ? 2_000 : 10_000;
+    process.stderr.write(`webhook ingest, ${events.toLocaleString('en-US')} signed Stripe events + 10% duplicates, ${dbName} (a few minutes: the fast loop then works through them at the vendors' rate limits)...\n`);
+    const r = run('bench/webhooks.ts', [events, events / 10], env);
+    results.push(r);
+    const name = `webhooks, ${events.toLocaleString('en-US')} Stripe events + ${r.duplicates} duplicates, ${dbName}`;
+    const onPostgres = dbName === 'Postgres';
+    row(name, 'events answered 200 per second', r.acceptedPerSecond, onPostgres ? '≥ 1,000' : '(measured)', onPostgres ? r.acceptedPerSecond >= 1_000 : null);
+    row(name, 'time to 200 p50 / p99, ms', `${r.p50Ms} / ${r.p99Ms}`, onPostgres ? 'p99 ≤ 50' : '(measured)', onPostgres ? r.p99Ms <= 50 : null);
+    row(name, 'answers other than 200', Object.entries(r.statuses as Record<string, number>).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0), '0', Object.keys(r.statuses).every((s) => s === '200'));
+    row(name, `final state: writes left for a cycle, failed, dead letters (inbox drained in ${r.drainSeconds} s)`, `${r.finalState.wouldWrite}, ${r.finalState.failed}, ${r.deadLetters}`, '0, 0, 0', r.finalState.wouldWrite === 0 && r.finalState.failed === 0 && r.deadLetters === 0);
+  }
+}
+
 const verdict = (ok: boolean | null) => (ok === null ? '' : ok ? 'met' : 'MISSED');
 process.stdout.write(`${renderTable(['scenario', 'figure', 'measured', 'target', 'verdict'], rows.map((r) => [r.scenario, r.figure, r.measured, r.target, verdict(r.ok)]))}\n`);
 mkdirSync('bench/results', { recursive: true });

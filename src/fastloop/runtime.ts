@@ -36,7 +36,11 @@ export interface FastLoop {
   stop(): Promise<void>;
 }
 
+/** A webhook stored within this is "pouring in": the workers wait this long before their next batch. */
+const BUSY_MS = 25;
+
 export function startFastLoop(deps: FastLoopDeps): FastLoop {
+  let lastStored = 0;
   let postTimer: NodeJS.Timeout | null = null;
   let posting: Promise<unknown> = Promise.resolve();
   const schedulePost = () => {
@@ -52,6 +56,7 @@ export function startFastLoop(deps: FastLoopDeps): FastLoop {
     db: deps.db,
     process: deps.process,
     logger: deps.logger,
+    deferMs: () => (Date.now() - lastStored < BUSY_MS ? BUSY_MS : 0),
     ...(deps.subjectKey ? { subjectKey: deps.subjectKey } : {}),
     onProcessed: (event, result, error) => {
       deps.onProcessed?.(event, result, error);
@@ -74,7 +79,10 @@ export function startFastLoop(deps: FastLoopDeps): FastLoop {
   replayTimer.unref();
 
   return {
-    notify: () => worker.notify(),
+    notify: () => {
+      lastStored = Date.now();
+      worker.notify();
+    },
     async stop() {
       clearInterval(replayTimer);
       if (postTimer) clearTimeout(postTimer);

@@ -14,6 +14,9 @@ import type { Logger } from '../log.ts';
 import type { EventResult } from '../reconcile/event.ts';
 import { mapConcurrent } from '../util/concurrency.ts';
 
+/** The longest a batch is held off while webhooks pour in. */
+const MAX_DEFER_MS = 1_000;
+
 export const WORKER_ID = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
 export interface WorkerOptions {
@@ -35,6 +38,8 @@ export interface WorkerOptions {
    * record once; null for an event about nothing known. Default: the event's own object.
    */
   subjectKey?: (event: StoredEvent) => string | null;
+  /** How long to hold off claiming the next batch (webhooks arriving now); 0 to go on. */
+  deferMs?: () => number;
   /** Called after each event, for metrics. */
   onProcessed?: (event: StoredEvent, result: EventResult | null, error: unknown) => void;
   worker?: string;
@@ -117,6 +122,12 @@ export function startInboxWorker(options: WorkerOptions, run = true): InboxWorke
     if (!run) return;
     while (!stopped) {
       let handled = 0;
+      // Webhooks first: while they pour in, a new batch waits a moment (never long) so the
+      // answers stay quick; what is stored is processed as soon as the burst thins.
+      for (let waited = 0, pause = options.deferMs?.() ?? 0; pause > 0 && waited < MAX_DEFER_MS && !stopped; pause = options.deferMs?.() ?? 0) {
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        waited += pause;
+      }
       try {
         handled = await drainOnce();
       } catch (error) {
