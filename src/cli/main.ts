@@ -18,6 +18,9 @@ Usage:
   recon sandbox [--customers N] [--seed N] [--port N] [--drift-rate R] [--no-rate-limits] [--webhooks-to URL]
       Start the local Stripe and HubSpot sandbox and print the environment to point Recon at it.
       --webhooks-to sends signed webhooks for its changes to a local recon serve at URL.
+  recon calendar watch [--address URL] [--renew] | recon calendar stop
+      Open (or renew) the Google Calendar push channel to recon serve's /webhooks/google-calendar,
+      or stop it. recon serve renews an open channel on its own.
   recon help
 
 Exit codes: 0 ok; 1 some records or checks failed; 2 bad configuration or usage.
@@ -33,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
   status: async () => (await import('./commands/status.ts')).statusCommand,
   sandbox: async () => (await import('./commands/sandbox.ts')).sandboxCommand,
+  calendar: async () => (await import('./commands/calendar.ts')).calendarCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -178,6 +178,16 @@ export interface InboxDroppedTable {
   count: ColumnType<string, number | string, number | string>;
 }
 
+export interface PushChannelsTable {
+  id: string;
+  system: string;
+  resource_id: string;
+  address: string;
+  expires_at: Date;
+  opened_at: Generated<Date>;
+  closed_at: Date | null;
+}
+
 export interface FastloopCursorsTable {
   provider: string;
   cursor: string;
@@ -188,6 +198,7 @@ export interface Database {
   inbox: InboxTable;
   inbox_dropped: InboxDroppedTable;
   fastloop_cursors: FastloopCursorsTable;
+  push_channels: PushChannelsTable;
   entities: EntitiesTable;
   links: LinksTable;
   runs: RunsTable;

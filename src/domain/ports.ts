@@ -147,6 +147,14 @@ export interface Connector {
    * not missed for long. Absent where the system keeps no such log.
    */
   replay?(cursor: string | null, options?: CallOptions): AsyncIterable<{ events: InboxEvent[]; cursor: string }>;
+  /**
+   * Asks the system to push a notification to `address` whenever the watched records change
+   * (Google Calendar's `events.watch`); the channel expires and must be renewed. Absent where the
+   * system's webhooks are set up in its own console instead.
+   */
+  openChannel?(request: { id: string; address: string; token: string; ttlSeconds: number }, options?: CallOptions): Promise<PushChannel>;
+  /** Stops a channel's notifications; a channel the system no longer knows counts as stopped. */
+  closeChannel?(channel: Pick<PushChannel, 'id' | 'resourceId'>, options?: CallOptions): Promise<void>;
   /** A cheap authenticated call that proves the credentials and base URL work. */
   health(options?: CallOptions): Promise<ConnectionHealth>;
   /** HTTP requests made so far, for run statistics. */
@@ -154,6 +162,15 @@ export interface Connector {
 }
 
 export type ConnectorsBySystem = Partial<Record<SystemName, Connector>>;
+
+/** A push-notification channel a system opened for Recon. */
+export interface PushChannel {
+  id: string;
+  /** The system's id of what is watched; stopping the channel needs it. */
+  resourceId: string;
+  /** Epoch milliseconds after which the system sends nothing more on it. */
+  expiresAt: number;
+}
 
 /**
  * The vocabulary of a field for messages and Override: its options, or every scope's options

@@ -89,8 +89,8 @@ export interface IngestDeps {
   secrets: WebhookSecrets;
   logger: Logger;
   now?: () => number;
-  /** The Calendar channels Recon opened and has not stopped. */
-  openChannels?: () => Promise<ReadonlySet<string>>;
+  /** The Calendar channels Recon opened and has not stopped (read again for an id not known yet). */
+  openChannels?: (asked?: string) => Promise<ReadonlySet<string>>;
   /** Called for each outcome (with the event type when there is one), for `/metrics`. */
   observe?: (provider: WebhookProvider, type: string, outcome: ReceiptOutcome) => void;
   /** Called after events were stored: wakes a worker. */
@@ -155,7 +155,8 @@ async function verifyAndRead(deps: IngestDeps, provider: WebhookProvider, reques
       return goHighLevelInboxEvents(verified.body);
     }
     case 'google_calendar': {
-      const openChannels = (await deps.openChannels?.()) ?? new Set<string>();
+      const asked = request.headers['x-goog-channel-id'];
+      const openChannels = (await deps.openChannels?.(typeof asked === 'string' ? asked : undefined)) ?? new Set<string>();
       const verified = verifyGoogleCalendarNotification({ headers, channelToken: secrets.google_calendar!.channelToken, openChannels });
       return googleCalendarInboxEvents(verified, now());
     }

@@ -4,6 +4,7 @@ import { createGoogleCalendarConnector } from '../../src/connectors/google_calen
 import { readServiceAccountKey } from '../../src/connectors/google_calendar/client.ts';
 import { cancelCalendarEvent, expireCalendarSyncTokens } from '../../src/sandbox/google-calendar-state.ts';
 import { verify } from '../../src/sandbox/verify.ts';
+import { cleanBookedPerson } from '../support/bookings.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { loadDiscovery, undocumentedRequest } from '../support/discovery.ts';
 import { startWorld, type World } from '../support/world.ts';
@@ -26,26 +27,6 @@ async function found(runIds: string[]) {
 }
 const runOf = (result: Awaited<ReturnType<World['cycle']>>) => result.checks.find((c) => c.check === CHECK);
 
-/**
- * A person the generator left in agreement: one confirmed booking to come, the deal at
- * "Appointment Scheduled". Returns the event and the deal.
- */
-function cleanBookedPerson(world: World): { eventId: string; dealId: string } {
-  const state = world.scenario.state;
-  const injected = new Set(world.scenario.injected.map((i) => i.targetId));
-  const eventsByEmail = new Map<string, string[]>();
-  for (const { resource } of state.calendar.events.values()) {
-    for (const attendee of resource.attendees ?? []) if (!attendee.organizer) eventsByEmail.set(attendee.email, [...(eventsByEmail.get(attendee.email) ?? []), resource.id]);
-  }
-  for (const deal of state.hubspot.deals.values()) {
-    if (deal.properties.dealstage !== 'appointmentscheduled' || injected.has(deal.id)) continue;
-    const email = state.hubspot.contacts.get(deal.associations.contacts[0] ?? '')?.properties.email ?? '';
-    const events = eventsByEmail.get(email) ?? [];
-    const event = events.length === 1 ? state.calendar.events.get(events[0] as string) : undefined;
-    if (event && event.resource.status === 'confirmed' && Date.parse(event.resource.start.dateTime ?? '') > Date.now()) return { eventId: event.resource.id, dealId: deal.id };
-  }
-  throw new Error('the generator planted no clean booked person');
-}
 
 describe('the booking-stage check against the sandbox', () => {
   it('finds every injected booking discrepancy and resolves each as the policy says', async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sql } from 'kysely';
-import { enabledProviders, webhookSecrets } from '../../fastloop/ingest.ts';
+import { channelDirectory, renewChannels } from '../../fastloop/channels.ts';
+import { enabledProviders, WEBHOOK_PATHS, webhookSecrets } from '../../fastloop/ingest.ts';
 import { webhookRoutes } from '../../fastloop/routes.ts';
 import { startFastLoop } from '../../fastloop/runtime.ts';
 import { processEvent, subjectKey } from '../../reconcile/event.ts';
@@ -23,6 +24,8 @@ import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
 const DRAIN_MS = 25_000;
 /** A change younger than this may still be on its way through the fast loop: a cycle does not count it as missed. */
 export const FAST_LOOP_DELAY_MS = 5 * 60_000;
+/** How often `recon serve` looks at the push channels' expiry. */
+const CHANNEL_RENEW_EVERY_MS = 6 * 3_600_000;
 
 /**
  * The long-running process: the Slack app, the schedules, `GET /healthz` and `GET /metrics` on
@@ -41,6 +44,7 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   for (const problem of webhooks.problems) logger.warn(problem);
   const webhookSystems = enabledProviders(webhooks.secrets);
   const fastLoopCoverage = { systems: webhookSystems, since: Date.now(), delayMs: FAST_LOOP_DELAY_MS };
+  const channels = channelDirectory(database.db);
 
   const store = storeFor(database);
   // One cache of what each system has, for the cycles' policy check and the decisions' Override check.
@@ -77,6 +81,19 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
     postEscalations: () => inFlight.run(() => post([])),
     onProcessed: (event, result, error) => metrics.eventProcessed(event, result, error),
   });
+  // Google Calendar's channel, once `recon calendar watch` opened it, renewed before it expires (one replica at a time).
+  const channelToken = webhooks.secrets.google_calendar?.channelToken;
+  const renewal = channelToken && env.RECON_PUBLIC_URL
+    ? (() => {
+        const address = `${env.RECON_PUBLIC_URL.replace(/\/$/, '')}${WEBHOOK_PATHS.google_calendar}`;
+        const renew = () => inFlight.run(() => store.withLock('recon:push-channels', () => renewChannels({ db: database.db, connectors, address, token: channelToken, logger, onlyOpen: true })))
+          .catch((error: unknown) => logger.error({ err: error }, 'the Google Calendar channel could not be renewed; tried again in six hours (recon calendar watch renews it now)'));
+        void renew();
+        const timer = setInterval(() => void renew(), CHANNEL_RENEW_EVERY_MS);
+        timer.unref();
+        return timer;
+      })()
+    : null;
   const status = () => buildStatus({ database, policy, health, webhooksOn: webhookSystems });
 
   let stopServer: () => Promise<void>;
@@ -107,6 +124,7 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
   await schedules.stop();
   await stopServer();
   await fastLoop.stop();
+  if (renewal) clearInterval(renewal);
   const unfinished = await inFlight.drain(DRAIN_MS);
   if (unfinished) logger.warn({ unfinished }, 'recon serve: stopped with work unfinished; the next cycle settles its writes');
   await database.close();
@@ -143,6 +161,7 @@ export async function serveCommand(args: string[], ctx: CommandContext): Promise
           return webhooks.secrets;
         },
         logger: logger.child({ loop: 'fast' }),
+        openChannels: (asked) => channels(asked),
         observe: (provider, type, outcome) => metrics.webhookReceived(provider, type, outcome),
         stored: () => fastLoop.notify(),
       }),

@@ -1,5 +1,5 @@
 import type {
-  CallOptions, ConnectionHealth, Connector, FieldWrite, ListOptions, ObjectDescription, RecordPage, WriteOutcome,
+  PushChannel, CallOptions, ConnectionHealth, Connector, FieldWrite, ListOptions, ObjectDescription, RecordPage, WriteOutcome,
 } from '../../domain/ports.ts';
 import { normaliseEmail, type SystemName, type SystemRecord } from '../../domain/records.ts';
 import { silentLogger, type Logger } from '../../log.ts';
@@ -221,6 +221,29 @@ export class GoogleCalendarConnector implements Connector {
       id: write.id, field: write.field, ok: false as const, retryable: false,
       error: `google_calendar: Recon never writes to Google Calendar; ${write.object}.${write.field} is read-only`,
     }));
+  }
+
+  /** `events.watch` on the bookings calendar: Google posts to `address` whenever an event changes. */
+  async openChannel(request: { id: string; address: string; token: string; ttlSeconds: number }, options: CallOptions = {}): Promise<PushChannel> {
+    const answer = (await this.call(
+      () => this.client.calendar.events.watch({
+        calendarId: this.calendarId,
+        requestBody: { id: request.id, type: 'web_hook', address: request.address, token: request.token, params: { ttl: String(request.ttlSeconds) } },
+      }),
+      { priority: options.priority ?? 'interactive', retry: { maxAttempts: 3 } },
+    )) as { id?: string; resourceId?: string; expiration?: string };
+    if (!answer.resourceId || !answer.expiration) throw new Error(`Google Calendar events.watch answered without resourceId or expiration for channel ${request.id}`);
+    return { id: answer.id ?? request.id, resourceId: answer.resourceId, expiresAt: Number(answer.expiration) };
+  }
+
+  /** `channels.stop`; a channel Google no longer knows (404) has stopped already. */
+  async closeChannel(channel: Pick<PushChannel, 'id' | 'resourceId'>, options: CallOptions = {}): Promise<void> {
+    try {
+      await this.call(() => this.client.calendar.channels.stop({ requestBody: { id: channel.id, resourceId: channel.resourceId } }), { priority: options.priority ?? 'interactive', retry: { maxAttempts: 3 } });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return;
+      throw error;
+    }
   }
 
   async health(options: CallOptions = {}): Promise<ConnectionHealth> {
