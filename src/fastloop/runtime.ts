@@ -60,7 +60,11 @@ export function startFastLoop(deps: FastLoopDeps): FastLoop {
     ...(deps.subjectKey ? { subjectKey: deps.subjectKey } : {}),
     onProcessed: (event, result, error) => {
       deps.onProcessed?.(event, result, error);
-      if (result?.outcome === 'escalated') schedulePost();
+      if (result?.outcome === 'written') deps.logger.info({ event: `${event.provider}:${event.eventId}`, type: event.type, wroteTo: result.wroteTo, afterMs: Date.now() - event.receivedAt.getTime() }, 'fast loop: the change is written');
+      if (result?.outcome === 'escalated') {
+        deps.logger.info({ event: `${event.provider}:${event.eventId}`, type: event.type }, 'fast loop: escalated for a person');
+        schedulePost();
+      }
     },
   });
 

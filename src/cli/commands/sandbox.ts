@@ -57,6 +57,7 @@ export async function sandboxCommand(args: string[], ctx: CommandContext): Promi
       `  export ${env.filter(([k]) => k.startsWith('SLACK_')).map(([k, v]) => `${k}=${v}`).join(' ')}`,
       '  export RECON_CONFIG=examples/recon.config.hubspot.yml',
       ...(webhooks ? webhookLines(webhooks, values['webhooks-to'] ?? '') : []),
+      `Change the world as a customer would: curl -X POST '${sandbox.stripeUrl}/_sandbox/drift?stripe=1&hubspot=1' (a cancellation in Stripe, a person's edit in HubSpot); what Slack would show: ${sandbox.stripeUrl}/`,
       `Rate limits: ${values['no-rate-limits'] ? 'off' : `${FAKES.map((fake) => fake.rateLimit ? `${fake.system} ${fake.rateLimit.requests} requests per ${fake.rateLimit.perMs / 1000} s` : '').filter(Boolean).join(', ')} (the documented defaults)`}.`,
       'Press Ctrl-C to stop.',
       '',

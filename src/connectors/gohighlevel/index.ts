@@ -27,6 +27,10 @@ export const gohighlevel = defineConnector({
       schema: z.string().refine((pem) => pem.includes('PUBLIC KEY'), { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----...)' }),
       description: "GoHighLevel's published RSA public key (PEM) that verifies x-wh-signature on webhooks",
     },
+    GHL_WEBHOOK_ED25519_PUBLIC_KEY: {
+      schema: z.string().refine((pem) => pem.includes('PUBLIC KEY'), { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----...)' }),
+      description: "GoHighLevel's Ed25519 public key (PEM) that verifies X-GHL-Signature on webhooks, where GoHighLevel sends it",
+    },
     GHL_STRIPE_ID_FIELD: {
       schema: z.string().min(1),
       description: 'the id of the opportunity custom field holding the Stripe customer id (cus_...), for matching by shared id',
