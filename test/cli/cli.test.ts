@@ -85,6 +85,12 @@ describe('the recon command', () => {
     expect(code).toBe(0);
   });
 
+  it('says in doctor which webhook endpoints are on and which answer 404', async () => {
+    const { stdout } = await recon(['doctor'], { ...sandboxEnv(), STRIPE_WEBHOOK_SECRET: 'whsec_test_cli', RECON_PUBLIC_URL: 'https://recon.example.com' });
+    expect(stdout).toMatch(/^ok +Stripe webhooks: on \(POST https:\/\/recon\.example\.com\/webhooks\/stripe\)$/m);
+    expect(stdout).toMatch(/^info +HubSpot webhooks: off, \/webhooks\/hubspot answers 404: set HUBSPOT_CLIENT_SECRET and RECON_PUBLIC_URL to take them$/m);
+  });
+
   it('answers an unknown command with help and exit 2', async () => {
     const { code, stderr } = await recon(['reconcile']);
     expect(code).toBe(2);

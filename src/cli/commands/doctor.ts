@@ -1,3 +1,4 @@
+import { WEBHOOK_PATHS, webhookSecrets } from '../../fastloop/ingest.ts';
 import { WebClient } from '@slack/web-api';
 import cron from 'node-cron';
 import { DEFAULT_FULL_RECONCILE, type Policy } from '../../config/policy.ts';
@@ -64,16 +65,32 @@ export async function doctorCommand(args: string[], ctx: CommandContext): Promis
   }
 
   failures += await checkSlack(ctx, policy, say);
-  for (const [system, variable] of webhookSecrets()) {
-    if (systemsOf(policy).has(system)) say(ctx.env[variable] ? 'ok' : 'info', `${connectorDefinition(system)?.displayName ?? system} webhooks: ${ctx.env[variable] ? `on (POST /webhooks/${system.replace('_', '-')})` : `off: set ${variable} to take them`}`);
+  const systems = systemsOf(policy);
+  let webhooks: ReturnType<typeof webhookSecrets> | null = null;
+  try {
+    webhooks = webhookSecrets(ctx.env, [...systems]);
+  } catch (error) {
+    failures++;
+    say('FAIL', `webhooks: ${errorMessage(error)}`);
+  }
+  for (const problem of webhooks?.problems ?? []) say('warn', problem);
+  const base = ctx.env.RECON_PUBLIC_URL?.replace(/\/$/, '') ?? '';
+  for (const [provider, variable] of Object.entries(WEBHOOK_VARIABLES)) {
+    if (!systems.has(provider)) continue;
+    const on = webhooks?.secrets[provider as keyof typeof WEBHOOK_VARIABLES] !== undefined;
+    const path = WEBHOOK_PATHS[provider as keyof typeof WEBHOOK_PATHS];
+    say(on ? 'ok' : 'info', `${connectorDefinition(provider)?.displayName ?? provider} webhooks: ${on ? `on (POST ${base}${path})` : `off, ${path} answers 404: set ${variable} to take them`}`);
   }
   return mismatch ? 2 : failures ? 1 : 0;
 }
 
-/** The variable that turns each system's webhook endpoint on. */
-function webhookSecrets(): [string, string][] {
-  return [['stripe', 'STRIPE_WEBHOOK_SECRET'], ['hubspot', 'HUBSPOT_CLIENT_SECRET']];
-}
+/** What turns each system's webhook endpoint on. */
+const WEBHOOK_VARIABLES = {
+  stripe: 'STRIPE_WEBHOOK_SECRET',
+  hubspot: 'HUBSPOT_CLIENT_SECRET and RECON_PUBLIC_URL',
+  gohighlevel: 'GHL_WEBHOOK_PUBLIC_KEY',
+  google_calendar: 'GOOGLE_CALENDAR_CHANNEL_TOKEN (then run recon calendar watch)',
+} as const;
 
 /** Each schedule with when it runs next, so a person sees how it was understood. */
 function scheduleLines(policy: Policy): string[] {
