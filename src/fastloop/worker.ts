@@ -7,12 +7,22 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/connect.ts';
-import { claimEvents, completeEvent, failEvent } from '../db/repositories/inbox.ts';
+import { claimEvents, completeEvent, failEvent, releaseDeadClaims } from '../db/repositories/inbox.ts';
 import { errorMessage } from '../domain/errors.ts';
 import type { StoredEvent } from '../domain/events.ts';
 import type { Logger } from '../log.ts';
 import type { EventResult } from '../reconcile/event.ts';
 import { mapConcurrent } from '../util/concurrency.ts';
+
+/** Whether a process of this host runs: signal 0 tests without sending anything. */
+function processIsRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** The longest a batch is held off while webhooks pour in. */
 const MAX_DEFER_MS = 1_000;
@@ -120,6 +130,12 @@ export function startInboxWorker(options: WorkerOptions, run = true): InboxWorke
 
   const loop = (async () => {
     if (!run) return;
+    try {
+      const released = await releaseDeadClaims(options.db, worker, processIsRunning);
+      if (released > 0) options.logger.warn({ released }, 'took back events a process of this host claimed before it stopped');
+    } catch (error) {
+      options.logger.warn({ err: error }, 'could not look for events claimed by stopped processes; their lease expires');
+    }
     while (!stopped) {
       let handled = 0;
       // Webhooks first: while they pour in, a new batch waits a moment (never long) so the

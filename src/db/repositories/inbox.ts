@@ -70,6 +70,32 @@ export async function claimEvents(db: DbOrTx, worker: string, limit: number, lea
 /** At most this many events about the objects of a claimed batch come along with it. */
 const SAME_OBJECT_LIMIT = 500;
 
+/**
+ * Claims left by workers of this host that no longer run (`host:pid:nonce`): a process killed
+ * while processing, restarted on the same host (or in the same container), takes its events back
+ * at once instead of waiting for the lease. Returns how many were released.
+ */
+export async function releaseDeadClaims(db: DbOrTx, self: string, isRunning: (pid: number) => boolean): Promise<number> {
+  const [host, pid] = self.split(':');
+  const claims = await db.selectFrom('inbox').select('claimed_by').distinct().where('status', '=', 'processing').where('claimed_by', 'like', `${host}:%`).execute();
+  const dead = claims
+    .map((c) => c.claimed_by as string)
+    .filter((worker) => {
+      const [workerHost, workerPid] = worker.split(':');
+      if (worker === self || workerHost !== host || !workerPid) return false;
+      // Our own pid under another nonce is a process that ran before this one.
+      return workerPid === pid || !isRunning(Number(workerPid));
+    });
+  if (dead.length === 0) return 0;
+  const released = await db
+    .updateTable('inbox')
+    .set({ status: 'pending', claimed_at: null, claimed_by: null })
+    .where('status', '=', 'processing')
+    .where('claimed_by', 'in', dead)
+    .executeTakeFirst();
+  return Number(released.numUpdatedRows);
+}
+
 /** Records what processing did; the event is done. Only the worker that claimed it may. */
 export async function completeEvent(db: DbOrTx, id: string, worker: string, outcome: string, wroteTo: string | null): Promise<void> {
   await db
