@@ -9,6 +9,7 @@
  * (opportunity) at a kind of stage, so the HubSpot world ({@link hubspotBookingCrm}) and the
  * GoHighLevel world use the same generator.
  */
+import { addGoHighLevelContact, addGoHighLevelOpportunity, GHL_BOOKING_PIPELINE } from './gohighlevel-objects.ts';
 import type { Injected, Scenario } from './generate.ts';
 import { addCalendarEvent, cancelCalendarEvent, updateCalendarEvent } from './google-calendar-state.ts';
 import { seededRandom } from './random.ts';
@@ -174,6 +175,29 @@ export function hubspotBookingCrm(state: SandboxState): BookingCrm {
       });
       addStripeCustomer(state, { email, name: `${first} ${last}`, metadata: { crm_id: deal.id }, created: Math.floor((stageSetAt - 30 * DAY) / 1000) });
       return { id: deal.id, email, stage: dealstage };
+    },
+  };
+}
+
+/**
+ * The GoHighLevel world's side: a contact and an opportunity in the Bookings pipeline, and a Stripe
+ * customer with no subscription holding the opportunity id, as for HubSpot. GoHighLevel keeps no
+ * history: `updatedAt` is when the stage was set, and a recent one reads as a person's edit.
+ */
+export function goHighLevelBookingCrm(state: SandboxState): BookingCrm {
+  const { stages } = GHL_BOOKING_PIPELINE;
+  const stageOf: Record<StageKind, string> = { not_booked: stages.noShow, booked: stages.booked, past_booked: stages.attended, lost: stages.noShow };
+  return {
+    addDeal({ first, last, email, stage, stageSetAt }) {
+      const created = new Date(stageSetAt - 30 * DAY).toISOString();
+      const contact = addGoHighLevelContact(state, { email, firstName: first, lastName: last, dateAdded: created });
+      const pipelineStageId = stageOf[stage];
+      const opportunity = addGoHighLevelOpportunity(state, {
+        name: `${first} ${last} intro call`, contactId: contact.id, pipelineId: GHL_BOOKING_PIPELINE.id, pipelineStageId,
+        status: stage === 'lost' ? 'lost' : 'open', monetaryValue: 0, createdAt: created, updatedAt: new Date(stageSetAt).toISOString(),
+      });
+      addStripeCustomer(state, { email, name: `${first} ${last}`, metadata: { crm_id: opportunity.id }, created: Math.floor((stageSetAt - 30 * DAY) / 1000) });
+      return { id: opportunity.id, email, stage: pipelineStageId };
     },
   };
 }

@@ -109,6 +109,17 @@ export const GHL_PARTNER_PIPELINE = {
   },
 } as const;
 
+/** Where bookings land: a person who booked a call is an opportunity of this pipeline. */
+export const GHL_BOOKING_PIPELINE = {
+  id: 'SbxBookingPipeline01',
+  stages: {
+    inquiry: '8b3e4c30-0000-4c00-8000-000000000001',
+    booked: '8b3e4c30-0000-4c00-8000-000000000002',
+    attended: '8b3e4c30-0000-4c00-8000-000000000003',
+    noShow: '8b3e4c30-0000-4c00-8000-000000000004',
+  },
+} as const;
+
 /** The opportunity custom field holding the Stripe customer id (what GHL_STRIPE_ID_FIELD names). */
 export const GHL_STRIPE_ID_FIELD = 'SbxCfStripeCustomer1';
 
@@ -126,6 +137,10 @@ export function createGoHighLevelState(locationId = GHL_SANDBOX_LOCATION_ID): Go
       {
         id: GHL_PARTNER_PIPELINE.id, name: 'Partners', showInFunnel: true, showInPieChart: false, locationId,
         stages: stages(GHL_PARTNER_PIPELINE.stages, ['Applied', 'Onboarding', 'Active Partner']),
+      },
+      {
+        id: GHL_BOOKING_PIPELINE.id, name: 'Bookings', showInFunnel: true, showInPieChart: true, locationId,
+        stages: stages(GHL_BOOKING_PIPELINE.stages, ['Inquiry', 'Call Booked', 'Call Attended', 'Cancelled / No Show']),
       },
     ],
     opportunities: new Map(),

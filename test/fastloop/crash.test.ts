@@ -97,7 +97,11 @@ describe('recon serve killed while processing a webhook event', () => {
     const first = await serve();
 
     // Killed as the CRM write goes out: the event was stored and claimed, its processing not finished.
-    sandbox.faults.set({ beforeWrite: () => child?.kill('SIGKILL') });
+    sandbox.faults.set({
+      beforeWrite: () => {
+        child?.kill('SIGKILL');
+      },
+    });
     changeStripeSubscription(scenario.state, subscription.id, { status: 'canceled' }, Date.now());
     const body = JSON.stringify([...stripe.events.values()].at(-1) as StripeEvent);
     const t = Math.floor(Date.now() / 1000);
