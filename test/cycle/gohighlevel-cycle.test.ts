@@ -62,14 +62,16 @@ describe('a reconciliation cycle on Stripe and GoHighLevel', () => {
     expect(verdict.byCategory.find((c) => c.check === 'customer-stage')).toEqual({ check: 'customer-stage', category: 'paid_but_not_a_customer', injected: 1, found: 1 });
   });
 
-  it('writes each safe fix once, through the status endpoint, and never a financial field', async () => {
+  it('writes each safe fix once, a status through the status endpoint, and never a financial field', async () => {
     await world.cycle();
     const safe = world.scenario.injected.filter((i) => i.expected === 'auto_fix');
     const writes = world.scenario.state.writes;
     expect(writes.map((w) => w.id).sort()).toEqual(safe.map((i) => i.targetId).sort());
-    expect(writes.every((w) => w.system === 'gohighlevel' && Object.keys(w.properties).join() === 'status')).toBe(true);
+    // payment-status writes the status; booking-stage moves the opportunity along the Bookings pipeline.
+    expect(writes.every((w) => w.system === 'gohighlevel' && ['status', 'pipelineStageId'].includes(Object.keys(w.properties).join()))).toBe(true);
     expect(verify([], [], world.scenario.state.writes, FINANCIAL).financialWrites).toEqual([]);
-    expect(sent.filter((r) => r.method === 'PUT').every((r) => r.url.pathname.endsWith('/status'))).toBe(true);
+    const puts = sent.filter((r) => r.method === 'PUT');
+    expect(puts.filter((r) => r.url.pathname.endsWith('/status'))).toHaveLength(writes.filter((w) => 'status' in w.properties).length);
   });
 
   it('writes nothing when run a second time against the same state', async () => {

@@ -10,7 +10,7 @@ import { runCycle, type CycleResult } from '../../src/reconcile/cycle.ts';
 import { silentLogger } from '../../src/log.ts';
 import { buildConnectors, storeFor } from '../../src/main.ts';
 import { generateScenario, type Scenario, type ScenarioOptions } from '../../src/sandbox/generate.ts';
-import { addBookings, hubspotBookingCrm } from '../../src/sandbox/generate-bookings.ts';
+import { addBookings, goHighLevelBookingCrm, hubspotBookingCrm } from '../../src/sandbox/generate-bookings.ts';
 import { generateGoHighLevelScenario } from '../../src/sandbox/generate-gohighlevel.ts';
 import { googleCalendarEnv } from '../../src/sandbox/google-calendar-auth.ts';
 import { GHL_STRIPE_ID_FIELD, startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.ts';
@@ -59,8 +59,11 @@ export async function startGoHighLevelWorld(
   sandboxOptions: SandboxOptions = { rateLimits: false },
 ): Promise<World> {
   const scenario = generateGoHighLevelScenario({ customers: 120, seed: 7, now: Date.now(), ...options });
+  addBookings(scenario, { crm: goHighLevelBookingCrm(scenario.state), now: Date.now(), seed: options.seed ?? 7 });
   const sandbox = await startSandbox(scenario.state, sandboxOptions);
+  const keyDir = await mkdtemp(join(tmpdir(), 'recon-world-'));
   const env = loadEnv({
+    ...googleCalendarEnv(scenario.state.calendar, { dir: keyDir, baseUrl: sandbox.urls.google_calendar as string }),
     STRIPE_SECRET_KEY: 'sk_test_recon_tests',
     STRIPE_API_URL: sandbox.stripeUrl,
     GHL_ACCESS_TOKEN: 'pit-test-recon-0000-0000',
@@ -68,7 +71,7 @@ export async function startGoHighLevelWorld(
     GHL_LOCATION_ID: scenario.state.gohighlevel.locationId,
     GHL_STRIPE_ID_FIELD,
   });
-  return assemble(database, scenario, sandbox, env, GOHIGHLEVEL_POLICY);
+  return assemble(database, scenario, sandbox, env, GOHIGHLEVEL_POLICY, keyDir);
 }
 
 async function assemble(database: TestDatabase, scenario: Scenario, sandbox: RunningSandbox, env: Env, policyPath: string, keyDir?: string): Promise<World> {

@@ -18,7 +18,7 @@ import { generateGoHighLevelScenario } from '../../sandbox/generate-gohighlevel.
 import { GHL_STRIPE_ID_FIELD } from '../../sandbox/gohighlevel-objects.ts';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.ts';
 import type { SandboxState } from '../../sandbox/state.ts';
-import { addBookings, hubspotBookingCrm } from '../../sandbox/generate-bookings.ts';
+import { addBookings, goHighLevelBookingCrm, hubspotBookingCrm } from '../../sandbox/generate-bookings.ts';
 import { googleCalendarEnv } from '../../sandbox/google-calendar-auth.ts';
 import { verify, type FoundDiscrepancy, type Verdict } from '../../sandbox/verify.ts';
 import { parseCommandArgs, positiveInteger } from '../args.ts';
@@ -58,6 +58,7 @@ const DEMO_CRMS: Record<string, {
       GHL_ACCESS_TOKEN: 'pit-demo-recon-0000-0000', GHL_API_URL: sandbox.urls.gohighlevel as string,
       GHL_LOCATION_ID: state.gohighlevel.locationId, GHL_STRIPE_ID_FIELD,
     }),
+    bookings: (scenario, seed) => addBookings(scenario, { crm: goHighLevelBookingCrm(scenario.state), now: Date.now(), seed }),
   },
 };
 
