@@ -30,7 +30,7 @@ describe('the policy file', () => {
 
   it('accepts the shipped GoHighLevel example', async () => {
     const policy = await loadPolicy('examples/recon.config.gohighlevel.yml');
-    expect([policy.crm, ...policy.checks.map((c) => c.name)]).toEqual(['gohighlevel', 'payment-status', 'deal-amount', 'customer-stage']);
+    expect([policy.crm, ...policy.checks.map((c) => c.name)]).toEqual(['gohighlevel', 'payment-status', 'deal-amount', 'customer-stage', 'booking-stage']);
   });
 
   it('names the key path of a map entry without a write value', () => {

@@ -32,8 +32,12 @@ export function registerViews(app: App, ctx: SlackContext): void {
     // Checked here only against vocabularies at hand: the ack must come within three seconds.
     const allowed = target && parsed.value !== OTHER_DIRECTION ? (await vocabulariesAtHand(ctx)).get(vocabularyKey(target)) : undefined;
     if (allowed && !allowed.some((v) => v.value === parsed.value)) {
-      const byLabel = allowed.find((v) => v.label.toLowerCase() === parsed.value.toLowerCase());
-      const hint = byLabel ? `Use the value ${byLabel.value} for ${byLabel.label}.` : `Choose one of: ${allowed.slice(0, 10).map((v) => v.value).join(', ')}${allowed.length > 10 ? ', …' : ''}.`;
+      // A label typed for its value ("Closed Won"), of any pipeline: labels read "Pipeline: Stage" when there are several.
+      const typed = parsed.value.trim().toLowerCase();
+      const byLabel = allowed.filter((v) => v.label.toLowerCase() === typed || v.label.toLowerCase().endsWith(`: ${typed}`));
+      const hint = byLabel.length
+        ? `Use the value ${byLabel.map((v) => (byLabel.length > 1 ? `${v.value} (${v.label})` : v.value)).join(' or ')}.`
+        : `Choose one of: ${allowed.slice(0, 10).map((v) => v.value).join(', ')}${allowed.length > 10 ? ', …' : ''}.`;
       await ack({ response_action: 'errors', errors: { [INPUTS.overrideValue.block]: `${target?.field ?? 'This field'} does not accept that value. ${hint}`.slice(0, 150) } });
       return;
     }
