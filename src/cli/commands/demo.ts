@@ -21,7 +21,6 @@ import type { SandboxState } from '../../sandbox/state.ts';
 import { addBookings, goHighLevelBookingCrm, hubspotBookingCrm } from '../../sandbox/generate-bookings.ts';
 import { googleCalendarEnv } from '../../sandbox/google-calendar-auth.ts';
 import { verify, type FoundDiscrepancy, type Verdict } from '../../sandbox/verify.ts';
-import { parseCommandArgs, positiveInteger } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { renderChanges, renderEscalation, renderExceptions, renderSummary, type Labels } from '../render.ts';
@@ -68,16 +67,15 @@ const DEMO_CRMS: Record<string, {
  * known drift, the CRM's example policy, a fresh embedded database, one cycle, then a second to
  * show that nothing is written twice.
  */
-export async function demoCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs('demo', args, {
-    json: { type: 'boolean', default: false },
-    customers: { type: 'string' },
-    seed: { type: 'string' },
-    crm: { type: 'string', default: 'hubspot' },
-  });
-  const customers = positiveInteger('customers', values.customers, 200);
-  const seed = positiveInteger('seed', values.seed, 42);
-  const crm = values.crm;
+export interface DemoOptions {
+  crm: string;
+  customers: number;
+  seed: number;
+  json?: boolean;
+}
+
+export async function demoCommand(options: DemoOptions, ctx: CommandContext): Promise<number> {
+  const { customers, seed, crm } = options;
   const demo = DEMO_CRMS[crm];
   if (!demo) throw new ConfigError(`--crm: expected one of ${Object.keys(DEMO_CRMS).join(', ')}, got "${crm}"`);
   const scenario = demo.scenario({ customers, seed, now: Date.now() });
@@ -105,7 +103,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
     const connectors = buildConnectors(env, policy, logger);
     const store = storeFor(database);
     const decisions = createDecisions({ store, connectors, policy, logger, directory: { membersOf: async () => [] } });
-    const progress = createProgress(ctx.stderr, values.json);
+    const progress = createProgress(ctx.stderr, { json: options.json });
     const first = await runCycle({ store, connectors, policy, logger, progress: progress.onPage }, { full: true });
     progress.done();
     const runIds = first.checks.flatMap((c) => (c.runId ? [c.runId] : []));
@@ -127,7 +125,7 @@ export async function demoCommand(args: string[], ctx: CommandContext): Promise<
     const verdict = verify(scenario.injected, found, scenario.state.writes, financialFields(policy.checks));
     const labels = vocabularyLabels(await decisions.vocabularies());
 
-    if (values.json) {
+    if (options.json) {
       out(JSON.stringify({
         sandbox: { customers, seed, crm, calendarEvents: scenario.state.calendar.events.size, requests: sandbox.requests() },
         slack: { ...posting, messages: [...sandbox.slack.messages.values()].map((m) => ({ channel: m.channel, ts: m.ts, text: m.text })) },

@@ -9,7 +9,6 @@ import { buildConnectors, openMigratedDatabase, systemsOf } from '../../main.ts'
 import { preflight, problemLine } from '../../reconcile/preflight.ts';
 import { slackLogger } from '../../slack/app.ts';
 import { SLACK_RETRIES, webClientPort, type SlackPort } from '../../slack/port.ts';
-import { parseCommandArgs } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 
 /**
@@ -17,8 +16,7 @@ import type { CommandContext } from '../context.ts';
  * version and limits), the policy against what each system has, and Slack. Exit 2 when the policy
  * names what a system does not have, 1 when a connection fails, else 0.
  */
-export async function doctorCommand(args: string[], ctx: CommandContext): Promise<number> {
-  parseCommandArgs('doctor', args, {});
+export async function doctorCommand(ctx: CommandContext): Promise<number> {
   const say = (status: 'ok' | 'FAIL' | 'warn' | 'info', what: string) => ctx.stdout.write(`${status.padEnd(4)}  ${what}\n`);
   say('ok', 'environment is valid');
   const policy = await loadPolicy(ctx.env.RECON_CONFIG);

@@ -1,10 +1,8 @@
 import { openDatabase } from '../../db/connect.ts';
 import { migrate } from '../../db/migrate.ts';
 import type { CommandContext } from '../context.ts';
-import { parseCommandArgs } from '../args.ts';
 
-export async function migrateCommand(args: string[], ctx: CommandContext): Promise<number> {
-  parseCommandArgs('migrate', args, {});
+export async function migrateCommand(ctx: CommandContext): Promise<number> {
   const database = await openDatabase({ url: ctx.env.DATABASE_URL, embeddedDir: ctx.env.RECON_DB_DIR });
   try {
     const { applied } = await migrate(database);

@@ -1,6 +1,5 @@
 import { runCycle, type CycleResult } from '../../reconcile/cycle.ts';
-import { buildConnectors, openMigratedDatabase, storeFor } from '../../main.ts';
-import { parseCommandArgs } from '../args.ts';
+import { buildConnectors, storeFor } from '../../main.ts';
 import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { renderSummary } from '../render.ts';
@@ -10,24 +9,25 @@ export function exitCodeOf(result: CycleResult): number {
   return result.checks.some((c) => c.failed > 0 || c.status === 'failed' || c.status === 'partial') ? 1 : 0;
 }
 
-export async function runCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs('run', args, {
-    check: { type: 'string', multiple: true },
-    'dry-run': { type: 'boolean', default: false },
-    full: { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-  });
+export interface RunOptions {
+  check?: string[];
+  dryRun?: boolean;
+  full?: boolean;
+  json?: boolean;
+}
+
+export async function runCommand(options: RunOptions, ctx: CommandContext): Promise<number> {
   const policy = await loadConfiguredPolicy(ctx.env);
   const connectors = buildConnectors(ctx.env, policy, ctx.logger);
-  const database = await openMigratedDatabase(ctx.env, ctx.logger);
-  const progress = createProgress(ctx.stderr, values.json);
+  const database = await ctx.openDatabase();
+  const progress = createProgress(ctx.stderr, { json: options.json });
   try {
     const result = await runCycle(
       { store: storeFor(database), connectors, policy, logger: ctx.logger, progress: progress.onPage },
-      { checks: values.check ?? [], dryRun: values['dry-run'], full: values.full },
+      { checks: options.check ?? [], dryRun: Boolean(options.dryRun), full: Boolean(options.full) },
     );
     progress.done();
-    ctx.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSummary(result)}\n`);
+    ctx.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSummary(result)}\n`);
     return exitCodeOf(result);
   } finally {
     await database.close();

@@ -1,17 +1,14 @@
 import { queueFigures } from '../../db/repositories/review-items.ts';
 import { latestRunPerCheck } from '../../db/repositories/runs.ts';
-import { openMigratedDatabase } from '../../main.ts';
-import { parseCommandArgs } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { renderTable } from '../table.ts';
 
-export async function statusCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs('status', args, { json: { type: 'boolean', default: false } });
-  const database = await openMigratedDatabase(ctx.env, ctx.logger);
+export async function statusCommand(options: { json?: boolean }, ctx: CommandContext): Promise<number> {
+  const database = await ctx.openDatabase();
   try {
     const runs = await latestRunPerCheck(database.db);
     const { open: openCount, byCategory, oldest } = await queueFigures(database.db);
-    if (values.json) {
+    if (options.json) {
       ctx.stdout.write(`${JSON.stringify({ runs, queue: { open: openCount, byCategory, oldest } }, null, 2)}\n`);
       return 0;
     }

@@ -1,0 +1,105 @@
+/**
+ * Every command, its options and its one-line description, in commander. The commands' modules
+ * load only when they run, so `recon --help` and `recon status` do not load the Slack app.
+ */
+import { readFileSync } from 'node:fs';
+import { Argument, Command, Option } from 'commander';
+import type { CommandContext, Output } from './context.ts';
+import { collect, port, positiveInteger } from './options.ts';
+
+/** Runs a command's module with the context built for it; the caller turns what it throws into an exit code. */
+export type Dispatch = (command: string, invoke: (ctx: CommandContext) => Promise<number>) => Promise<void>;
+
+export const EXIT_CODES = 'Exit codes: 0 ok; 1 some records or checks failed; 2 bad configuration or usage.';
+
+const ENVIRONMENT = `Configuration: RECON_CONFIG (the policy, default recon.config.yml), DATABASE_URL (default: an
+embedded database in RECON_DB_DIR, .recon/db), LOG_LEVEL; credentials as README says.`;
+
+export function buildProgram(io: { stdout: Output; stderr: Output }, dispatch: Dispatch, argv: readonly string[]): Command {
+  const program = new Command('recon')
+    .description('Keeps customer status in agreement across your CRM, Stripe and Google Calendar.')
+    .usage('<command> [options]')
+    .version(version(), '-V, --version', 'print the version of Recon')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text), outputError: () => {} })
+    .showSuggestionAfterError(true)
+    .helpCommand(false)
+    .addHelpText('after', `\nRun \`recon help <command>\` or \`recon <command> --help\` for its options.\n${EXIT_CODES}\n${ENVIRONMENT}`);
+
+  program
+    .command('demo')
+    .description('The whole product against a local sandbox on the embedded database: no account needed.')
+    .addOption(new Option('--crm <name>', 'the CRM of the seeded world').choices(['hubspot', 'gohighlevel']).default('hubspot'))
+    .option('--customers <n>', 'Stripe customers to seed', positiveInteger, 200)
+    .option('--seed <n>', 'seed of the generated world', positiveInteger, 42)
+    .option('--json', 'print one JSON object instead of tables')
+    .action((options) => dispatch('demo', async (ctx) => (await import('./commands/demo.ts')).demoCommand(options, ctx)));
+
+  program
+    .command('run')
+    .description('One reconciliation cycle now; with --dry-run, the plan of what it would write and escalate.')
+    .option('--check <name>', 'only this check (repeat for several)', collect)
+    .option('--dry-run', 'write nothing anywhere but the run record; list the writes and escalations it would make')
+    .option('--full', 'read everything, not only what changed since the last run')
+    .option('--json', 'print one JSON object instead of tables')
+    .addHelpText('after', `\n${EXIT_CODES}`)
+    .action((options) => dispatch('run', async (ctx) => (await import('./commands/run.ts')).runCommand(options, ctx)));
+
+  program
+    .command('serve')
+    .description('The Slack app, the webhook endpoints, the schedules, GET /healthz and /metrics, on PORT (default 3000).')
+    .action(() => dispatch('serve', async (ctx) => (await import('./commands/serve.ts')).serveCommand(argv.slice(1), ctx)));
+
+  program
+    .command('doctor')
+    .description('Validate the policy and environment, and check the database, each connection and Slack.')
+    .action(() => dispatch('doctor', async (ctx) => (await import('./commands/doctor.ts')).doctorCommand(ctx)));
+
+  program
+    .command('migrate')
+    .description('Apply database migrations.')
+    .action(() => dispatch('migrate', async (ctx) => (await import('./commands/migrate.ts')).migrateCommand(ctx)));
+
+  program
+    .command('status')
+    .description('The last run of each check and the open review queue.')
+    .option('--json', 'print one JSON object instead of tables')
+    .action((options) => dispatch('status', async (ctx) => (await import('./commands/status.ts')).statusCommand(options, ctx)));
+
+  program
+    .command('sandbox')
+    .description('Serve the local sandbox (Stripe, HubSpot, GoHighLevel, Slack) and print the environment to point Recon at it.')
+    .option('--customers <n>', 'Stripe customers to seed', positiveInteger, 200)
+    .option('--seed <n>', 'seed of the generated world', positiveInteger, 42)
+    .option('--port <n>', 'port to listen on (default: any free port)', port)
+    .option('--drift-rate <share>', 'share of customers per drift kind, between 0 and 0.09')
+    .option('--no-rate-limits', 'answer every request, without the vendors\' documented rate limits')
+    .option('--webhooks-to <url>', 'send signed webhooks for the sandbox\'s changes to a local recon serve at this base URL')
+    .action(() => dispatch('sandbox', async (ctx) => (await import('./commands/sandbox.ts')).sandboxCommand(argv.slice(1), ctx)));
+
+  program
+    .command('calendar')
+    .description('Open (or renew) the Google Calendar push channel to recon serve\'s /webhooks/google-calendar, or stop it.')
+    .addArgument(new Argument('<action>', 'watch opens or renews the channel; stop stops every channel Recon opened').choices(['watch', 'stop']))
+    .option('--address <url>', 'where Google sends notifications (default: RECON_PUBLIC_URL and /webhooks/google-calendar)')
+    .option('--renew', 'open a new channel even when the open one has time left')
+    .addHelpText('after', '\nrecon serve renews an open channel on its own.')
+    .action(() => dispatch('calendar', async (ctx) => (await import('./commands/calendar.ts')).calendarCommand(argv.slice(1), ctx)));
+
+  program
+    .command('help')
+    .description('Show the commands, or one command\'s options.')
+    .addArgument(new Argument('[command]', 'the command to explain'))
+    .action((name: string | undefined) => {
+      if (name === undefined) return program.outputHelp();
+      const command = program.commands.find((c) => c.name() === name);
+      if (!command) return program.error(`unknown command '${name}'`, { code: 'commander.unknownCommand', exitCode: 2 });
+      command.outputHelp();
+    });
+
+  return program;
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
