@@ -1,5 +1,6 @@
 import type { Change, ReviewItem } from '../db/schema.ts';
 import type { CycleResult } from '../reconcile/cycle.ts';
+import type { CheckStats } from '../reconcile/stats.ts';
 import { renderTable } from './table.ts';
 
 /** Labels for values a person reads, e.g. HubSpot stage ids: `closedwon` → `Closed Won`. */
@@ -10,8 +11,9 @@ const OBJECT_NAMES: Record<string, string> = { customers: 'customer', deals: 'de
 
 export const systemName = (system: string) => SYSTEM_NAMES[system] ?? system;
 
-/** One row per check: what was read, found, fixed, held back. */
+/** One row per check: what was read, found, fixed, held back; for a dry run, what it would do, then its plan. */
 export function renderSummary(result: CycleResult): string {
+  const dryRun = result.checks.length > 0 && result.checks.every((c) => c.dryRun);
   const rows = result.checks.map((c) => [
     c.check,
     c.status + (c.dryRun ? ' (dry run)' : ''),
@@ -27,19 +29,54 @@ export function renderSummary(result: CycleResult): string {
     `${(c.durationMs / 1000).toFixed(1)} s`,
   ]);
   const table = renderTable(
-    ['check', 'status', 'read (source / target)', 'found', 'auto-fixed', 'escalated', 'suppressed', 'noop', 'stale', 'failed', 'API calls', 'time'],
+    ['check', 'status', 'read (source / target)', 'found', dryRun ? 'would write' : 'auto-fixed', dryRun ? 'would escalate' : 'escalated', 'suppressed', 'noop', 'stale', 'failed', 'API calls', 'time'],
     rows,
   );
   const byCategory = result.checks
     .filter((c) => c.discrepancies.total > 0)
     .map((c) => `  ${c.check}: ${Object.entries(c.discrepancies.byCategory).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   const errors = result.checks.flatMap((c) => c.errors.map((e) => `  ${c.check}: ${e}`));
+  const warnings = result.checks.flatMap((c) => c.warnings.map((w) => `  ${c.check}: ${w}`));
   return [
     table,
     ...(byCategory.length ? ['', 'Found by category:', ...byCategory] : []),
+    ...(warnings.length ? ['', 'Warnings:', ...warnings] : []),
     ...(errors.length ? ['', 'Errors:', ...errors.slice(0, 20), ...(errors.length > 20 ? [`  ... and ${errors.length - 20} more`] : [])] : []),
+    ...result.checks.filter((c) => c.dryRun && c.plan).flatMap((c) => ['', renderPlan(c)]),
   ].join('\n');
 }
+
+/** A value as the plan shows it: JSON-ish, so an empty string and a missing value differ. */
+const planValue = (value: unknown): string => (value === null || value === undefined ? '(empty)' : typeof value === 'string' ? value : JSON.stringify(value));
+
+const recordName = (r: { system: string; object: string; id: string }) => `${systemName(r.system)} ${OBJECT_NAMES[r.object] ?? r.object} ${r.id}`;
+
+/** A dry run's plan for one check: every write it would make and every escalation it would raise. */
+export function renderPlan(stats: CheckStats): string {
+  const plan = stats.plan ?? { writes: [], escalations: [] };
+  const lines = [`Plan of ${stats.check}: would write ${plan.writes.length}, would escalate ${plan.escalations.length}`];
+  if (plan.writes.length) {
+    lines.push('', '  Writes:', indent(renderTable(
+      ['record', 'field', 'before → after', 'rule', 'category'],
+      plan.writes.map((w) => [recordName(w.write), w.write.field, `${planValue(w.write.from)} → ${planValue(w.write.to)}`, w.rule, w.category]),
+    )));
+  }
+  if (plan.escalations.length) {
+    lines.push('', '  Escalations:', indent(renderTable(
+      ['category', 'held back because', 'source', 'target', 'why'],
+      plan.escalations.map((e) => [
+        e.category,
+        REASON_TITLES[e.reason] ?? words(e.reason),
+        e.source ? `${recordName(e.source)} = ${planValue(e.source.value)}` : '(none)',
+        e.target ? `${recordName(e.target)} = ${planValue(e.target.value)}` : '(none)',
+        e.explanation,
+      ]),
+    )));
+  }
+  return lines.join('\n');
+}
+
+const indent = (text: string) => text.split('\n').map((line) => `    ${line}`).join('\n');
 
 const show = (value: unknown, labels: Labels): string => {
   if (value === null || value === undefined || value === '') return '(empty)';

@@ -1,3 +1,4 @@
+import type { OpenDatabase } from '../../src/db/connect.ts';
 import type { ContextOverrides, Output } from '../../src/cli/context.ts';
 import { main } from '../../src/cli/main.ts';
 
@@ -26,4 +27,9 @@ export async function recon(argv: string[], overrides: ContextOverrides = {}): P
   const stderr = capture();
   const code = await main(argv, { ...overrides, stdout, stderr });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** The test's database handed to a command, which closes what it opens: closing this one leaves the test's open. */
+export function borrowed(database: OpenDatabase): OpenDatabase {
+  return { db: database.db, kind: database.kind, describe: database.describe, runScript: (script) => database.runScript(script), close: async () => {} };
 }
