@@ -53,3 +53,10 @@ export function itemId(value: string): string {
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+/** How many rows a listing shows: 1 to 10,000. */
+export function limit(value: string): number {
+  const n = positiveInteger(value);
+  if (n > 10_000) throw new InvalidArgumentError('expected a number from 1 to 10000.');
+  return n;
+}

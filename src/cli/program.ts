@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, Option } from 'commander';
 import type { CommandContext, Output } from './context.ts';
-import { collect, port, positiveInteger } from './options.ts';
+import { collect, duration, itemId, limit, port, positiveInteger, since } from './options.ts';
 
 /** Runs a command's module with the context built for it; the caller turns what it throws into an exit code. */
 export type Dispatch = (command: string, invoke: (ctx: CommandContext) => Promise<number>) => Promise<void>;
@@ -14,6 +14,9 @@ export const EXIT_CODES = 'Exit codes: 0 ok; 1 some records or checks failed; 2 
 
 const ENVIRONMENT = `Configuration: RECON_CONFIG (the policy, default recon.config.yml), DATABASE_URL (default: an
 embedded database in RECON_DB_DIR, .recon/db), LOG_LEVEL; credentials as README says.`;
+
+const WHILE_SERVING = `Works while \`recon serve\` runs: on the embedded database it asks serve (found through
+.recon/serve.json); with DATABASE_URL it reads Postgres itself.`;
 
 export function buildProgram(io: { stdout: Output; stderr: Output }, dispatch: Dispatch, argv: readonly string[]): Command {
   const program = new Command('recon')
@@ -64,7 +67,37 @@ export function buildProgram(io: { stdout: Output; stderr: Output }, dispatch: D
     .command('status')
     .description('The last run of each check and the open review queue.')
     .option('--json', 'print one JSON object instead of tables')
+    .addHelpText('after', `\n${WHILE_SERVING}`)
     .action((options) => dispatch('status', async (ctx) => (await import('./commands/status.ts')).statusCommand(options, ctx)));
+
+  program
+    .command('queue')
+    .description('The open review items, oldest first: id, check, category, reason, records and age.')
+    .option('--check <name>', 'only items of this check')
+    .option('--category <name>', 'only items of this category, e.g. paid_but_not_marked')
+    .option('--older-than <duration>', 'only items opened longer ago than this, e.g. 2h or 3d', duration)
+    .option('--limit <n>', 'list at most this many', limit, 50)
+    .option('--json', 'print one JSON object instead of a table')
+    .addHelpText('after', `\n${WHILE_SERVING}`)
+    .action((options) => dispatch('queue', async (ctx) => (await import('./commands/queue.ts')).queueCommand(options, ctx)));
+
+  program
+    .command('log')
+    .description('The change log and the decisions, merged in time order (the newest, oldest first).')
+    .option('--since <when>', 'only entries since then: a duration back, e.g. 2h or 3d, or an ISO time, e.g. 2026-12-01T09:00Z', since)
+    .option('--item <id>', 'only the writes and decisions of this review item', itemId)
+    .option('--limit <n>', 'show at most this many, the newest', limit, 50)
+    .option('--json', 'print one JSON object instead of a table')
+    .addHelpText('after', `\n${WHILE_SERVING}`)
+    .action((options) => dispatch('log', async (ctx) => (await import('./commands/log.ts')).logCommand(options, ctx)));
+
+  program
+    .command('show')
+    .description('One review item: both records as stored on it, the proposed write, and its history.')
+    .addArgument(new Argument('<item>', 'the review item id, as `recon queue` lists it').argParser(itemId))
+    .option('--json', 'print one JSON object instead of text')
+    .addHelpText('after', `\nExit codes: 0 shown; 2 no such item or bad usage.\n${WHILE_SERVING}`)
+    .action((item: string, options) => dispatch('show', async (ctx) => (await import('./commands/show.ts')).showCommand(item, options, ctx)));
 
   program
     .command('sandbox')

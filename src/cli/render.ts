@@ -47,9 +47,10 @@ export function renderSummary(result: CycleResult): string {
 }
 
 /** A value as the plan shows it: JSON-ish, so an empty string and a missing value differ. */
-const planValue = (value: unknown): string => (value === null || value === undefined ? '(empty)' : typeof value === 'string' ? value : JSON.stringify(value));
+export const planValue = (value: unknown): string => (value === null || value === undefined ? '(empty)' : typeof value === 'string' ? value : JSON.stringify(value));
 
-const recordName = (r: { system: string; object: string; id: string }) => `${systemName(r.system)} ${OBJECT_NAMES[r.object] ?? r.object} ${r.id}`;
+/** `HubSpot deal 10002`. */
+export const recordName = (r: { system: string; object: string; id: string }) => `${systemName(r.system)} ${OBJECT_NAMES[r.object] ?? r.object} ${r.id}`;
 
 /** A dry run's plan for one check: every write it would make and every escalation it would raise. */
 export function renderPlan(stats: CheckStats): string {
@@ -133,6 +134,9 @@ const REASON_TITLES: Record<string, string> = {
 
 const words = (snake: string) => snake.replace(/_/g, ' ');
 
+/** Why an item waits for a person, in words: `recent_human_edit` → `a person edited it`. */
+export const heldBackBecause = (reason: string) => REASON_TITLES[reason] ?? words(reason);
+
 function describeRecord(r: RecordSummary, labels: Labels): string {
   const who = r.email ? ` (${r.email})` : '';
   return `${systemName(r.system)} ${OBJECT_NAMES[r.object] ?? r.object} ${r.id}${who}: ${r.field} = ${show(r.value, labels)}${r.url ? `\n      ${r.url}` : ''}`;
@@ -171,4 +175,9 @@ export function renderExceptions(items: ReviewItem[]): string {
     lines.push(`  · ${systemName(record.system)} ${OBJECT_NAMES[record.object] ?? record.object} ${record.id}${record.email ? ` (${record.email})` : ''}, ${record.field} = ${show(record.value, new Map())}: ${why} (${item.check_name})`);
   }
   return lines.join('\n');
+}
+
+/** Slack's mention syntax as plain text: `<@U1>` → `U1`, `<!subteam^S1>` → `S1`. */
+export function plainText(mrkdwn: string): string {
+  return mrkdwn.replace(/<@([A-Z0-9]+)>/g, '$1').replace(/<!subteam\^([A-Z0-9]+)(\|[^>]*)?>/g, '$1');
 }

@@ -218,4 +218,5 @@ export type NewChange = Insertable<ChangesTable>;
 export type WriteIntent = Selectable<WriteIntentsTable>;
 export type ReviewItem = Selectable<ReviewItemsTable>;
 export type Suppression = Selectable<SuppressionsTable>;
+export type DecisionLogEntry = Selectable<DecisionLogTable>;
 export type { Id };

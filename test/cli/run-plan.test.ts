@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Env } from '../../src/config/env.ts';
 import type { CycleResult } from '../../src/reconcile/cycle.ts';
-import { borrowed, recon } from '../support/cli.ts';
+import { recon, worldOverrides } from '../support/cli.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { EXAMPLE_POLICY, startWorld, type World } from '../support/world.ts';
+import { startWorld, type World } from '../support/world.ts';
 
 const database = useTestDatabase();
 let world: World;
@@ -15,7 +14,7 @@ afterEach(async () => {
   await world.close();
 });
 
-const overrides = () => ({ env: { ...world.env, RECON_CONFIG: EXAMPLE_POLICY, LOG_LEVEL: 'silent' } as Env, openDatabase: async () => borrowed(database) });
+const overrides = () => worldOverrides(world, database);
 
 async function runJson(args: string[]): Promise<CycleResult> {
   const { code, stdout, stderr } = await recon(['run', '--json', ...args], overrides());

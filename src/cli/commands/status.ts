@@ -1,37 +1,41 @@
-import { queueFigures } from '../../db/repositories/review-items.ts';
-import { latestRunPerCheck } from '../../db/repositories/runs.ts';
 import type { CommandContext } from '../context.ts';
+import { openReports } from '../reader.ts';
+import type { StatusReport } from '../reports.ts';
 import { renderTable } from '../table.ts';
+import { humanTime } from '../time.ts';
 
+/** The last run of each check and the open queue in figures; works while `recon serve` runs. */
 export async function statusCommand(options: { json?: boolean }, ctx: CommandContext): Promise<number> {
-  const database = await ctx.openDatabase();
+  const reports = await openReports(ctx);
   try {
-    const runs = await latestRunPerCheck(database.db);
-    const { open: openCount, byCategory, oldest } = await queueFigures(database.db);
-    if (options.json) {
-      ctx.stdout.write(`${JSON.stringify({ runs, queue: { open: openCount, byCategory, oldest } }, null, 2)}\n`);
-      return 0;
-    }
-    ctx.stdout.write(`Database: ${database.describe}\n\n`);
-    ctx.stdout.write(
-      runs.length
-        ? `${renderTable(
-            ['check', 'last run', 'status', 'mode', 'took', 'found', 'auto-fixed', 'escalated', 'failed'],
-            runs.map((r) => {
-              const s = r.stats as { discrepancies?: { total?: number }; autoFixed?: number; escalated?: number; failed?: number };
-              const took = r.finished_at ? `${((new Date(r.finished_at).getTime() - new Date(r.started_at).getTime()) / 1000).toFixed(1)} s` : '';
-              return [r.check_name, new Date(r.started_at).toISOString().slice(0, 19).replace('T', ' '), r.status + (r.dry_run ? ' (dry run)' : ''), r.mode, took, s.discrepancies?.total ?? 0, s.autoFixed ?? 0, s.escalated ?? 0, s.failed ?? 0];
-            }),
-          )}\n`
-        : 'No runs yet: try `recon run`.\n',
-    );
-    ctx.stdout.write(`\nReview queue: ${openCount} open`);
-    if (openCount) {
-      ctx.stdout.write(` (${Object.entries(byCategory).map(([k, n]) => `${k} ${n}`).join(', ')}); oldest opened ${new Date(oldest?.opened_at ?? Date.now()).toISOString()}`);
-    }
-    ctx.stdout.write('\n');
+    const status = await reports.status();
+    ctx.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : `Database: ${reports.via}\n\n${renderStatus(status, ctx.now(), ctx.timeZone)}\n`);
     return 0;
   } finally {
-    await database.close();
+    await reports.close();
   }
+}
+
+export function renderStatus(status: StatusReport, now: number, timeZone: string): string {
+  const runs = status.runs.length
+    ? renderTable(
+        ['check', 'last run', 'status', 'mode', 'took', 'found', 'auto-fixed', 'escalated', 'failed'],
+        status.runs.map((r) => [
+          r.check,
+          humanTime(r.startedAt, now, timeZone),
+          r.status + (r.dryRun ? ' (dry run)' : ''),
+          r.mode,
+          r.finishedAt ? `${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)} s` : '',
+          r.found,
+          r.dryRun ? `would ${r.wouldWrite}` : r.autoFixed,
+          r.escalated,
+          r.failed,
+        ]),
+      )
+    : 'No runs yet: try `recon run`.';
+  const { open, byCategory, oldest } = status.queue;
+  const queue = open
+    ? `Review queue: ${open} open (${Object.entries(byCategory).map(([k, n]) => `${k} ${n}`).join(', ')}); the oldest, ${oldest?.id}, opened ${oldest ? humanTime(oldest.openedAt, now, timeZone) : ''}. \`recon queue\` lists them.`
+    : 'Review queue: empty.';
+  return `${runs}\n\n${queue}`;
 }

@@ -117,3 +117,24 @@ export async function lastAppliedWrites(db: DbOrTx, side: { system: string; obje
   }
   return out;
 }
+
+/** Which change-log rows `recon log` reads. */
+export interface ChangesFilter {
+  since?: Date | undefined;
+  /** A review item's rows: its decisions' writes, and writes under its fingerprint since it opened. */
+  item?: { id: string; fingerprint: string; openedAt: Date } | undefined;
+  limit: number;
+}
+
+/** The newest change-log rows matching `filter`, newest first. */
+export async function latestChanges(db: DbOrTx, filter: ChangesFilter): Promise<Change[]> {
+  let query = db.selectFrom('changes').selectAll();
+  if (filter.since) query = query.where('at', '>=', filter.since);
+  const item = filter.item;
+  if (item) {
+    query = query.where((eb) =>
+      eb.or([eb('origin', '=', `decision:${item.id}`), eb.and([eb('fingerprint', '=', item.fingerprint), eb('at', '>=', item.openedAt)])]),
+    );
+  }
+  return query.orderBy('at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}

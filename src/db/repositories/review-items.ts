@@ -330,3 +330,25 @@ export async function queueFigures(db: DbOrTx): Promise<{ open: number; byCatego
   const byCategory = Object.fromEntries(counts.map((row) => [row.category, Number(row.n)]));
   return { open: Object.values(byCategory).reduce((a, b) => a + b, 0), byCategory, oldest: oldest ?? null };
 }
+
+/** Which open items `recon queue` lists. */
+export interface OpenItemsFilter {
+  check?: string | undefined;
+  category?: string | undefined;
+  /** Only items opened before this moment (`--older-than`). */
+  openedBefore?: Date | undefined;
+  limit: number;
+}
+
+/** Open items matching `filter`, oldest first, and how many match in all. */
+export async function openItemsPage(db: DbOrTx, filter: OpenItemsFilter): Promise<{ total: number; items: ReviewItem[] }> {
+  let query = db.selectFrom('review_items').where('status', 'in', OPEN_STATUSES);
+  if (filter.check) query = query.where('check_name', '=', filter.check);
+  if (filter.category) query = query.where('category', '=', filter.category);
+  if (filter.openedBefore) query = query.where('opened_at', '<', filter.openedBefore);
+  const [items, count] = await Promise.all([
+    query.selectAll().orderBy('opened_at').orderBy('id').limit(filter.limit).execute(),
+    query.select(sql<string>`count(*)`.as('n')).executeTakeFirst(),
+  ]);
+  return { total: Number(count?.n ?? 0), items };
+}

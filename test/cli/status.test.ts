@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatusReport } from '../../src/cli/reports.ts';
+import { recon, reconJson, worldOverrides } from '../support/cli.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { startWorld, type World } from '../support/world.ts';
+
+const database = useTestDatabase();
+let world: World;
+beforeAll(async () => {
+  world = await startWorld(database);
+});
+afterAll(async () => {
+  await world.close();
+});
+
+describe('recon status', () => {
+  it('says there are no runs yet on an empty database', async () => {
+    const { code, stdout } = await recon(['status'], worldOverrides(world, database));
+    expect(code).toBe(0);
+    expect(stdout).toContain('No runs yet: try `recon run`.');
+    expect(stdout).toContain('Review queue: empty.');
+  });
+
+  it('gives the last run of each check and the open queue as JSON, with ISO times', async () => {
+    await world.cycle();
+    const status = await reconJson<StatusReport>(['status'], worldOverrides(world, database));
+    expect(status.database).toBe(database.describe);
+    expect(status.runs.map((r) => r.check).sort()).toEqual(world.policy.checks.map((c) => c.name).sort());
+    expect(status.runs.find((r) => r.check === 'payment-status')).toEqual({
+      check: 'payment-status', runId: expect.any(String), status: 'succeeded', mode: 'full', dryRun: false,
+      startedAt: expect.stringMatching(/Z$/), finishedAt: expect.stringMatching(/Z$/),
+      found: expect.any(Number), autoFixed: expect.any(Number), wouldWrite: 0, escalated: expect.any(Number), failed: 0, error: null,
+    });
+    const open = await database.db.selectFrom('review_items').select('id').execute();
+    expect(status.queue).toMatchObject({ open: open.length, oldest: { id: expect.any(String), openedAt: expect.stringMatching(/Z$/) } });
+  });
+
+  it('shows when each check last ran, relative and in local time', async () => {
+    await world.cycle();
+    const { stdout } = await recon(['status'], worldOverrides(world, database));
+    expect(stdout).toMatch(/^payment-status +just now, \d{4}-\d{2}-\d{2} \d{2}:\d{2} CES?T +succeeded +full/m);
+    expect(stdout).toMatch(/^Review queue: \d+ open \(.*\); the oldest, \d+, opened just now, /m);
+  });
+});
