@@ -100,6 +100,32 @@ export function buildProgram(io: { stdout: Output; stderr: Output }, dispatch: D
     .action((item: string, options) => dispatch('show', async (ctx) => (await import('./commands/show.ts')).showCommand(item, options, ctx)));
 
   program
+    .command('decide')
+    .description('Approve, override or ignore a review item, as Slack\'s buttons do: same approvers, same writes and logs.')
+    .addArgument(new Argument('<item>', 'the review item id, as `recon queue` lists it').argParser(itemId))
+    .addArgument(new Argument('<action>', 'approve (write the proposed fix), override (write VALUE) or ignore').choices(['approve', 'override', 'ignore']))
+    .addArgument(new Argument('[value]', 'for override: the value to write'))
+    .requiredOption('--as <slack-user-id>', 'who decides: your Slack user id, as the policy\'s approvers list it')
+    .option('--reason <text>', 'why: required for override, optional for ignore')
+    .option('--snooze <days>', 'with ignore: for this many days only (default: while the values stay as they are)', positiveInteger)
+    .option('--json', 'print the outcome as JSON')
+    .addHelpText('after', `
+Examples:
+  recon decide 12 approve --as U0OPSLEAD
+  recon decide 12 override closedlost --reason "cancelled by phone" --as U0OPSLEAD
+  recon decide 12 ignore --snooze 7 --reason "waiting on finance" --as U0OPSLEAD
+
+Who may decide: --as must be in the policy's slack.approvers (slack.financialApprovers for a
+financial field), by id or through a user group (groups are read from Slack with SLACK_BOT_TOKEN).
+--as names you; it is not a login: whoever runs recon holds its credentials anyway.
+
+Exit codes: 0 decided; 1 nothing written though the request was sound (the write failed, the
+record changed since it was raised, or someone decided first); 2 bad usage, no such item, or
+not allowed.`)
+    .action((item: string, action: 'approve' | 'override' | 'ignore', value: string | undefined, options) =>
+      dispatch('decide', async (ctx) => (await import('./commands/decide.ts')).decideCommand(item, action, value, options, ctx)));
+
+  program
     .command('sandbox')
     .description('Serve the local sandbox (Stripe, HubSpot, GoHighLevel, Slack) and print the environment to point Recon at it.')
     .option('--customers <n>', 'Stripe customers to seed', positiveInteger, 200)

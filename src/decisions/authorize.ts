@@ -2,6 +2,10 @@
  * Who may decide (approvers for any decision, financial approvers for a write to a financial
  * field) and who may read (those, and the policy's viewers). A user group that cannot be read
  * means "could not check", never a silent yes or no.
+ *
+ * A person is a Slack user id, listed in the policy directly or through a user group: Slack gives
+ * the id of whoever clicked; `recon decide --as U...` names one. The CLI's id is not a login (whoever
+ * runs it holds Recon's credentials): it says who decided, and is held to the same lists.
  */
 export interface Directory {
   /** The members of a Slack user group (`S...`). */

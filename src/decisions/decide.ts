@@ -47,6 +47,8 @@ export interface DecisionDeps {
   describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
   /** How often a decision under way renews its claim. Default every minute. */
   renewEveryMs?: number;
+  /** Where decisions come from when not Slack (`cli`), kept in each decision-log row's detail. */
+  via?: string;
 }
 
 interface StoredSide {
@@ -190,7 +192,7 @@ export async function decideItem(deps: DecisionDeps, request: DecisionRequest): 
   // The decision log is a record, not a step: failing to write it must not undo or redo a decision.
   const log = (outcome: DecisionOutcome, detail: unknown) =>
     store
-      .logDecision({ itemId: item.id, actor: request.user, action: request.action, outcome, detail })
+      .logDecision({ itemId: item.id, actor: request.user, action: request.action, outcome, detail: deps.via ? { ...(detail as object), via: deps.via } : detail })
       .catch((error: unknown) => deps.logger.error({ err: error, item: item.id, outcome }, 'could not write the decision log'));
 
   const planned = plannedWrites(request, item, check);

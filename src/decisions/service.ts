@@ -39,6 +39,8 @@ export interface DecisionServiceDeps {
   failedTtlMs?: number;
   /** A description cache shared with the process's cycles; built here when absent. */
   describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
+  /** Where decisions come from when not Slack (`cli`), kept in the decision log. */
+  via?: string;
 }
 
 /**
@@ -70,7 +72,7 @@ export function createDecisions(deps: DecisionServiceDeps): Decisions {
   const checks = resolveChecks(deps.policy);
   return {
     decide: (request) =>
-      decideItem({ store: deps.store, connectors: deps.connectors, policy: deps.policy, directory: deps.directory, logger: deps.logger, describe, ...(deps.now ? { now: deps.now } : {}) }, request),
+      decideItem({ store: deps.store, connectors: deps.connectors, policy: deps.policy, directory: deps.directory, logger: deps.logger, describe, ...(deps.now ? { now: deps.now } : {}), ...(deps.via ? { via: deps.via } : {}) }, request),
     async vocabularies() {
       const out = new Map<string, VocabularyValue[]>();
       for (const check of checks) {
