@@ -103,7 +103,7 @@ export function buildProgram(io: { stdout: Output; stderr: Output }, dispatch: D
     .command('decide')
     .description('Approve, override or ignore a review item, as Slack\'s buttons do: same approvers, same writes and logs.')
     .addArgument(new Argument('<item>', 'the review item id, as `recon queue` lists it').argParser(itemId))
-    .addArgument(new Argument('<action>', 'approve (write the proposed fix), override (write VALUE) or ignore').choices(['approve', 'override', 'ignore']))
+    .addArgument(new Argument('<action>', 'approve writes the proposed fix, override writes VALUE, ignore writes nothing').choices(['approve', 'override', 'ignore']))
     .addArgument(new Argument('[value]', 'for override: the value to write'))
     .requiredOption('--as <slack-user-id>', 'who decides: your Slack user id, as the policy\'s approvers list it')
     .option('--reason <text>', 'why: required for override, optional for ignore')
