@@ -118,6 +118,15 @@ export function readOnlyNodeHandler(api: ReadOnlyApi): (req: IncomingMessage, re
   };
 }
 
+/**
+ * The endpoint as routes for `recon serve`'s route table (src/http/routes.ts): one exact GET route
+ * per path, so the table needs no prefix matching.
+ */
+export function readOnlyRoutes(api: ReadOnlyApi): { method: 'GET'; path: string; handler(req: IncomingMessage, res: ServerResponse): void }[] {
+  const handler = readOnlyNodeHandler(api);
+  return Object.values(READ_ONLY_PATHS).map((path) => ({ method: 'GET' as const, path, handler }));
+}
+
 /** The endpoint on a listener of its own on 127.0.0.1 (`port` 0: any free port). */
 export async function startReadOnlyServer(api: ReadOnlyApi, port = 0): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer(readOnlyNodeHandler(api));

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { READ_ONLY_PATHS, readOnlyApi, readOnlyNodeHandler, startReadOnlyServer } from '../../src/cli/read-api.ts';
+import { READ_ONLY_PATHS, readOnlyApi, readOnlyNodeHandler, readOnlyRoutes, startReadOnlyServer } from '../../src/cli/read-api.ts';
+import { closeServer, createRouteServer, listen } from '../../src/http/routes.ts';
+import { silentLogger } from '../../src/log.ts';
 import { databaseReports } from '../../src/cli/reports.ts';
 import { newServeToken, publishServeFile, readServeFile, serveFilePath } from '../../src/cli/serve-file.ts';
 import { recon, worldOverrides } from '../support/cli.ts';
@@ -141,6 +144,19 @@ describe('the read-only endpoint', () => {
   it('answers 400 for a limit out of range', async () => {
     const response = await api()({ method: 'GET', url: `${READ_ONLY_PATHS.queue}?limit=0`, authorization: `Bearer ${token}` });
     expect(response).toEqual({ status: 400, body: { error: 'limit must be a whole number from 1 to 10000' } });
+  });
+
+  it("mounts on recon serve's route table and answers the CLI there", async () => {
+    const routeServer = await listen(createRouteServer(readOnlyRoutes(api()), { logger: silentLogger }), 0, '127.0.0.1');
+    await unpublish();
+    unpublish = await publishServeFile(dbDir, { port: (routeServer.address() as AddressInfo).port, token });
+    try {
+      const { code, stdout } = await recon(['queue', '--json'], whileServing());
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toEqual(JSON.parse((await recon(['queue', '--json'], direct())).stdout));
+    } finally {
+      await closeServer(routeServer);
+    }
   });
 
   it('answers this machine only', async () => {
