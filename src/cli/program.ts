@@ -127,7 +127,7 @@ not allowed.`)
 
   program
     .command('sandbox')
-    .description('Serve the local sandbox (Stripe, HubSpot, GoHighLevel, Slack) and print the environment to point Recon at it.')
+    .description('Serve the local sandbox (Stripe, HubSpot, GoHighLevel, Google Calendar, Slack) and print the environment to point Recon at it.')
     .option('--customers <n>', 'Stripe customers to seed', positiveInteger, 200)
     .option('--seed <n>', 'seed of the generated world', positiveInteger, 42)
     .option('--port <n>', 'port to listen on (default: any free port)', port)

@@ -7,7 +7,7 @@ import { renderTable } from './table.ts';
 export type Labels = ReadonlyMap<string, string>;
 
 const SYSTEM_NAMES: Record<string, string> = { stripe: 'Stripe', hubspot: 'HubSpot', gohighlevel: 'GoHighLevel', google_calendar: 'Google Calendar' };
-const OBJECT_NAMES: Record<string, string> = { customers: 'customer', deals: 'deal', contacts: 'contact', opportunities: 'opportunity', events: 'event' };
+const OBJECT_NAMES: Record<string, string> = { customers: 'customer', deals: 'deal', contacts: 'contact', opportunities: 'opportunity', events: 'event', bookings: 'booking' };
 
 export const systemName = (system: string) => SYSTEM_NAMES[system] ?? system;
 
