@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recon } from '../support/cli.ts';
 
-const COMMANDS = ['demo', 'run', 'serve', 'doctor', 'migrate', 'status', 'sandbox'];
+const COMMANDS = ['demo', 'run', 'serve', 'doctor', 'migrate', 'status', 'queue', 'log', 'show', 'decide', 'sandbox', 'calendar'];
 
 describe('recon --help', () => {
   it('lists every command with its one-line description', async () => {
