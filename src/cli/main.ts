@@ -20,7 +20,7 @@ export async function main(argv: string[], overrides: ContextOverrides = {}): Pr
     } catch (error) {
       code = reportFailure(error, command, stderr, debug);
     }
-  }, argv);
+  });
   if (argv.length === 0) {
     program.outputHelp();
     return 0;

@@ -18,7 +18,7 @@ embedded database in RECON_DB_DIR, .recon/db), LOG_LEVEL; credentials as README 
 const WHILE_SERVING = `Works while \`recon serve\` runs: on the embedded database it asks serve (found through
 .recon/serve.json); with DATABASE_URL it reads Postgres itself.`;
 
-export function buildProgram(io: { stdout: Output; stderr: Output }, dispatch: Dispatch, argv: readonly string[]): Command {
+export function buildProgram(io: { stdout: Output; stderr: Output }, dispatch: Dispatch): Command {
   const program = new Command('recon')
     .description('Keeps customer status in agreement across your CRM, Stripe and Google Calendar.')
     .usage('<command> [options]')
@@ -51,7 +51,7 @@ export function buildProgram(io: { stdout: Output; stderr: Output }, dispatch: D
   program
     .command('serve')
     .description('The Slack app, the webhook endpoints, the schedules, GET /healthz and /metrics, on PORT (default 3000).')
-    .action(() => dispatch('serve', async (ctx) => (await import('./commands/serve.ts')).serveCommand(argv.slice(1), ctx)));
+    .action(() => dispatch('serve', async (ctx) => (await import('./commands/serve.ts')).serveCommand(ctx)));
 
   program
     .command('doctor')
@@ -134,7 +134,7 @@ not allowed.`)
     .option('--drift-rate <share>', 'share of customers per drift kind, between 0 and 0.09')
     .option('--no-rate-limits', 'answer every request, without the vendors\' documented rate limits')
     .option('--webhooks-to <url>', 'send signed webhooks for the sandbox\'s changes to a local recon serve at this base URL')
-    .action(() => dispatch('sandbox', async (ctx) => (await import('./commands/sandbox.ts')).sandboxCommand(argv.slice(1), ctx)));
+    .action((options) => dispatch('sandbox', async (ctx) => (await import('./commands/sandbox.ts')).sandboxCommand(options, ctx)));
 
   program
     .command('calendar')
@@ -143,7 +143,7 @@ not allowed.`)
     .option('--address <url>', 'where Google sends notifications (default: RECON_PUBLIC_URL and /webhooks/google-calendar)')
     .option('--renew', 'open a new channel even when the open one has time left')
     .addHelpText('after', '\nrecon serve renews an open channel on its own.')
-    .action(() => dispatch('calendar', async (ctx) => (await import('./commands/calendar.ts')).calendarCommand(argv.slice(1), ctx)));
+    .action((action: 'watch' | 'stop', options) => dispatch('calendar', async (ctx) => (await import('./commands/calendar.ts')).calendarCommand(action, options, ctx)));
 
   program
     .command('help')

@@ -7,13 +7,10 @@ import { ConfigError } from '../../config/errors.ts';
 import { closeAllChannels, renewChannels } from '../../fastloop/channels.ts';
 import { WEBHOOK_PATHS } from '../../fastloop/ingest.ts';
 import { buildConnectors, openMigratedDatabase } from '../../main.ts';
-import { parseCommandArgs } from '../args.ts';
 import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
 
-export async function calendarCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('calendar', args, { address: { type: 'string' }, renew: { type: 'boolean', default: false } }, true);
-  const action = positionals[0];
-  if (action !== 'watch' && action !== 'stop') throw new ConfigError(`recon calendar: expected "watch" or "stop", got ${action === undefined ? 'nothing' : `"${action}"`}`, { code: 'usage.invalid', hint: 'recon calendar watch [--address URL] [--renew] | recon calendar stop' });
+export async function calendarCommand(action: 'watch' | 'stop', options: { address?: string; renew?: boolean }, ctx: CommandContext): Promise<number> {
+  const values = { address: options.address, renew: Boolean(options.renew) };
   const policy = await loadConfiguredPolicy(ctx.env);
   const connectors = buildConnectors(ctx.env, policy, ctx.logger);
   if (!Object.values(connectors).some((c) => c?.openChannel)) {

@@ -5,25 +5,27 @@ import { FAKES } from '../../sandbox/fakes.ts';
 import { startSandbox } from '../../sandbox/server.ts';
 import { startWebhookSender } from '../../sandbox/webhooks.ts';
 import type { WebhookSender } from '../../sandbox/webhooks.ts';
-import { parseCommandArgs, positiveInteger } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 
+/** The options of `recon sandbox`, as the command line (src/cli/program.ts) parses them. */
+export interface SandboxOptions {
+  customers: number;
+  seed: number;
+  port?: number;
+  driftRate?: string;
+  /** false with --no-rate-limits. */
+  rateLimits: boolean;
+  webhooksTo?: string;
+}
+
 /** Serves a seeded sandbox until interrupted, and prints the environment that points Recon at it. */
-export async function sandboxCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs('sandbox', args, {
-    customers: { type: 'string' },
-    seed: { type: 'string' },
-    port: { type: 'string' },
-    'drift-rate': { type: 'string' },
-    'no-rate-limits': { type: 'boolean', default: false },
-    'webhooks-to': { type: 'string' },
-  });
+export async function sandboxCommand(options: SandboxOptions, ctx: CommandContext): Promise<number> {
+  const values = { 'drift-rate': options.driftRate, 'no-rate-limits': !options.rateLimits, 'webhooks-to': options.webhooksTo };
   const driftRate = values['drift-rate'] === undefined ? undefined : Number(values['drift-rate']);
   if (driftRate !== undefined && !(driftRate > 0 && driftRate < 0.09)) {
     throw new ConfigError(`--drift-rate: expected a share of customers per drift kind between 0 and 0.09, got "${values['drift-rate']}"`);
   }
-  const seed = positiveInteger('seed', values.seed, 42);
-  const customers = positiveInteger('customers', values.customers, 200);
+  const { seed, customers } = options;
   const scenario = generateScenario({
     customers,
     seed,
@@ -36,7 +38,7 @@ export async function sandboxCommand(args: string[], ctx: CommandContext): Promi
     perKind: Math.max(1, Math.round(customers * (driftRate ?? 0.005))), cleanRounds: Math.max(2, Math.round(customers / 100)),
   });
   const sandbox = await startSandbox(scenario.state, {
-    port: values.port ? positiveInteger('port', values.port, 0) : 0,
+    port: options.port ?? 0,
     ...(values['no-rate-limits'] ? { rateLimits: false as const } : {}),
   });
   let webhooks: WebhookSender | undefined;

@@ -17,7 +17,6 @@ import { buildConnectors, openMigratedDatabase, storeFor } from '../../main.ts';
 import { createSlackApp, registerListeners } from '../../slack/app.ts';
 import { postEscalations } from '../../slack/posting.ts';
 import { buildStatus } from '../../slack/status-input.ts';
-import { parseCommandArgs } from '../args.ts';
 import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
 
 /** How long a stopping process waits for decisions and cycles under way (orchestrators allow ~30 s). */
@@ -31,8 +30,7 @@ const CHANNEL_RENEW_EVERY_MS = 6 * 3_600_000;
  * The long-running process: the Slack app, the schedules, `GET /healthz` and `GET /metrics` on
  * PORT. Stops cleanly on SIGINT or SIGTERM.
  */
-export async function serveCommand(args: string[], ctx: CommandContext): Promise<number> {
-  parseCommandArgs('serve', args, {});
+export async function serveCommand(ctx: CommandContext): Promise<number> {
   const { env, logger } = ctx;
   const policy = await loadConfiguredPolicy(env);
   const connectors = buildConnectors(env, policy, logger);
