@@ -66,6 +66,25 @@ describe('recon serve', () => {
     expect(response.status).toBe(401);
   });
 
+  it('answers recon status and recon queue while it holds the embedded database', async () => {
+    const run = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const cli = spawn(process.execPath, ['bin/recon.js', ...args], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', RECON_DB_DIR: join(dir, 'db'), RECON_CONFIG: 'examples/recon.config.hubspot.yml' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      cli.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      cli.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    const status = await run(['status', '--json']);
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ database: expect.stringContaining('embedded'), queue: { open: 0 } });
+    expect((await run(['queue', '--json'])).code).toBe(0);
+  });
+
   it('stops cleanly on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

@@ -18,6 +18,9 @@ import { createSlackApp, registerListeners } from '../../slack/app.ts';
 import { postEscalations } from '../../slack/posting.ts';
 import { buildStatus } from '../../slack/status-input.ts';
 import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
+import { readOnlyApi, readOnlyRoutes, type ReadOnlyApi } from '../read-api.ts';
+import { databaseReports } from '../reports.ts';
+import { newServeToken, publishServeFile } from '../serve-file.ts';
 
 /** How long a stopping process waits for decisions and cycles under way (orchestrators allow ~30 s). */
 const DRAIN_MS = 25_000;
@@ -34,9 +37,13 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   const { env, logger } = ctx;
   const policy = await loadConfiguredPolicy(env);
   const connectors = buildConnectors(env, policy, logger);
+  // For `recon status`, `queue`, `log` and `show` while this process holds the embedded database.
+  const readToken = newServeToken();
+  let readApi: ReadOnlyApi | null = null;
   // The bot token is checked with Slack (auth.test) before the database opens: a refused token stops here.
   const slackApp = env.SLACK_BOT_TOKEN ? await createSlackApp({ env, logger, routes: routes() }) : null;
   const database = await openMigratedDatabase(env, logger);
+  readApi = readOnlyApi(databaseReports(database.db, database.describe), readToken);
   const metrics = createMetrics({ db: database.db, connectors });
   const webhooks = webhookSecrets(env, Object.keys(connectors));
   for (const problem of webhooks.problems) logger.warn(problem);
@@ -95,16 +102,20 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   const status = () => buildStatus({ database, policy, health, webhooksOn: webhookSystems });
 
   let stopServer: () => Promise<void>;
+  let port: number;
   if (slackApp) {
     registerListeners(slackApp.app, { database, policy, logger, slack: slackApp.port, decide: (request) => decisions.decide(request), vocabularies, runCycle: runAndPost, status }, inFlight);
-    await slackApp.start(env.PORT);
+    port = portOf(await slackApp.start(env.PORT), env.PORT);
     stopServer = () => slackApp.stop();
-    logger.info({ port: env.PORT, mode: slackApp.mode, botUserId: slackApp.bot.userId }, 'recon serve: Slack app listening');
+    logger.info({ port, mode: slackApp.mode, botUserId: slackApp.bot.userId, webhooks: webhookSystems }, 'recon serve: Slack app listening');
   } else {
     const server = await listen(createRouteServer(routes(), { logger }), env.PORT);
+    port = portOf(server, env.PORT);
     stopServer = () => closeServer(server);
-    logger.warn({ port: env.PORT }, 'recon serve: SLACK_BOT_TOKEN is not set; serving health and metrics, with no Slack app');
+    logger.warn({ port, webhooks: webhookSystems }, 'recon serve: SLACK_BOT_TOKEN is not set; serving health, metrics and webhooks, with no Slack app');
   }
+  // The embedded database is this process's alone: the read-only commands find it through this file.
+  const unpublish = database.kind === 'pglite' ? await publishServeFile(env.RECON_DB_DIR, { port, token: readToken }) : async () => {};
 
   const schedules = startSchedules(policy, database.db, {
     reconcile: () => runAndPost({}),
@@ -123,6 +134,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   await stopServer();
   await fastLoop.stop();
   if (renewal) clearInterval(renewal);
+  await unpublish();
   const unfinished = await inFlight.drain(DRAIN_MS);
   if (unfinished) logger.warn({ unfinished }, 'recon serve: stopped with work unfinished; the next cycle settles its writes');
   await database.close();
@@ -150,6 +162,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
           );
         },
       },
+      ...readOnlyRoutes((request) => (readApi ? readApi(request) : Promise.resolve({ status: 503, body: { error: 'starting' } }))),
       ...webhookRoutes({
         get db() {
           return database.db;
@@ -165,4 +178,10 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       }),
     ];
   }
+}
+
+/** The port a server listens on (PORT=0 picks one). */
+function portOf(server: { address(): unknown }, fallback: number): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null && 'port' in address ? Number((address as { port: number }).port) : fallback;
 }
