@@ -48,19 +48,21 @@ export function startSchedules(policy: Policy, db: Db, jobs: ScheduledJobs, logg
   };
 }
 
+/** When a cron expression fires next in `timezone`, or null when it is not one. */
+export function nextRunOf(expression: string | undefined, timezone: string): Date | null {
+  if (!expression || !cron.validate(expression)) return null;
+  // node-cron computes the next run only for a started task; this one is destroyed before it fires.
+  const task = cron.schedule(expression, () => {}, { timezone });
+  try {
+    return task.getNextRun();
+  } finally {
+    void task.destroy();
+  }
+}
+
 /** The next time each schedule fires, for `/recon status`. */
 export function nextRuns(policy: Policy): { reconcile: Date | null; digest: Date | null } {
   const schedule = policy.schedule;
   if (!schedule) return { reconcile: null, digest: null };
-  const next = (expression: string | undefined) => {
-    if (!expression || !cron.validate(expression)) return null;
-    // node-cron computes the next run only for a started task; this one never fires.
-    const task = cron.schedule(expression, () => {}, { timezone: schedule.timezone });
-    try {
-      return task.getNextRun();
-    } finally {
-      void task.destroy();
-    }
-  };
-  return { reconcile: next(schedule.reconcile), digest: next(schedule.digest) };
+  return { reconcile: nextRunOf(schedule.reconcile, schedule.timezone), digest: nextRunOf(schedule.digest, schedule.timezone) };
 }

@@ -85,6 +85,12 @@ describe('the recon command', () => {
     expect(code).toBe(0);
   });
 
+  it('says in doctor when each schedule runs next', async () => {
+    const { stdout } = await recon(['doctor'], sandboxEnv());
+    expect(stdout).toMatch(/schedule\.reconcile "0 \*\/6 \* \* \*": next \d{1,2} \w{3} \d{4}, \d{2}:\d{2} \(Europe\/Berlin\)/);
+    expect(stdout).not.toContain('next never');
+  });
+
   it('says in doctor which webhook endpoints are on and which answer 404', async () => {
     const { stdout } = await recon(['doctor'], { ...sandboxEnv(), STRIPE_WEBHOOK_SECRET: 'whsec_test_cli', RECON_PUBLIC_URL: 'https://recon.example.com' });
     expect(stdout).toMatch(/^ok +Stripe webhooks: on \(POST https:\/\/recon\.example\.com\/webhooks\/stripe\)$/m);

@@ -1,6 +1,6 @@
+import { nextRunOf } from '../../jobs/schedules.ts';
 import { WEBHOOK_PATHS, webhookSecrets } from '../../fastloop/ingest.ts';
 import { WebClient } from '@slack/web-api';
-import cron from 'node-cron';
 import { DEFAULT_FULL_RECONCILE, type Policy } from '../../config/policy.ts';
 import { loadPolicy } from '../../config/load-policy.ts';
 import { connectorDefinition } from '../../connectors/registry.ts';
@@ -97,9 +97,7 @@ function scheduleLines(policy: Policy): string[] {
   const lines: string[] = [];
   for (const [name, expression] of [['reconcile', schedule.reconcile], ['fullReconcile', schedule.fullReconcile ?? DEFAULT_FULL_RECONCILE], ['digest', schedule.digest]] as const) {
     if (!expression) continue;
-    const task = cron.createTask(expression, () => {}, { timezone: schedule.timezone });
-    const next = task.getNextRun();
-    void task.destroy();
+    const next = nextRunOf(expression, schedule.timezone);
     lines.push(`schedule.${name} "${expression}": next ${next ? next.toLocaleString('en-GB', { timeZone: schedule.timezone, dateStyle: 'medium', timeStyle: 'short' }) : 'never'} (${schedule.timezone})`);
   }
   return lines;
