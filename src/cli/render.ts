@@ -37,8 +37,11 @@ export function renderSummary(result: CycleResult): string {
     .map((c) => `  ${c.check}: ${Object.entries(c.discrepancies.byCategory).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   const errors = result.checks.flatMap((c) => c.errors.map((e) => `  ${c.check}: ${e}`));
   const warnings = result.checks.flatMap((c) => c.warnings.map((w) => `  ${c.check}: ${w}`));
+  // Not an error: the check runs elsewhere now.
+  const skipped = result.checks.filter((c) => c.status === 'skipped').map((c) => `  ${c.check}: ${c.skipped ?? 'not run'}`);
   return [
     table,
+    ...(skipped.length ? ['', 'Skipped:', ...skipped] : []),
     ...(byCategory.length ? ['', 'Found by category:', ...byCategory] : []),
     ...(warnings.length ? ['', 'Warnings:', ...warnings] : []),
     ...(errors.length ? ['', 'Errors:', ...errors.slice(0, 20), ...(errors.length > 20 ? [`  ... and ${errors.length - 20} more`] : [])] : []),
