@@ -78,8 +78,9 @@ export async function postEscalations(deps: PostingDeps, checks: { name: string;
   const summarized = messages.slice(POST_INDIVIDUALLY);
   if (summarized.length) {
     // Counted in the summary and reachable from /recon queue and App Home: never posted one by one later.
-    const views = messages.map((i) => escalationView(i, deps.vocabularies));
-    await attempt(() => deps.slack.postMessage(deps.channel, cycleSummaryMessage({ escalations: views, posted: individually.length, exceptions: exceptions.length, checks })), () => fresh);
+    const views = (items: ReviewItem[]) => items.map((i) => escalationView(i, deps.vocabularies));
+    const summary = cycleSummaryMessage({ escalations: views(messages), posted: individually.length, exceptions: views(exceptions), checks });
+    await attempt(() => deps.slack.postMessage(deps.channel, summary), () => fresh);
     await markPosted(summarized);
     result.summarized = summarized.length;
   }

@@ -61,6 +61,18 @@ describe(`posting escalations on ${TEST_DATABASE_URL ? 'Postgres' : 'embedded PG
     expect((await postEscalations(deps(slack), [])).posted).toBe(2);
   });
 
+  it('posts a summary whose parts add up to every new item: posted one by one, only in the queue, in the exceptions report', async () => {
+    await database.db.insertInto('review_items').values([
+      ...Array.from({ length: 7 }, (_, i) => item(`m${i}`)),
+      ...Array.from({ length: 2 }, (_, i) => item(`x${i}`, { presentation: 'exceptions', reason: 'unmatched', category: 'missing_in_target' })),
+    ]).execute();
+    const slack = recordingSlack();
+    const result = await postEscalations(deps(slack), []);
+    expect(result).toMatchObject({ posted: 5, summarized: 2, exceptions: 2 });
+    expect(slack.posted[0]?.text).toContain('9 new escalations = 5 posted below, one message each + 2 only in /recon queue and on the Home tab + 2 in the exceptions report');
+    expect(slack.posted).toHaveLength(1 + 5 + 1);
+  });
+
   it('redraws a closed item once, though the database stamped it with microseconds', async () => {
     await database.db.insertInto('review_items').values(item('f1', { status: 'approved', slack_channel: 'C0REVIEW', slack_ts: '1.1' })).execute();
     await sql`UPDATE review_items SET updated_at = now() - interval '1.234567 seconds'`.execute(database.db);

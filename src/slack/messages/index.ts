@@ -7,7 +7,7 @@ export {
   IGNORE_MODES, OTHER_DIRECTION, OVERRIDE_DIRECTION, SNOOZE_DAYS, ignoreModal, overrideModal, parseIgnoreSubmission, parseOverrideSubmission,
   type IgnoreSubmission, type OverrideModalOptions, type OverrideSubmission, type SubmissionErrors, type SubmittedInput, type ViewStateValues,
 } from './override-modal.ts';
-export { cycleSummaryMessage, exceptionsReportMessage, type CycleSummaryInput } from './summary.ts';
+export { cycleSummaryMessage, exceptionsReportMessage, summaryCounts, summarySum, type CycleSummaryInput, type SummaryCounts } from './summary.ts';
 export { statusBlocks, type CheckRunStatus, type StatusInput } from './status.ts';
 export { homeView, queueBlocks } from './queue.ts';
 export { helpMessage } from './help.ts';
