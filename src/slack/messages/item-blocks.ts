@@ -5,7 +5,7 @@
 import type { ActionsBlock, Button, KnownBlock, PlainTextElement } from '@slack/types';
 import { ACTIONS } from '../ids.ts';
 import {
-  categoryWords, escapeMrkdwn, rawBehindLabel, reasonWords, recordLink, recordName, systemName, objectName, userText, valueWords,
+  categoryWords, escapeMrkdwn, rawBehindLabel, recordLink, recordName, systemName, objectName, userText, valueWords, whySentence,
 } from './format.ts';
 import { LIMITS, truncate } from './limits.ts';
 import type { EscalationView, RecordView, WriteView } from './views.ts';
@@ -52,10 +52,9 @@ export function recordField(r: RecordView): string {
   return truncate(lines.join('\n'), LIMITS.fieldText);
 }
 
-/** Why a machine did not fix it: the reason in plain words, then the engine's explanation. */
+/** Why a machine did not fix it, in one sentence (see {@link whySentence}). */
 export function whyText(view: EscalationView): string {
-  const explanation = view.explanation.trim() ? ` ${userText(view.explanation.trim(), 2000)}` : '';
-  return truncate(`*Why it waits:* ${escapeMrkdwn(reasonWords(view))}.${explanation}`, LIMITS.sectionText);
+  return truncate(`*Why it waits:* ${userText(whySentence(view), 2000)}`, LIMITS.sectionText);
 }
 
 /** "Set HubSpot dealstage to *Closed Won*". */

@@ -1,7 +1,7 @@
 /** The open queue: `/recon queue` (ephemeral) and App Home, each item compact with its buttons. Pure. */
 import type { HomeView, KnownBlock } from '@slack/types';
 import { SLASH_COMMAND } from '../ids.ts';
-import { ageInWords, escapeMrkdwn, plural, reasonWords, userText } from './format.ts';
+import { ageInWords, escapeMrkdwn, plural, userText, whySentence } from './format.ts';
 import { type BlockMessage, headline, itemActions, itemTitle, plainText, writeWords } from './item-blocks.ts';
 import { LIMITS, truncate } from './limits.ts';
 import { type StatusInput, statusBlocks } from './status.ts';
@@ -17,7 +17,7 @@ export function queueItemText(view: EscalationView, now: Date): string {
   const lines = [
     `*${escapeMrkdwn(itemTitle(view))}* · waiting ${ageInWords(view.openedAt, now)} · item ${userText(view.itemId, 60)}`,
     headline(view),
-    `_${escapeMrkdwn(reasonWords(view))}._ ${fix}`,
+    `${userText(whySentence(view), 600)} ${fix}`,
   ];
   return truncate(lines.join('\n'), LIMITS.sectionText);
 }

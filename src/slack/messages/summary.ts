@@ -1,7 +1,7 @@
 /** The messages a cycle posts instead of one per item: the flood summary and the exceptions report. Pure. */
 import type { KnownBlock } from '@slack/types';
 import { ACTIONS, SLASH_COMMAND } from '../ids.ts';
-import { categoryWords, escapeMrkdwn, packLines, plural, reasonWords, recordLink, userText, valueWords } from './format.ts';
+import { categoryWords, escapeMrkdwn, packLines, plural, recordLink, userText, valueWords, whySentence } from './format.ts';
 import { type BlockMessage, plainText } from './item-blocks.ts';
 import { LIMITS, truncate } from './limits.ts';
 import type { EscalationView } from './views.ts';
@@ -118,7 +118,7 @@ export function exceptionsReportMessage(items: EscalationView[]): BlockMessage {
   const title = `Exceptions report: ${plural(items.length, 'record')} without a counterpart`;
   const lines = items.slice(0, EXCEPTIONS_SHOWN).map((item) => {
     const record = item.source ?? item.target;
-    const why = item.explanation.trim() ? userText(item.explanation.trim(), 300) : escapeMrkdwn(reasonWords(item));
+    const why = userText(whySentence(item), 300);
     const check = userText(item.check, 60);
     if (!record) return `• item ${userText(item.itemId, 60)}: ${why} (${check})`;
     const email = record.email ? ` · ${userText(record.email, 120)}` : '';

@@ -25,14 +25,19 @@ describe('escalationMessage', () => {
     expect(fields[1]?.text).toContain('dealstage: *Presentation Scheduled* (presentationscheduled)');
   });
 
-  it('says why it was held back in plain words and with the engine’s explanation', () => {
-    const text = allText(message({ reason: 'financial' }).blocks);
-    expect(text).toContain('Amounts are financial: only a financial approver may change them.');
-    expect(text).toContain('Lifetime value 12,000 is above the 10,000 threshold.');
+  it('says why it was held back with the engine’s explanation, systems by their names', () => {
+    const text = allText(message({ reason: 'financial', explanation: 'stripe amount is a financial field; only a financial approver may change it' }).blocks);
+    expect(text).toContain('*Why it waits:* Stripe amount is a financial field; only a financial approver may change it.');
+    expect(text).not.toContain('Amounts are financial');
   });
 
-  it('names the policy gap in the source’s words for a mapping gap', () => {
-    expect(allText(message({ reason: 'mapping_gap' }).blocks)).toContain('Stripe sent a status the policy does not map');
+  it('says why in plain words when the engine gave no explanation', () => {
+    expect(allText(message({ reason: 'mapping_gap', explanation: '' }).blocks)).toContain('*Why it waits:* Stripe sent a status the policy does not map.');
+  });
+
+  it('leaves a quoted value in the explanation as it is', () => {
+    expect(allText(message({ reason: 'mapping_gap', explanation: '"stripe" is not in the map of check payment-status; add it to the policy' }).blocks))
+      .toContain('*Why it waits:* "stripe" is not in the map of check payment-status; add it to the policy.');
   });
 
   it('states the suggested fix with the value’s label', () => {
