@@ -336,7 +336,8 @@ async function carryOut(
   }
   if (tally.stale > 0 && tally.applied + tally.noop === 0) {
     // The record changed since the item was raised: nothing is overwritten; the next cycle refreshes it.
-    const settled = await settle({ status: 'open', decision: { ...decision, stale: true } });
+    // The item stays open, so it names no decider: who tried and when are kept with the decision for its message.
+    const settled = await settle({ status: 'open', decision: { ...decision, stale: true, by: request.user, at: new Date(now()).toISOString() } });
     await log('stale', { tally });
     return { kind: 'decided', item: settled, outcome: 'stale', message: 'The record changed since this was raised, so nothing was written. The next cycle will show it as it is now.' };
   }

@@ -9,6 +9,8 @@ export const ACTIONS = {
   override: 'recon_override',
   ignore: 'recon_ignore',
   retry: 'recon_retry',
+  /** Releases the writes the blast-radius guard held back. */
+  release: 'recon_release',
   openQueue: 'recon_open_queue',
 } as const;
 

@@ -5,7 +5,7 @@
 import type { ActionsBlock, Button, KnownBlock, PlainTextElement } from '@slack/types';
 import { ACTIONS } from '../ids.ts';
 import {
-  categoryWords, escapeMrkdwn, rawBehindLabel, recordLink, recordName, systemName, objectName, userText, valueWords, whySentence,
+  categoryWords, escapeMrkdwn, rawBehindLabel, recordLink, recordName, systemName, objectName, plural, userText, valueWords, whySentence,
 } from './format.ts';
 import { LIMITS, truncate } from './limits.ts';
 import type { EscalationView, RecordView, WriteView } from './views.ts';
@@ -34,7 +34,10 @@ function side(r: RecordView): string {
 
 /** One sentence read in two seconds: "Stripe says *active*; HubSpot deal is at *Presentation Scheduled*." */
 export function headline(view: EscalationView): string {
-  const { source, target } = view;
+  const { source, target, held } = view;
+  if (held) {
+    return `Recon held back *${plural(held.planned, 'write')}* of check ${userText(view.check, 100)}: more than its guard of ${held.limit.toLocaleString('en-US')} for ${plural(held.recordsRead, 'record')} read.`;
+  }
   if (source && target) return `${side(source)}; ${side(target)}.`;
   const only = source ?? target;
   if (!only) return 'No record is attached to this item.';
@@ -84,16 +87,32 @@ export function candidatesText(view: EscalationView): string | null {
   return truncate(`*Candidates (${view.candidates.length}):*\n${lines.join('\n')}`, LIMITS.sectionText);
 }
 
-/** What disagrees, both records, why, the fix, the candidates: everything but the buttons and the footer. */
-export function itemBody(view: EscalationView): KnownBlock[] {
+const HELD_SHOWN = 5;
+
+/** The guard's held writes: how many per category and the first few. */
+export function heldText(held: NonNullable<EscalationView['held']>): string {
+  const categories = held.byCategory.slice(0, 10).map((c) => `${escapeMrkdwn(categoryWords(c.category))} ${c.count.toLocaleString('en-US')}`).join(', ');
+  const lines = held.writes.slice(0, HELD_SHOWN).map((w) => `• ${userText(recordName(w), 200)}: ${userText(w.field, 100)} to *${userText(valueWords(w.to, w.toLabel), 200)}*${w.financial ? ' _(financial)_' : ''}`);
+  if (held.planned > lines.length) lines.push(`… and ${plural(held.planned - lines.length, 'more write')}`);
+  return truncate(`*Held back:* ${categories || plural(held.planned, 'write')}\n${lines.join('\n')}`, LIMITS.sectionText);
+}
+
+/** What the item is about: the title, what disagrees, both records. What a decided item's message keeps. */
+export function itemFacts(view: EscalationView): KnownBlock[] {
   const blocks: KnownBlock[] = [
     { type: 'header', text: plainText(itemTitle(view), LIMITS.headerText) },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(headline(view), LIMITS.sectionText) } },
   ];
   const records = [view.source, view.target].filter((r): r is RecordView => r !== null);
   if (records.length) blocks.push({ type: 'section', fields: records.map((r) => ({ type: 'mrkdwn', text: recordField(r) })) });
+  return blocks;
+}
+
+/** An open item: its facts, why it waits, the fix (or the held writes), the candidates; everything but the buttons and the footer. */
+export function itemBody(view: EscalationView): KnownBlock[] {
+  const blocks = itemFacts(view);
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: whyText(view) } });
-  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: suggestionText(view) } });
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: view.held ? heldText(view.held) : suggestionText(view) } });
   const candidates = candidatesText(view);
   if (candidates) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: candidates } });
   return blocks;
@@ -118,8 +137,31 @@ function approveButton(view: EscalationView): Button {
   return button;
 }
 
-/** Approve (only with a suggestion; confirmed when financial), Override…, Ignore…; each button's value is the item id. */
+function releaseButton(view: EscalationView, held: NonNullable<EscalationView['held']>): Button {
+  const financial = held.writes.some((w) => w.financial);
+  return {
+    type: 'button', action_id: ACTIONS.release, text: plainText(`Release ${plural(held.planned, 'write')}`, LIMITS.buttonText), style: 'primary', value: view.itemId,
+    confirm: {
+      title: plainText('Release the held writes?', LIMITS.confirmTitle),
+      text: plainText(
+        `Recon writes all ${plural(held.planned, 'held change')} of ${view.check} now, each checked first against the record as it is.${financial ? ' Some are financial: only a financial approver may release them.' : ''}`,
+        LIMITS.confirmText,
+      ),
+      confirm: plainText('Release', LIMITS.confirmButton),
+      deny: plainText('Cancel', LIMITS.confirmButton),
+      style: 'primary',
+    },
+  };
+}
+
+/**
+ * Approve (only with a suggestion; confirmed when financial), Override…, Ignore…; for the guard's
+ * item Release (confirmed) and Ignore…. Each button's value is the item id.
+ */
 export function itemActions(view: EscalationView): ActionsBlock {
+  if (view.held) {
+    return { type: 'actions', elements: [releaseButton(view, view.held), { type: 'button', action_id: ACTIONS.ignore, text: plainText('Ignore…', LIMITS.buttonText), value: view.itemId }] };
+  }
   const elements: Button[] = [];
   if (view.suggestion.length) elements.push(approveButton(view));
   elements.push(

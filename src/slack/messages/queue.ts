@@ -4,6 +4,7 @@ import { SLASH_COMMAND } from '../ids.ts';
 import { ageInWords, escapeMrkdwn, plural, userText, whySentence } from './format.ts';
 import { type BlockMessage, headline, itemActions, itemTitle, plainText, writeWords } from './item-blocks.ts';
 import { LIMITS, truncate } from './limits.ts';
+import { outcomeLine, showsOutcome } from './outcome.ts';
 import { type StatusInput, statusBlocks } from './status.ts';
 import type { EscalationView } from './views.ts';
 
@@ -22,8 +23,13 @@ export function queueItemText(view: EscalationView, now: Date): string {
   return truncate(lines.join('\n'), LIMITS.sectionText);
 }
 
+/** Each item with its buttons; one whose last decision found the record changed says so instead, until a cycle refreshes it. */
 function itemBlocks(items: EscalationView[], now: Date): KnownBlock[] {
-  return items.flatMap((item): KnownBlock[] => [{ type: 'divider' }, { type: 'section', text: { type: 'mrkdwn', text: queueItemText(item, now) } }, itemActions(item)]);
+  return items.flatMap((item): KnownBlock[] => [
+    { type: 'divider' },
+    { type: 'section', text: { type: 'mrkdwn', text: queueItemText(item, now) } },
+    item.status === 'open' && showsOutcome(item) ? { type: 'context', elements: [{ type: 'mrkdwn', text: outcomeLine(item) }] } : itemActions(item),
+  ]);
 }
 
 const more = (hidden: number): KnownBlock => ({

@@ -86,6 +86,19 @@ describe('escalationMessage', () => {
     expect(text).toContain('<https://app.hubspot.com/deal/2|HubSpot deal 2>');
   });
 
+  it('shows the writes a blast-radius guard held back, with Release (confirmed) and Ignore only', () => {
+    const write = { system: 'hubspot', object: 'deals', id: '10012', field: 'dealstage', to: 'closedwon', toLabel: 'Closed Won', financial: false };
+    const held = { planned: 40, limit: 25, recordsRead: 500, byCategory: [{ category: 'paid_but_not_marked', count: 40 }], writes: [write] };
+    const built = message({ reason: 'blast_radius', held, source: null, target: null, suggestion: [], explanation: '' });
+    const text = allText(built.blocks);
+    expect(text).toContain('Recon held back *40 writes* of check payment-status: more than its guard of 25 for 500 records read.');
+    expect(text).toContain('*Held back:* Paid but not marked 40\n• HubSpot deal 10012: dealstage to *Closed Won*\n… and 39 more writes');
+    const shown = buttons(built.blocks);
+    expect(shown.map((b) => [b.action_id, b.value])).toEqual([[ACTIONS.release, '42'], [ACTIONS.ignore, '42']]);
+    expect(shown[0]?.text.text).toBe('Release 40 writes');
+    expect(shown[0]?.confirm?.text.text).toContain('each checked first against the record as it is');
+  });
+
   it('says how long the item has waited, from the given now', () => {
     expect(allText(message().blocks)).toContain('(3 days ago)');
   });

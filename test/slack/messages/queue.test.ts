@@ -15,6 +15,13 @@ describe('queueBlocks', () => {
     expect(allText(built.blocks)).toContain('*Paid but not marked · payment-status* · waiting 3 days · item 1');
   });
 
+  it('offers no buttons for an item whose last decision found the record changed, and says so', () => {
+    const stale = escalation({ outcome: { by: 'U123ABC', at: NOW, summary: 'Approve wrote nothing: the record changed since this was raised' } });
+    const built = queueBlocks([stale], { now: NOW });
+    expect(buttons(built.blocks)).toEqual([]);
+    expect(allText(built.blocks)).toContain('Approve wrote nothing: the record changed since this was raised · by <@U123ABC>');
+  });
+
   it('shows only `limit` items and says how many more wait', () => {
     const built = queueBlocks(items(30), { now: NOW, limit: 5 });
     expect(buttons(built.blocks).filter((b) => b.action_id === ACTIONS.override)).toHaveLength(5);
