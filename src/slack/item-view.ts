@@ -2,7 +2,7 @@ import type { HeldWrites, ReviewItem } from '../domain/store.ts';
 import { vocabularyKey, type Vocabularies } from '../decisions/service.ts';
 import type { EscalationReason, PlannedWrite } from '../domain/discrepancy.ts';
 import type { FieldValue } from '../domain/records.ts';
-import { systemName } from './messages/format.ts';
+import { objectName, systemName } from './messages/format.ts';
 import type { EscalationView, HeldView, RecordView, WriteView } from './messages/views.ts';
 
 export { vocabularyKey, type Vocabularies };
@@ -36,6 +36,9 @@ interface StoredDecision {
   stale?: boolean;
   by?: string;
   at?: string;
+  /** A link decision: the records linked, then what the rules did with the pair, per check. */
+  linked?: { source: { system: string; object: string; id: string }; target: { system: string; object: string; id: string } };
+  then?: { check: string; written: { system: string; object: string; id: string; field: string; to: FieldValue }[]; failed: number; escalated: string[]; errors: string[]; gone: boolean }[];
 }
 
 const HELD_WRITES_SHOWN = 5;
@@ -129,6 +132,22 @@ function tallyWords(decision: StoredDecision | null): string {
   return parts.length ? ` (${parts.join('; ')})` : '';
 }
 
+/** "Linked Stripe customer cus_1 to HubSpot deal 10045; then payment-status: HubSpot dealstage set to Closed Won". */
+function linkSummary(decision: StoredDecision, vocabularies: Vocabularies): string {
+  const name = (r: { system: string; object: string; id: string }) => `${systemName(r.system)} ${objectName(r.object)} ${r.id}`;
+  const linked = decision.linked ? `Linked ${name(decision.linked.source)} to ${name(decision.linked.target)}` : 'Linked';
+  const then = (decision.then ?? []).map((o) => {
+    if (o.gone) return `${o.check}: a record of the pair no longer exists`;
+    const parts = [
+      ...o.written.map((w) => `${systemName(w.system)} ${w.field} set to ${labelOf(vocabularies, w, w.to) ?? JSON.stringify(w.to)}`),
+      ...(o.escalated.length ? [`held for a person (${o.escalated.map((r) => r.replace(/_/g, ' ')).join(', ')})`] : []),
+      ...(o.failed ? [`the write failed (${o.errors.join('; ')}); the next cycle tries again`] : []),
+    ];
+    return `${o.check}: ${parts.length ? parts.join(', ') : 'the records agree'}`;
+  });
+  return then.length ? `${linked}; then ${then.join('; ')}` : linked;
+}
+
 function staleSummary(decision: StoredDecision): string {
   const tried = ACTION_WORDS[decision.action ?? 'approve'] ?? 'The decision';
   const changed = decision.tally?.errors?.[0];
@@ -139,6 +158,7 @@ function outcomeSummary(item: ReviewItem, decision: StoredDecision | null, vocab
   const writes = writesWords(decision?.writes, vocabularies);
   switch (item.status) {
     case 'approved':
+      if (decision?.action === 'link') return linkSummary(decision, vocabularies);
       if (decision?.action === 'release') {
         const tally = decision.tally;
         return `Released: ${tally?.applied ?? 0} of ${(decision.writes ?? []).length} held writes applied${tally?.noop ? `, ${tally.noop} already held the value` : ''}${tally?.stale ? `, ${tally.stale} skipped because their record changed` : ''}`;

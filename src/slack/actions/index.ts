@@ -1,4 +1,4 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import type { DecisionRequest, DecisionResult } from '../../decisions/decide.ts';
 import { openItems, reviewItem } from '../../db/repositories/review-items.ts';
 import { refuseReader } from '../access.ts';
@@ -6,8 +6,8 @@ import type { SlackContext } from '../context.ts';
 import { ACTIONS } from '../ids.ts';
 import { escalationView, type Vocabularies } from '../item-view.ts';
 import { publishHome } from '../events/index.ts';
-import { ignoreModal, overrideModal, queueBlocks, refusalMessage, type BlockMessage } from '../messages/index.ts';
-import { redrawMessage, syncMessages } from '../posting.ts';
+import { ignoreModal, overrideModal, parsePickValue, queueBlocks, refusalMessage, type BlockMessage } from '../messages/index.ts';
+import { postEscalations, redrawMessage, syncMessages } from '../posting.ts';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
@@ -33,6 +33,17 @@ export function registerActions(app: App, ctx: SlackContext): void {
   app.action<ButtonBody>(ACTIONS.release, async ({ ack, body, action }) => {
     await ack();
     await decideAndShow(ctx, originOf(body), { action: 'release', itemId: action.value ?? '', user: body.user.id });
+  });
+  // The record of an ambiguous match that belongs: its option names the item and both records.
+  app.action<BlockAction<StaticSelectAction>>(ACTIONS.pick, async ({ ack, body, action }) => {
+    await ack();
+    const pick = parsePickValue(action.selected_option?.value);
+    const origin = { channel: body.channel?.id, home: body.view?.type === 'home' };
+    if (!pick) {
+      await tellPerson(ctx, origin.channel, body.user.id, note('That choice is not one Recon offered. Nothing was changed.'));
+      return;
+    }
+    await decideAndShow(ctx, origin, { action: 'link', itemId: pick.itemId, user: body.user.id, source: pick.source, target: pick.target });
   });
   // A modal shows the item's records (emails, amounts): only to those who may read them.
   const refusedModal = async (body: ButtonBody, asked: 'override_modal' | 'ignore_modal'): Promise<boolean> => {
@@ -106,7 +117,10 @@ export async function decideAndShow(ctx: SlackContext, origin: DecisionOrigin, r
   const clean = result.kind === 'decided' && result.outcome !== 'stale' && result.outcome !== 'failed';
   const seenInMessage = result.kind === 'decided' && ((origin.home === true && clean) || (redrawn && origin.channel !== undefined && origin.channel === item?.slack_channel));
   if (!seenInMessage) await tellPerson(ctx, origin.channel, request.user, note(result.message));
-  if (result.kind === 'decided') {
+  if (result.kind === 'decided' && request.action === 'link' && ctx.policy.slack) {
+    // The pair went through the rules: what they escalated is posted now, as after a cycle.
+    await postEscalations({ ...deps, channel: ctx.policy.slack.reviewChannel }, []).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not post the escalations a pick raised'));
+  } else if (result.kind === 'decided') {
     // A few other messages (items a cycle closed or refreshed meanwhile) catch up; the cycles' posting does the rest.
     await syncMessages(deps, 5).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not bring review messages up to date'));
   }

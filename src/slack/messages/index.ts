@@ -4,6 +4,7 @@ export type { BlockMessage } from './item-blocks.ts';
 export { escalationMessage } from './escalation.ts';
 export { outcomeMessage, showsOutcome } from './outcome.ts';
 export { itemMessage } from './item-message.ts';
+export { parsePickValue, pickValue } from './candidates.ts';
 export {
   IGNORE_MODES, OTHER_DIRECTION, OVERRIDE_DIRECTION, SNOOZE_DAYS, ignoreModal, overrideModal, parseIgnoreSubmission, parseOverrideSubmission,
   type IgnoreSubmission, type OverrideModalOptions, type OverrideSubmission, type SubmissionErrors, type SubmittedInput, type ViewStateValues,

@@ -7,7 +7,10 @@ import { ACTIONS } from '../ids.ts';
 import {
   categoryWords, escapeMrkdwn, rawBehindLabel, recordLink, recordName, systemName, objectName, plural, userText, valueWords, whySentence,
 } from './format.ts';
+import { ambiguousHeadline, candidatesText, pickSelect } from './candidates.ts';
 import { LIMITS, truncate } from './limits.ts';
+
+export { candidatesText };
 import type { EscalationView, RecordView, WriteView } from './views.ts';
 
 /** A Slack message: what chat.postMessage, chat.update and chat.postEphemeral take. */
@@ -35,6 +38,8 @@ function side(r: RecordView): string {
 /** One sentence read in two seconds: "Stripe says *active*; HubSpot deal is at *Presentation Scheduled*." */
 export function headline(view: EscalationView): string {
   const { source, target, held } = view;
+  // Its source and target are only its first candidates.
+  if (view.reason === 'ambiguous_match' && view.candidates.length) return ambiguousHeadline(view);
   if (held) {
     return `Recon held back *${plural(held.planned, 'write')}* of check ${userText(view.check, 100)}: more than its guard of ${held.limit.toLocaleString('en-US')} for ${plural(held.recordsRead, 'record')} read.`;
   }
@@ -43,7 +48,6 @@ export function headline(view: EscalationView): string {
   if (!only) return 'No record is attached to this item.';
   const what = `${recordLink(only)} (${userText(only.field, 60)} ${userText(valueWords(only.value, only.valueLabel), 200)})`;
   if (view.reason === 'linked_record_missing') return `${what} was linked to a record that no longer exists.`;
-  if (view.reason === 'ambiguous_match') return `${what} matches ${view.candidates.length} records.`;
   return `${what} has no matching record.`;
 }
 
@@ -70,21 +74,12 @@ const WRITES_SHOWN = 8;
 
 /** The suggested fix, or that a person must choose one. */
 export function suggestionText(view: EscalationView): string {
+  if (view.reason === 'ambiguous_match' && pickSelect(view)) return '*No suggested fix:* pick the record that belongs below. Recon links the two, then fixes them by the usual rules.';
   if (view.suggestion.length === 0) return '*No suggested fix:* a person decides. *Override* writes a value you choose; *Ignore* leaves it.';
   const lines = view.suggestion.slice(0, WRITES_SHOWN).map(writeWords);
   if (view.suggestion.length > WRITES_SHOWN) lines.push(`… and ${view.suggestion.length - WRITES_SHOWN} more writes`);
   const head = view.suggestion.length === 1 ? '*Suggested fix:* ' : '*Suggested fix:*\n';
   return truncate(head + lines.join('\n'), LIMITS.sectionText);
-}
-
-const CANDIDATES_SHOWN = 10;
-
-/** For an ambiguous match: every candidate, linked. */
-export function candidatesText(view: EscalationView): string | null {
-  if (view.candidates.length === 0) return null;
-  const lines = view.candidates.slice(0, CANDIDATES_SHOWN).map((c) => `• ${recordLink(c)}${c.email ? ` · ${userText(c.email, 254)}` : ''}`);
-  if (view.candidates.length > CANDIDATES_SHOWN) lines.push(`… and ${view.candidates.length - CANDIDATES_SHOWN} more`);
-  return truncate(`*Candidates (${view.candidates.length}):*\n${lines.join('\n')}`, LIMITS.sectionText);
 }
 
 const HELD_SHOWN = 5;
@@ -103,7 +98,8 @@ export function itemFacts(view: EscalationView): KnownBlock[] {
     { type: 'header', text: plainText(itemTitle(view), LIMITS.headerText) },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(headline(view), LIMITS.sectionText) } },
   ];
-  const records = [view.source, view.target].filter((r): r is RecordView => r !== null);
+  // An ambiguous match's records are its candidates, listed on their own.
+  const records = view.reason === 'ambiguous_match' && view.candidates.length ? [] : [view.source, view.target].filter((r): r is RecordView => r !== null);
   if (records.length) blocks.push({ type: 'section', fields: records.map((r) => ({ type: 'mrkdwn', text: recordField(r) })) });
   return blocks;
 }
@@ -159,9 +155,11 @@ function releaseButton(view: EscalationView, held: NonNullable<EscalationView['h
  * item Release (confirmed) and Ignore…. Each button's value is the item id.
  */
 export function itemActions(view: EscalationView): ActionsBlock {
-  if (view.held) {
-    return { type: 'actions', elements: [releaseButton(view, view.held), { type: 'button', action_id: ACTIONS.ignore, text: plainText('Ignore…', LIMITS.buttonText), value: view.itemId }] };
-  }
+  const ignore: Button = { type: 'button', action_id: ACTIONS.ignore, text: plainText('Ignore…', LIMITS.buttonText), value: view.itemId };
+  if (view.held) return { type: 'actions', elements: [releaseButton(view, view.held), ignore] };
+  // An ambiguous match is resolved by a pick; there is nothing to approve or override until then.
+  const pick = view.reason === 'ambiguous_match' ? pickSelect(view) : null;
+  if (pick) return { type: 'actions', elements: [pick, ignore] };
   const elements: Button[] = [];
   if (view.suggestion.length) elements.push(approveButton(view));
   elements.push(

@@ -62,8 +62,8 @@ export function outcomeMessage(view: EscalationView): BlockMessage {
       type: 'actions',
       elements: [
         { type: 'button', action_id: ACTIONS.retry, text: plainText('Retry', LIMITS.buttonText), style: 'primary', value: view.itemId },
-        // Held writes have no target of their own to override.
-        ...(view.held ? [] : [{ type: 'button' as const, action_id: ACTIONS.override, text: plainText('Override…', LIMITS.buttonText), value: view.itemId }]),
+        // Held writes have no target of their own to override; an ambiguous match has no target until a pick.
+        ...(view.held || view.reason === 'ambiguous_match' ? [] : [{ type: 'button' as const, action_id: ACTIONS.override, text: plainText('Override…', LIMITS.buttonText), value: view.itemId }]),
         { type: 'button', action_id: ACTIONS.ignore, text: plainText('Ignore…', LIMITS.buttonText), value: view.itemId },
       ],
     });
