@@ -14,7 +14,13 @@ const DEFAULT_LIMIT = 10;
 
 /** One item in a few lines: what, where, how long it waited, why, the fix. */
 export function queueItemText(view: EscalationView, now: Date): string {
-  const fix = view.suggestion[0] ? `Suggested: ${writeWords(view.suggestion[0])}${view.suggestion.length > 1 ? ` and ${view.suggestion.length - 1} more` : ''}` : 'No suggested fix: a person decides.';
+  const fix = view.held
+    ? `${plural(view.held.planned, 'write')} held back: Release makes them.`
+    : view.reason === 'ambiguous_match' && view.candidates.length
+      ? 'Pick the record that belongs.'
+      : view.suggestion[0]
+        ? `Suggested: ${writeWords(view.suggestion[0])}${view.suggestion.length > 1 ? ` and ${view.suggestion.length - 1} more` : ''}`
+        : 'No suggested fix: a person decides.';
   const lines = [
     `*${escapeMrkdwn(itemTitle(view))}* · waiting ${ageInWords(view.openedAt, now)} · item ${userText(view.itemId, 60)}`,
     headline(view),
