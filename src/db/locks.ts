@@ -22,13 +22,16 @@ export async function withAdvisoryLock<T>(database: OpenDatabase, name: string, 
     }
   }
   return database.db.connection().execute(async (session) => {
-    const got = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${name})) AS locked`.execute(session);
+    // Advisory locks belong to the whole database: named within the schema, so installations (or
+    // test files) in other schemas of one database never take each other's checks for busy.
+    const key = sql`hashtext(current_schema() || ':' || ${name})`;
+    const got = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${key}) AS locked`.execute(session);
     if (!got.rows[0]?.locked) return null;
     try {
       return { value: await work() };
     } finally {
       // A session that broke has lost the lock with it; the work's outcome stands either way.
-      await sql`SELECT pg_advisory_unlock(hashtext(${name}))`.execute(session).catch(() => undefined);
+      await sql`SELECT pg_advisory_unlock(${key})`.execute(session).catch(() => undefined);
     }
   });
 }

@@ -8,7 +8,7 @@ import type { OpenDatabase } from './connect.ts';
 import { withAdvisoryLock } from './locks.ts';
 import { appendChanges, lastAppliedWrites, logOutcomes, recordIntents, unsettledIntents } from './repositories/changes.ts';
 import { saveDiscrepancies } from './repositories/discrepancies.ts';
-import { linkedCounterparts, loadLinks, saveLinks, streamLinks } from './repositories/links.ts';
+import { linkByPerson, linkedCounterparts, loadLinks, saveLinks, streamLinks } from './repositories/links.ts';
 import {
   assertClaimHeld, claimItem, closeObsoleteItems, releaseClaim, renewClaim, reopenAbandonedDecisions, resolveGuardItem, resolveVanished, reviewItem,
   settleItem, upsertGuardItem, upsertOpenItems,
@@ -39,6 +39,7 @@ function storeOn(database: OpenDatabase, db: Handle, inTransaction: boolean): Re
     streamLinks: (side) => streamLinks(db, side),
     linkedCounterparts: (from, ids, to) => linkedCounterparts(db, from, ids, to),
     saveLinks: (pairs) => transaction((trx) => saveLinks(trx, pairs)),
+    linkByPerson: (source, target) => transaction((trx) => linkByPerson(trx, source, target)),
 
     saveDiscrepancies: (runId, decided) => saveDiscrepancies(db, runId, decided),
 

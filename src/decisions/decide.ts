@@ -16,6 +16,7 @@ import type { Logger } from '../log.ts';
 import { allowedValuesOf, fieldOf } from '../reconcile/preflight.ts';
 import { applyWrites, idempotencyKey, type WriteOrder } from '../reconcile/apply.ts';
 import { refusal, type Directory } from './authorize.ts';
+import { linkAndReconcile, linkMessage, pickedRecords, type CandidatePick } from './link.ts';
 
 export { OTHER_DIRECTION };
 
@@ -25,7 +26,9 @@ export type DecisionRequest =
   | { action: 'ignore'; itemId: string; user: string; snoozeDays: number | null; reason?: string | null }
   | { action: 'retry'; itemId: string; user: string }
   /** Releases the writes a blast-radius guard held back. */
-  | { action: 'release'; itemId: string; user: string };
+  | { action: 'release'; itemId: string; user: string }
+  /** Resolves an ambiguous match: links the picked source and target records (ids among the item's candidates). */
+  | { action: 'link'; itemId: string; user: string; source: string; target: string };
 
 export type DecisionResult =
   | { kind: 'refused'; message: string }
@@ -64,6 +67,14 @@ interface StoredDecision {
   action?: Exclude<DecisionAction, 'retry'>;
   writes?: PlannedWrite[];
   reason?: string | null;
+  /** A link decision's pick. */
+  picked?: CandidatePick;
+}
+
+/** The pick a link decision carries out: the request's, or for a retry the one that failed. */
+function pickOf(request: DecisionRequest, item: ReviewItem): CandidatePick | null {
+  if (request.action === 'link') return { source: request.source, target: request.target };
+  return request.action === 'retry' ? ((item.decision as StoredDecision | null)?.picked ?? null) : null;
 }
 
 /** What a decision would write, or why it cannot write anything. */
@@ -75,7 +86,11 @@ function plannedWrites(request: DecisionRequest, item: ReviewItem, check: Check 
     case 'ignore':
       return [];
     case 'retry':
+      // A link writes nothing itself: the rules decide what follows it.
+      if (previous?.action === 'link') return [];
       return previous?.writes?.length ? previous.writes : 'there is nothing to retry';
+    case 'link':
+      return [];
     case 'release': {
       const held = heldOf(item);
       return held ? held.orders.map((o) => o.write) : 'this item holds no writes to release';
@@ -87,6 +102,7 @@ function plannedWrites(request: DecisionRequest, item: ReviewItem, check: Check 
     }
     case 'override': {
       if (!check) return `check ${item.check_name} is no longer in the policy`;
+      if (item.reason === 'ambiguous_match') return 'several records could be this customer: pick the one that belongs first';
       if (!request.reason.trim()) return 'an override needs a reason';
       if (request.value === OTHER_DIRECTION) {
         if (!source || !target) return 'this mismatch has only one record; there is no other direction';
@@ -173,6 +189,8 @@ function effectiveDecision(request: DecisionRequest, claimed: ReviewItem): { act
       return { action: 'approve', reason: null };
     case 'release':
       return { action: 'release', reason: null };
+    case 'link':
+      return { action: 'link', reason: null };
   }
 }
 
@@ -216,6 +234,12 @@ export async function decideItem(deps: DecisionDeps, request: DecisionRequest): 
     await log('refused', { why: writes });
     return { kind: 'refused', message: `Nothing was changed: ${writes}.` };
   }
+  const pick = pickOf(request, item);
+  const pair = pick ? pickedRecords(item, check, pick) : null;
+  if (typeof pair === 'string') {
+    await log('refused', { why: pair, pick });
+    return { kind: 'refused', message: `Nothing was changed: ${pair}.` };
+  }
   if (request.action === 'override' && request.value !== OTHER_DIRECTION) {
     const problem = await vocabularyProblem(deps, writes);
     if (problem) {
@@ -241,13 +265,17 @@ export async function decideItem(deps: DecisionDeps, request: DecisionRequest): 
   }, deps.renewEveryMs ?? 60_000);
   renewal.unref();
   try {
+    if (effective.action === 'link') {
+      if (!pick || !pair) throw new Error('this link decision has no pick to carry out');
+      return await carryOutLink(deps, request, claimed, pick, pair, log);
+    }
     return await carryOut(deps, request, claimed, writes, effective, log);
   } catch (error) {
     if (error instanceof ClaimLost) return alreadyDecided((await store.reviewItem(item.id)) ?? item, log);
     // Whatever broke after the claim, the item must not stay `deciding`: it shows the error and Retry.
     const message = errorMessage(error);
     deps.logger.error({ err: error, item: item.id, action: request.action }, 'a decision failed after its claim');
-    const settled = await store.settleItem(item.id, claimedAt, { status: 'failed', by: request.user, decision: { ...effective, writes, error: message } });
+    const settled = await store.settleItem(item.id, claimedAt, { status: 'failed', by: request.user, decision: { ...effective, writes, error: message, ...(pick ? { picked: pick } : {}) } });
     if (!settled) return alreadyDecided((await store.reviewItem(item.id)) ?? item, log);
     await log('failed', { errors: [message] });
     return { kind: 'decided', item: settled, outcome: 'failed', message: `The decision failed: ${message}` };
@@ -338,7 +366,8 @@ async function carryOut(
   }
   if (tally.stale > 0 && tally.applied + tally.noop === 0) {
     // The record changed since the item was raised: nothing is overwritten; the next cycle refreshes it.
-    const settled = await settle({ status: 'open', decision: { ...decision, stale: true } });
+    // The item stays open, so it names no decider: who tried and when are kept with the decision for its message.
+    const settled = await settle({ status: 'open', decision: { ...decision, stale: true, by: request.user, at: new Date(now()).toISOString() } });
     await log('stale', { tally });
     return { kind: 'decided', item: settled, outcome: 'stale', message: 'The record changed since this was raised, so nothing was written. The next cycle will show it as it is now.' };
   }
@@ -348,6 +377,24 @@ async function carryOut(
   const skipped = tally.stale > 0 ? ` ${tally.stale} of ${writes.length} writes were skipped because their record changed since this was raised.` : '';
   const what = action === 'release' ? `Released: ${tally.applied} of ${writes.length} writes applied (${tally.noop} already held the value)` : `${outcome === 'overridden' ? 'Overridden' : 'Approved'}: ${describeWrites(writes)}`;
   return { kind: 'decided', item: settled, outcome, message: `${what}.${skipped}` };
+}
+
+/** A link decision, once the item is claimed: link, reconcile the pair by the rules, settle. */
+async function carryOutLink(
+  deps: DecisionDeps,
+  request: DecisionRequest,
+  item: ReviewItem,
+  pick: CandidatePick,
+  pair: Exclude<ReturnType<typeof pickedRecords>, string>,
+  log: (outcome: DecisionOutcome, detail: unknown) => Promise<unknown>,
+): Promise<DecisionResult> {
+  const claimedAt = item.claimed_at as Date;
+  const then = await linkAndReconcile(deps, item, pair);
+  const decision = { action: 'link' as const, picked: pick, linked: pair, then };
+  const settled = await deps.store.settleItem(item.id, claimedAt, { status: 'approved', by: request.user, decision });
+  if (!settled) throw new ClaimLost();
+  await log('approved', { picked: pick, then });
+  return { kind: 'decided', item: settled, outcome: 'approved', message: linkMessage(pair, then) };
 }
 
 function describeWrites(writes: PlannedWrite[]): string {

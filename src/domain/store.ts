@@ -175,6 +175,11 @@ export interface ReconStore {
   linkedCounterparts(from: ObjectRef, ids: readonly string[], to: ObjectRef): Promise<Map<string, string[]>>;
   /** Records new pairs; a record already linked keeps its link. Returns the links written. */
   saveLinks(pairs: NewLinkPair[]): Promise<number>;
+  /**
+   * A person said `target` is the counterpart of `source`: it joins the source's entity, and any
+   * other record of its object leaves that entity. Overrides any link either had.
+   */
+  linkByPerson(source: ObjectRef & { id: string }, target: ObjectRef & { id: string }): Promise<void>;
 
   // What cycles found.
   saveDiscrepancies(runId: string, decided: Decided[]): Promise<void>;

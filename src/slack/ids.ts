@@ -9,6 +9,10 @@ export const ACTIONS = {
   override: 'recon_override',
   ignore: 'recon_ignore',
   retry: 'recon_retry',
+  /** Releases the writes the blast-radius guard held back. */
+  release: 'recon_release',
+  /** Picks the candidate record of an ambiguous match that belongs (a static select). */
+  pick: 'recon_pick',
   openQueue: 'recon_open_queue',
 } as const;
 

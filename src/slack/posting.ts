@@ -7,7 +7,7 @@ import type { Db } from '../db/connect.ts';
 import type { ReviewItem } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import { escalationView, type Vocabularies } from './item-view.ts';
-import { cycleSummaryMessage, escalationMessage, exceptionsReportMessage, outcomeMessage } from './messages/index.ts';
+import { cycleSummaryMessage, exceptionsReportMessage, itemMessage } from './messages/index.ts';
 import type { SlackPort } from './port.ts';
 
 /** Beyond this many new escalations, a cycle posts a summary and only this many messages. */
@@ -78,8 +78,9 @@ export async function postEscalations(deps: PostingDeps, checks: { name: string;
   const summarized = messages.slice(POST_INDIVIDUALLY);
   if (summarized.length) {
     // Counted in the summary and reachable from /recon queue and App Home: never posted one by one later.
-    const views = messages.map((i) => escalationView(i, deps.vocabularies));
-    await attempt(() => deps.slack.postMessage(deps.channel, cycleSummaryMessage({ escalations: views, posted: individually.length, exceptions: exceptions.length, checks })), () => fresh);
+    const views = (items: ReviewItem[]) => items.map((i) => escalationView(i, deps.vocabularies));
+    const summary = cycleSummaryMessage({ escalations: views(messages), posted: individually.length, exceptions: views(exceptions), checks });
+    await attempt(() => deps.slack.postMessage(deps.channel, summary), () => fresh);
     await markPosted(summarized);
     result.summarized = summarized.length;
   }
@@ -95,7 +96,7 @@ export async function postEscalations(deps: PostingDeps, checks: { name: string;
       .executeTakeFirst();
     if (!renewed) continue;
     const { channel, ts } = await attempt(
-      () => deps.slack.postMessage(deps.channel, escalationMessage(escalationView(item, deps.vocabularies), { now: now() })),
+      () => deps.slack.postMessage(deps.channel, itemMessage(escalationView(item, deps.vocabularies), { now: now() })),
       () => [...individually.slice(index), ...exceptions],
     );
     await deps.db
@@ -110,7 +111,7 @@ export async function postEscalations(deps: PostingDeps, checks: { name: string;
     await markPosted(exceptions);
     result.exceptions = exceptions.length;
   }
-  result.updated = await syncClosedMessages(deps);
+  result.updated = await syncMessages(deps);
   deps.logger.info({ ...result }, 'escalations posted');
   return result;
 }
@@ -127,15 +128,18 @@ export async function markSynced(db: Db, item: Pick<ReviewItem, 'id' | 'updated_
 const PERMANENT = /message_not_found|channel_not_found|cant_update_message|edit_window_closed|is_archived|not_in_channel/;
 
 /**
- * Messages of items decided or resolved elsewhere since they were last drawn get their outcome,
- * buttons gone: the longest out of date first, at most `limit` of them per call.
+ * Messages drawn before their item last changed are drawn again: a decided or closed item gets its
+ * outcome in place of the proposal and buttons; an open one its current proposal (a cycle
+ * refreshed it) or what its last decision found. Items being decided are left to that decision.
+ * The longest out of date first, at most `limit` of them per call.
  */
-export async function syncClosedMessages(deps: Pick<PostingDeps, 'db' | 'slack' | 'vocabularies' | 'logger'>, limit = 200): Promise<number> {
+export async function syncMessages(deps: Pick<PostingDeps, 'db' | 'slack' | 'vocabularies' | 'logger' | 'now'>, limit = 200): Promise<number> {
+  const now = deps.now ?? (() => new Date());
   const stale: ReviewItem[] = await deps.db
     .selectFrom('review_items')
     .selectAll()
     .where('slack_ts', 'is not', null)
-    .where('status', 'not in', ['open', 'deciding'])
+    .where('status', '!=', 'deciding')
     // Timestamps written by the database carry microseconds; a JS Date keeps milliseconds.
     .where((eb) => eb.or([eb('message_synced_at', 'is', null), eb('message_synced_at', '<', sql<Date>`date_trunc('milliseconds', updated_at)`)]))
     .orderBy('updated_at')
@@ -143,16 +147,26 @@ export async function syncClosedMessages(deps: Pick<PostingDeps, 'db' | 'slack' 
     .execute();
   let updated = 0;
   for (const item of stale) {
-    try {
-      await deps.slack.updateMessage(item.slack_channel as string, item.slack_ts as string, outcomeMessage(escalationView(item, deps.vocabularies)));
-      await markSynced(deps.db, item);
-      updated++;
-    } catch (error) {
-      const permanent = PERMANENT.test(String((error as { data?: { error?: string } }).data?.error ?? (error as Error).message));
-      // A message that is gone stays gone: stop trying, or every sync would ask again forever.
-      if (permanent) await markSynced(deps.db, item);
-      deps.logger.warn({ err: error, item: item.id, permanent }, 'could not update a review message');
-    }
+    if (await redrawMessage(deps, item, now())) updated++;
   }
   return updated;
+}
+
+/**
+ * Draws an item's posted message as the item is now and records it drawn. False when Slack
+ * refused: a message that is gone or can no longer be edited is recorded drawn all the same, so no
+ * sync asks again forever; anything else is left for the next sync.
+ */
+export async function redrawMessage(deps: Pick<PostingDeps, 'db' | 'slack' | 'vocabularies' | 'logger'>, item: ReviewItem, now: Date): Promise<boolean> {
+  if (!item.slack_channel || !item.slack_ts) return false;
+  try {
+    await deps.slack.updateMessage(item.slack_channel, item.slack_ts, itemMessage(escalationView(item, deps.vocabularies), { now }));
+    await markSynced(deps.db, item);
+    return true;
+  } catch (error) {
+    const permanent = PERMANENT.test(String((error as { data?: { error?: string } }).data?.error ?? (error as Error).message));
+    if (permanent) await markSynced(deps.db, item).catch(() => undefined);
+    deps.logger.warn({ err: error, item: item.id, permanent }, permanent ? 'a review message can no longer be updated' : 'could not update a review message; the next sync tries again');
+    return false;
+  }
 }

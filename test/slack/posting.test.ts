@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { claimItem, releaseClaim, settleItem } from '../../src/db/repositories/review-items.ts';
 import { silentLogger } from '../../src/log.ts';
 import { storeFor } from '../../src/main.ts';
-import { postEscalations, POST_LEASE_MS, syncClosedMessages } from '../../src/slack/posting.ts';
+import { postEscalations, POST_LEASE_MS, syncMessages } from '../../src/slack/posting.ts';
 import type { SlackMessage, SlackPort } from '../../src/slack/port.ts';
 import { useTestDatabase, TEST_DATABASE_URL } from '../support/db.ts';
 
@@ -61,12 +61,37 @@ describe(`posting escalations on ${TEST_DATABASE_URL ? 'Postgres' : 'embedded PG
     expect((await postEscalations(deps(slack), [])).posted).toBe(2);
   });
 
+  it('posts a summary whose parts add up to every new item: posted one by one, only in the queue, in the exceptions report', async () => {
+    await database.db.insertInto('review_items').values([
+      ...Array.from({ length: 7 }, (_, i) => item(`m${i}`)),
+      ...Array.from({ length: 2 }, (_, i) => item(`x${i}`, { presentation: 'exceptions', reason: 'unmatched', category: 'missing_in_target' })),
+    ]).execute();
+    const slack = recordingSlack();
+    const result = await postEscalations(deps(slack), []);
+    expect(result).toMatchObject({ posted: 5, summarized: 2, exceptions: 2 });
+    expect(slack.posted[0]?.text).toContain('9 new escalations = 5 posted below, one message each + 2 only in /recon queue and on the Home tab + 2 in the exceptions report');
+    expect(slack.posted).toHaveLength(1 + 5 + 1);
+  });
+
   it('redraws a closed item once, though the database stamped it with microseconds', async () => {
     await database.db.insertInto('review_items').values(item('f1', { status: 'approved', slack_channel: 'C0REVIEW', slack_ts: '1.1' })).execute();
     await sql`UPDATE review_items SET updated_at = now() - interval '1.234567 seconds'`.execute(database.db);
     const slack = recordingSlack();
-    expect(await syncClosedMessages(deps(slack))).toBe(1);
-    expect(await syncClosedMessages(deps(slack))).toBe(0);
+    expect(await syncMessages(deps(slack))).toBe(1);
+    expect(await syncMessages(deps(slack))).toBe(0);
+  });
+
+  it('redraws an open item a cycle refreshed since its message was drawn', async () => {
+    await database.db.insertInto('review_items').values(item('f1', { slack_channel: 'C0REVIEW', slack_ts: '1.1', message_synced_at: new Date(Date.now() - 60_000) })).execute();
+    const slack = recordingSlack();
+    expect(await syncMessages(deps(slack))).toBe(1);
+    expect(slack.updated).toEqual(['1.1']);
+  });
+
+  it('leaves the message of an item being decided to that decision', async () => {
+    await database.db.insertInto('review_items').values(item('f1', { status: 'deciding', slack_channel: 'C0REVIEW', slack_ts: '1.1' })).execute();
+    const slack = recordingSlack();
+    expect(await syncMessages(deps(slack))).toBe(0);
   });
 });
 

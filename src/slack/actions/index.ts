@@ -1,4 +1,4 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import type { DecisionRequest, DecisionResult } from '../../decisions/decide.ts';
 import { openItems, reviewItem } from '../../db/repositories/review-items.ts';
 import { refuseReader } from '../access.ts';
@@ -6,8 +6,8 @@ import type { SlackContext } from '../context.ts';
 import { ACTIONS } from '../ids.ts';
 import { escalationView, type Vocabularies } from '../item-view.ts';
 import { publishHome } from '../events/index.ts';
-import { escalationMessage, ignoreModal, outcomeMessage, overrideModal, queueBlocks, refusalMessage, type BlockMessage } from '../messages/index.ts';
-import { markSynced, syncClosedMessages } from '../posting.ts';
+import { ignoreModal, overrideModal, parsePickValue, queueBlocks, refusalMessage, type BlockMessage } from '../messages/index.ts';
+import { postEscalations, redrawMessage, syncMessages } from '../posting.ts';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
@@ -29,6 +29,21 @@ export function registerActions(app: App, ctx: SlackContext): void {
   app.action<ButtonBody>(ACTIONS.retry, async ({ ack, body, action }) => {
     await ack();
     await decideAndShow(ctx, originOf(body), { action: 'retry', itemId: action.value ?? '', user: body.user.id });
+  });
+  app.action<ButtonBody>(ACTIONS.release, async ({ ack, body, action }) => {
+    await ack();
+    await decideAndShow(ctx, originOf(body), { action: 'release', itemId: action.value ?? '', user: body.user.id });
+  });
+  // The record of an ambiguous match that belongs: its option names the item and both records.
+  app.action<BlockAction<StaticSelectAction>>(ACTIONS.pick, async ({ ack, body, action }) => {
+    await ack();
+    const pick = parsePickValue(action.selected_option?.value);
+    const origin = { channel: body.channel?.id, home: body.view?.type === 'home' };
+    if (!pick) {
+      await tellPerson(ctx, origin.channel, body.user.id, note('That choice is not one Recon offered. Nothing was changed.'));
+      return;
+    }
+    await decideAndShow(ctx, origin, { action: 'link', itemId: pick.itemId, user: body.user.id, source: pick.source, target: pick.target });
   });
   // A modal shows the item's records (emails, amounts): only to those who may read them.
   const refusedModal = async (body: ButtonBody, asked: 'override_modal' | 'ignore_modal'): Promise<boolean> => {
@@ -83,38 +98,31 @@ export function vocabulariesAtHand(ctx: SlackContext, waitMs = 1_000): Promise<V
 const note = (text: string): BlockMessage => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 
 /**
- * Runs a decision and shows its result: the item's message redrawn (its outcome, or its buttons
- * again when nothing was written), App Home redrawn when decided there, and a note only the
- * person sees when the message alone does not say what happened.
+ * Runs a decision and shows its result: the item's channel message redrawn as the item now is
+ * (who did what, when, and the outcome in place of the proposal and buttons), App Home redrawn
+ * when decided there, and a note only the person sees when the message they look at does not
+ * say what happened.
  */
 export async function decideAndShow(ctx: SlackContext, origin: DecisionOrigin, request: DecisionRequest): Promise<DecisionResult> {
   const result = await ctx.decide(request);
   const vocabularies = await ctx.vocabularies();
-  if (result.kind === 'decided') {
-    const item = result.item;
-    if (item.slack_ts && item.slack_channel) {
-      const view = escalationView(item, vocabularies);
-      const message = item.status === 'open' ? escalationMessage(view, { now: new Date() }) : outcomeMessage(view);
-      try {
-        await ctx.slack.updateMessage(item.slack_channel, item.slack_ts, message);
-        await markSynced(ctx.database.db, item);
-      } catch (error) {
-        ctx.logger.warn({ err: error, item: item.id }, 'could not redraw a decided item; the next sync retries');
-      }
-    }
-  }
+  const deps = { db: ctx.database.db, slack: ctx.slack, vocabularies, logger: ctx.logger };
+  // Decided now, or decided before while the message still offered buttons: either way it is drawn as the item is.
+  const item = result.kind === 'refused' ? null : result.item;
+  const redrawn = item && item.status !== 'deciding' ? await redrawMessage(deps, item, new Date()) : false;
   if (origin.home) {
     await publishHome(ctx, request.user, vocabularies).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not redraw App Home'));
   }
-  // The redrawn message says it all for a clean decision seen in its channel; otherwise tell the person.
+  // A redrawn message in the channel clicked says it all; App Home shows a clean decision by the item leaving the queue.
   const clean = result.kind === 'decided' && result.outcome !== 'stale' && result.outcome !== 'failed';
-  const seenInMessage = clean && (origin.home === true || (Boolean(result.item.slack_ts) && Boolean(origin.channel)));
+  const seenInMessage = result.kind === 'decided' && ((origin.home === true && clean) || (redrawn && origin.channel !== undefined && origin.channel === item?.slack_channel));
   if (!seenInMessage) await tellPerson(ctx, origin.channel, request.user, note(result.message));
-  if (result.kind === 'decided') {
-    // A few other messages (items a cycle closed meanwhile) catch up; the cycles' posting does the rest.
-    await syncClosedMessages({ db: ctx.database.db, slack: ctx.slack, vocabularies, logger: ctx.logger }, 5).catch((error: unknown) =>
-      ctx.logger.warn({ err: error }, 'could not bring review messages up to date'),
-    );
+  if (result.kind === 'decided' && request.action === 'link' && ctx.policy.slack) {
+    // The pair went through the rules: what they escalated is posted now, as after a cycle.
+    await postEscalations({ ...deps, channel: ctx.policy.slack.reviewChannel }, []).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not post the escalations a pick raised'));
+  } else if (result.kind === 'decided') {
+    // A few other messages (items a cycle closed or refreshed meanwhile) catch up; the cycles' posting does the rest.
+    await syncMessages(deps, 5).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not bring review messages up to date'));
   }
   return result;
 }

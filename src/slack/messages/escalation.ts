@@ -1,5 +1,5 @@
 /** The message an escalation posts to the review channel. Pure: the caller passes `now`. */
-import { ageInWords, escapeMrkdwn, reasonWords, slackDate, userText } from './format.ts';
+import { ageInWords, escapeMrkdwn, slackDate, userText, whySentence } from './format.ts';
 import { type BlockMessage, headline, itemActions, itemBody, itemTitle } from './item-blocks.ts';
 import { LIMITS, truncate } from './limits.ts';
 import type { EscalationView } from './views.ts';
@@ -12,7 +12,7 @@ export function openedLine(view: EscalationView, now?: Date): string {
 
 /** The plain fallback for notifications: the title, what disagrees, why. */
 export function itemFallback(view: EscalationView): string {
-  return truncate(`${escapeMrkdwn(itemTitle(view))}: ${headline(view)} ${escapeMrkdwn(reasonWords(view))}.`, LIMITS.sectionText);
+  return truncate(`${escapeMrkdwn(itemTitle(view))}: ${headline(view)} ${escapeMrkdwn(whySentence(view))}`, LIMITS.sectionText);
 }
 
 /**

@@ -91,9 +91,31 @@ export function reasonWords(view: Pick<EscalationView, 'reason' | 'source' | 'ta
       return 'The policy asks a person to decide this kind of change';
     case 'ambiguous_recency':
       return 'Both sides changed and it is unclear which change is newer';
+    case 'blast_radius':
+      return 'This cycle would change more records at once than the check’s guard allows';
     default:
       return 'A person decides';
   }
+}
+
+/** The engine names systems by id (`hubspot`); a person reads their names. Quoted values stay as they are. */
+function systemNamesIn(text: string): string {
+  return text
+    .split(/("[^"]*")/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/\b(stripe|hubspot|gohighlevel|google_calendar)\b/g, (id) => systemName(id))))
+    .join('');
+}
+
+/**
+ * Why a machine held it back, as one sentence, before escaping: the engine's explanation when it
+ * gave one (it names this item's facts: the amount against the threshold, when a person edited,
+ * the unmapped value), else the reason in plain words. Never both: they say the same thing.
+ */
+export function whySentence(view: Pick<EscalationView, 'reason' | 'source' | 'target' | 'explanation'>): string {
+  const explanation = view.explanation.trim();
+  const sentence = explanation ? systemNamesIn(explanation) : reasonWords(view);
+  const capitalised = sentence.charAt(0).toUpperCase() + sentence.slice(1);
+  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
 }
 
 /** "3 hours", "2 days": how long from `from` to `to`. */

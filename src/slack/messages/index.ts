@@ -1,13 +1,15 @@
 /** Pure Block Kit builders for Recon's Slack surfaces: no I/O, no clock (callers pass `now`). */
-export type { EscalationView, ItemStatus, RecordView, WriteView } from './views.ts';
+export type { EscalationView, HeldView, ItemStatus, RecordView, WriteView } from './views.ts';
 export type { BlockMessage } from './item-blocks.ts';
 export { escalationMessage } from './escalation.ts';
-export { outcomeMessage } from './outcome.ts';
+export { outcomeMessage, showsOutcome } from './outcome.ts';
+export { itemMessage } from './item-message.ts';
+export { parsePickValue, pickValue } from './candidates.ts';
 export {
   IGNORE_MODES, OTHER_DIRECTION, OVERRIDE_DIRECTION, SNOOZE_DAYS, ignoreModal, overrideModal, parseIgnoreSubmission, parseOverrideSubmission,
   type IgnoreSubmission, type OverrideModalOptions, type OverrideSubmission, type SubmissionErrors, type SubmittedInput, type ViewStateValues,
 } from './override-modal.ts';
-export { cycleSummaryMessage, exceptionsReportMessage, type CycleSummaryInput } from './summary.ts';
+export { cycleSummaryMessage, exceptionsReportMessage, summaryCounts, summarySum, type CycleSummaryInput, type SummaryCounts } from './summary.ts';
 export { statusBlocks, type CheckRunStatus, type StatusInput } from './status.ts';
 export { homeView, queueBlocks } from './queue.ts';
 export { helpMessage } from './help.ts';

@@ -5,9 +5,12 @@
 import type { ActionsBlock, Button, KnownBlock, PlainTextElement } from '@slack/types';
 import { ACTIONS } from '../ids.ts';
 import {
-  categoryWords, escapeMrkdwn, rawBehindLabel, reasonWords, recordLink, recordName, systemName, objectName, userText, valueWords,
+  categoryWords, escapeMrkdwn, rawBehindLabel, recordLink, recordName, systemName, objectName, plural, userText, valueWords, whySentence,
 } from './format.ts';
+import { ambiguousHeadline, candidatesText, pickSelect } from './candidates.ts';
 import { LIMITS, truncate } from './limits.ts';
+
+export { candidatesText };
 import type { EscalationView, RecordView, WriteView } from './views.ts';
 
 /** A Slack message: what chat.postMessage, chat.update and chat.postEphemeral take. */
@@ -34,13 +37,17 @@ function side(r: RecordView): string {
 
 /** One sentence read in two seconds: "Stripe says *active*; HubSpot deal is at *Presentation Scheduled*." */
 export function headline(view: EscalationView): string {
-  const { source, target } = view;
+  const { source, target, held } = view;
+  // Its source and target are only its first candidates.
+  if (view.reason === 'ambiguous_match' && view.candidates.length) return ambiguousHeadline(view);
+  if (held) {
+    return `Recon held back *${plural(held.planned, 'write')}* of check ${userText(view.check, 100)}: more than its guard of ${held.limit.toLocaleString('en-US')} for ${plural(held.recordsRead, 'record')} read.`;
+  }
   if (source && target) return `${side(source)}; ${side(target)}.`;
   const only = source ?? target;
   if (!only) return 'No record is attached to this item.';
   const what = `${recordLink(only)} (${userText(only.field, 60)} ${userText(valueWords(only.value, only.valueLabel), 200)})`;
   if (view.reason === 'linked_record_missing') return `${what} was linked to a record that no longer exists.`;
-  if (view.reason === 'ambiguous_match') return `${what} matches ${view.candidates.length} records.`;
   return `${what} has no matching record.`;
 }
 
@@ -52,10 +59,9 @@ export function recordField(r: RecordView): string {
   return truncate(lines.join('\n'), LIMITS.fieldText);
 }
 
-/** Why a machine did not fix it: the reason in plain words, then the engine's explanation. */
+/** Why a machine did not fix it, in one sentence (see {@link whySentence}). */
 export function whyText(view: EscalationView): string {
-  const explanation = view.explanation.trim() ? ` ${userText(view.explanation.trim(), 2000)}` : '';
-  return truncate(`*Why it waits:* ${escapeMrkdwn(reasonWords(view))}.${explanation}`, LIMITS.sectionText);
+  return truncate(`*Why it waits:* ${userText(whySentence(view), 2000)}`, LIMITS.sectionText);
 }
 
 /** "Set HubSpot dealstage to *Closed Won*". */
@@ -68,6 +74,7 @@ const WRITES_SHOWN = 8;
 
 /** The suggested fix, or that a person must choose one. */
 export function suggestionText(view: EscalationView): string {
+  if (view.reason === 'ambiguous_match' && pickSelect(view)) return '*No suggested fix:* pick the record that belongs below. Recon links the two, then fixes them by the usual rules.';
   if (view.suggestion.length === 0) return '*No suggested fix:* a person decides. *Override* writes a value you choose; *Ignore* leaves it.';
   const lines = view.suggestion.slice(0, WRITES_SHOWN).map(writeWords);
   if (view.suggestion.length > WRITES_SHOWN) lines.push(`… and ${view.suggestion.length - WRITES_SHOWN} more writes`);
@@ -75,26 +82,33 @@ export function suggestionText(view: EscalationView): string {
   return truncate(head + lines.join('\n'), LIMITS.sectionText);
 }
 
-const CANDIDATES_SHOWN = 10;
+const HELD_SHOWN = 5;
 
-/** For an ambiguous match: every candidate, linked. */
-export function candidatesText(view: EscalationView): string | null {
-  if (view.candidates.length === 0) return null;
-  const lines = view.candidates.slice(0, CANDIDATES_SHOWN).map((c) => `• ${recordLink(c)}${c.email ? ` · ${userText(c.email, 254)}` : ''}`);
-  if (view.candidates.length > CANDIDATES_SHOWN) lines.push(`… and ${view.candidates.length - CANDIDATES_SHOWN} more`);
-  return truncate(`*Candidates (${view.candidates.length}):*\n${lines.join('\n')}`, LIMITS.sectionText);
+/** The guard's held writes: how many per category and the first few. */
+export function heldText(held: NonNullable<EscalationView['held']>): string {
+  const categories = held.byCategory.slice(0, 10).map((c) => `${escapeMrkdwn(categoryWords(c.category))} ${c.count.toLocaleString('en-US')}`).join(', ');
+  const lines = held.writes.slice(0, HELD_SHOWN).map((w) => `• ${userText(recordName(w), 200)}: ${userText(w.field, 100)} to *${userText(valueWords(w.to, w.toLabel), 200)}*${w.financial ? ' _(financial)_' : ''}`);
+  if (held.planned > lines.length) lines.push(`… and ${plural(held.planned - lines.length, 'more write')}`);
+  return truncate(`*Held back:* ${categories || plural(held.planned, 'write')}\n${lines.join('\n')}`, LIMITS.sectionText);
 }
 
-/** What disagrees, both records, why, the fix, the candidates: everything but the buttons and the footer. */
-export function itemBody(view: EscalationView): KnownBlock[] {
+/** What the item is about: the title, what disagrees, both records. What a decided item's message keeps. */
+export function itemFacts(view: EscalationView): KnownBlock[] {
   const blocks: KnownBlock[] = [
     { type: 'header', text: plainText(itemTitle(view), LIMITS.headerText) },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(headline(view), LIMITS.sectionText) } },
   ];
-  const records = [view.source, view.target].filter((r): r is RecordView => r !== null);
+  // An ambiguous match's records are its candidates, listed on their own.
+  const records = view.reason === 'ambiguous_match' && view.candidates.length ? [] : [view.source, view.target].filter((r): r is RecordView => r !== null);
   if (records.length) blocks.push({ type: 'section', fields: records.map((r) => ({ type: 'mrkdwn', text: recordField(r) })) });
+  return blocks;
+}
+
+/** An open item: its facts, why it waits, the fix (or the held writes), the candidates; everything but the buttons and the footer. */
+export function itemBody(view: EscalationView): KnownBlock[] {
+  const blocks = itemFacts(view);
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: whyText(view) } });
-  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: suggestionText(view) } });
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: view.held ? heldText(view.held) : suggestionText(view) } });
   const candidates = candidatesText(view);
   if (candidates) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: candidates } });
   return blocks;
@@ -119,8 +133,33 @@ function approveButton(view: EscalationView): Button {
   return button;
 }
 
-/** Approve (only with a suggestion; confirmed when financial), Override…, Ignore…; each button's value is the item id. */
+function releaseButton(view: EscalationView, held: NonNullable<EscalationView['held']>): Button {
+  const financial = held.writes.some((w) => w.financial);
+  return {
+    type: 'button', action_id: ACTIONS.release, text: plainText(`Release ${plural(held.planned, 'write')}`, LIMITS.buttonText), style: 'primary', value: view.itemId,
+    confirm: {
+      title: plainText('Release the held writes?', LIMITS.confirmTitle),
+      text: plainText(
+        `Recon writes all ${plural(held.planned, 'held change')} of ${view.check} now, each checked first against the record as it is.${financial ? ' Some are financial: only a financial approver may release them.' : ''}`,
+        LIMITS.confirmText,
+      ),
+      confirm: plainText('Release', LIMITS.confirmButton),
+      deny: plainText('Cancel', LIMITS.confirmButton),
+      style: 'primary',
+    },
+  };
+}
+
+/**
+ * Approve (only with a suggestion; confirmed when financial), Override…, Ignore…; for the guard's
+ * item Release (confirmed) and Ignore…. Each button's value is the item id.
+ */
 export function itemActions(view: EscalationView): ActionsBlock {
+  const ignore: Button = { type: 'button', action_id: ACTIONS.ignore, text: plainText('Ignore…', LIMITS.buttonText), value: view.itemId };
+  if (view.held) return { type: 'actions', elements: [releaseButton(view, view.held), ignore] };
+  // An ambiguous match is resolved by a pick; there is nothing to approve or override until then.
+  const pick = view.reason === 'ambiguous_match' ? pickSelect(view) : null;
+  if (pick) return { type: 'actions', elements: [pick, ignore] };
   const elements: Button[] = [];
   if (view.suggestion.length) elements.push(approveButton(view));
   elements.push(

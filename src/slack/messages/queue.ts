@@ -1,9 +1,10 @@
 /** The open queue: `/recon queue` (ephemeral) and App Home, each item compact with its buttons. Pure. */
 import type { HomeView, KnownBlock } from '@slack/types';
 import { SLASH_COMMAND } from '../ids.ts';
-import { ageInWords, escapeMrkdwn, plural, reasonWords, userText } from './format.ts';
+import { ageInWords, escapeMrkdwn, plural, userText, whySentence } from './format.ts';
 import { type BlockMessage, headline, itemActions, itemTitle, plainText, writeWords } from './item-blocks.ts';
 import { LIMITS, truncate } from './limits.ts';
+import { outcomeLine, showsOutcome } from './outcome.ts';
 import { type StatusInput, statusBlocks } from './status.ts';
 import type { EscalationView } from './views.ts';
 
@@ -13,17 +14,28 @@ const DEFAULT_LIMIT = 10;
 
 /** One item in a few lines: what, where, how long it waited, why, the fix. */
 export function queueItemText(view: EscalationView, now: Date): string {
-  const fix = view.suggestion[0] ? `Suggested: ${writeWords(view.suggestion[0])}${view.suggestion.length > 1 ? ` and ${view.suggestion.length - 1} more` : ''}` : 'No suggested fix: a person decides.';
+  const fix = view.held
+    ? `${plural(view.held.planned, 'write')} held back: Release makes them.`
+    : view.reason === 'ambiguous_match' && view.candidates.length
+      ? 'Pick the record that belongs.'
+      : view.suggestion[0]
+        ? `Suggested: ${writeWords(view.suggestion[0])}${view.suggestion.length > 1 ? ` and ${view.suggestion.length - 1} more` : ''}`
+        : 'No suggested fix: a person decides.';
   const lines = [
     `*${escapeMrkdwn(itemTitle(view))}* · waiting ${ageInWords(view.openedAt, now)} · item ${userText(view.itemId, 60)}`,
     headline(view),
-    `_${escapeMrkdwn(reasonWords(view))}._ ${fix}`,
+    `${userText(whySentence(view), 600)} ${fix}`,
   ];
   return truncate(lines.join('\n'), LIMITS.sectionText);
 }
 
+/** Each item with its buttons; one whose last decision found the record changed says so instead, until a cycle refreshes it. */
 function itemBlocks(items: EscalationView[], now: Date): KnownBlock[] {
-  return items.flatMap((item): KnownBlock[] => [{ type: 'divider' }, { type: 'section', text: { type: 'mrkdwn', text: queueItemText(item, now) } }, itemActions(item)]);
+  return items.flatMap((item): KnownBlock[] => [
+    { type: 'divider' },
+    { type: 'section', text: { type: 'mrkdwn', text: queueItemText(item, now) } },
+    item.status === 'open' && showsOutcome(item) ? { type: 'context', elements: [{ type: 'mrkdwn', text: outcomeLine(item) }] } : itemActions(item),
+  ]);
 }
 
 const more = (hidden: number): KnownBlock => ({

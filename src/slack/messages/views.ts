@@ -46,7 +46,10 @@ export interface EscalationView {
   targetVocabulary: { value: string; label: string }[] | null;
   openedAt: Date;
   status: ItemStatus;
-  /** Set once decided or closed. */
+  /**
+   * Set once decided or closed; on an open item, the last decision when it wrote nothing because
+   * a record had changed (stale) and the item still shows the values that decision was made on.
+   */
   outcome?: {
     by: string | null;
     at: Date;
@@ -54,4 +57,17 @@ export interface EscalationView {
     summary: string;
     error?: string | null;
   };
+  /** For the blast-radius guard's item: the writes it held back, for Release. */
+  held?: HeldView | null;
+}
+
+/** The writes a blast-radius guard held back, as a person reviews them. */
+export interface HeldView {
+  planned: number;
+  limit: number;
+  recordsRead: number;
+  /** How many held writes per category, largest first. */
+  byCategory: { category: string; count: number }[];
+  /** The first few held writes. */
+  writes: WriteView[];
 }

@@ -25,14 +25,19 @@ describe('escalationMessage', () => {
     expect(fields[1]?.text).toContain('dealstage: *Presentation Scheduled* (presentationscheduled)');
   });
 
-  it('says why it was held back in plain words and with the engine’s explanation', () => {
-    const text = allText(message({ reason: 'financial' }).blocks);
-    expect(text).toContain('Amounts are financial: only a financial approver may change them.');
-    expect(text).toContain('Lifetime value 12,000 is above the 10,000 threshold.');
+  it('says why it was held back with the engine’s explanation, systems by their names', () => {
+    const text = allText(message({ reason: 'financial', explanation: 'stripe amount is a financial field; only a financial approver may change it' }).blocks);
+    expect(text).toContain('*Why it waits:* Stripe amount is a financial field; only a financial approver may change it.');
+    expect(text).not.toContain('Amounts are financial');
   });
 
-  it('names the policy gap in the source’s words for a mapping gap', () => {
-    expect(allText(message({ reason: 'mapping_gap' }).blocks)).toContain('Stripe sent a status the policy does not map');
+  it('says why in plain words when the engine gave no explanation', () => {
+    expect(allText(message({ reason: 'mapping_gap', explanation: '' }).blocks)).toContain('*Why it waits:* Stripe sent a status the policy does not map.');
+  });
+
+  it('leaves a quoted value in the explanation as it is', () => {
+    expect(allText(message({ reason: 'mapping_gap', explanation: '"stripe" is not in the map of check payment-status; add it to the policy' }).blocks))
+      .toContain('*Why it waits:* "stripe" is not in the map of check payment-status; add it to the policy.');
   });
 
   it('states the suggested fix with the value’s label', () => {
@@ -79,6 +84,19 @@ describe('escalationMessage', () => {
     expect(text).toContain('*Candidates (2):*');
     expect(text).toContain('<https://app.hubspot.com/deal/1|HubSpot deal 1> · 1@example.com');
     expect(text).toContain('<https://app.hubspot.com/deal/2|HubSpot deal 2>');
+  });
+
+  it('shows the writes a blast-radius guard held back, with Release (confirmed) and Ignore only', () => {
+    const write = { system: 'hubspot', object: 'deals', id: '10012', field: 'dealstage', to: 'closedwon', toLabel: 'Closed Won', financial: false };
+    const held = { planned: 40, limit: 25, recordsRead: 500, byCategory: [{ category: 'paid_but_not_marked', count: 40 }], writes: [write] };
+    const built = message({ reason: 'blast_radius', held, source: null, target: null, suggestion: [], explanation: '' });
+    const text = allText(built.blocks);
+    expect(text).toContain('Recon held back *40 writes* of check payment-status: more than its guard of 25 for 500 records read.');
+    expect(text).toContain('*Held back:* Paid but not marked 40\n• HubSpot deal 10012: dealstage to *Closed Won*\n… and 39 more writes');
+    const shown = buttons(built.blocks);
+    expect(shown.map((b) => [b.action_id, b.value])).toEqual([[ACTIONS.release, '42'], [ACTIONS.ignore, '42']]);
+    expect(shown[0]?.text.text).toBe('Release 40 writes');
+    expect(shown[0]?.confirm?.text.text).toContain('each checked first against the record as it is');
   });
 
   it('says how long the item has waited, from the given now', () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ESCALATION_REASONS } from '../../../src/domain/discrepancy.ts';
 import { escalationMessage } from '../../../src/slack/messages/escalation.ts';
+import { itemMessage } from '../../../src/slack/messages/item-message.ts';
 import { outcomeMessage } from '../../../src/slack/messages/outcome.ts';
 import { ignoreModal, overrideModal } from '../../../src/slack/messages/override-modal.ts';
 import { homeView, queueBlocks } from '../../../src/slack/messages/queue.ts';
@@ -47,6 +48,14 @@ function escalationViews(text: fc.Arbitrary<string>): fc.Arbitrary<EscalationVie
     outcome: fc.option(
       fc.record({ by: fc.option(fc.oneof(fc.constant('U0123ABCD'), text), { nil: null }), at: date, summary: text, error: fc.option(text, { nil: null }) }),
       { nil: undefined },
+    ),
+    held: fc.option(
+      fc.record({
+        planned: fc.nat({ max: 1_000_000 }), limit: fc.nat({ max: 100_000 }), recordsRead: fc.nat({ max: 10_000_000 }),
+        byCategory: fc.array(fc.record({ category: text, count: fc.nat({ max: 100_000 }) }), { maxLength: 20 }),
+        writes: fc.array(write, { maxLength: 6 }),
+      }),
+      { nil: null },
     ),
   });
 }
@@ -94,6 +103,7 @@ describe('every builder respects Slack’s limits', () => {
       fc.property(escalationView, date, fc.boolean(), (view, now, otherDirection) => {
         ok(escalationMessage(view, { now }), 'message');
         ok(outcomeMessage(view), 'message');
+        ok(itemMessage(view, { now }), 'message');
         ok(overrideModal(view), 'view');
         ok(overrideModal(view, { otherDirection }), 'view');
         ok(ignoreModal(view), 'view');
@@ -105,7 +115,7 @@ describe('every builder respects Slack’s limits', () => {
   it('for many escalations: the cycle summary, the exceptions report, the queue and App Home', () => {
     fc.assert(
       fc.property(manyEscalations, statusInput, date, fc.nat({ max: 200 }), (views, status, now, n) => {
-        ok(cycleSummaryMessage({ escalations: views, posted: n, exceptions: n, checks: status.checks.map((c) => ({ name: c.name, found: n, autoFixed: n, escalated: n })) }), 'message');
+        ok(cycleSummaryMessage({ escalations: views, posted: n, exceptions: views.slice(0, n), checks: status.checks.map((c) => ({ name: c.name, found: n, autoFixed: n, escalated: n })) }), 'message');
         ok(exceptionsReportMessage(views), 'message');
         ok(queueBlocks(views, { now, limit: n }), 'message');
         ok(homeView({ status, queue: views, now }), 'view');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../../src/slack/ids.ts';
+import { itemMessage } from '../../../src/slack/messages/item-message.ts';
 import { outcomeMessage } from '../../../src/slack/messages/outcome.ts';
 import type { EscalationView } from '../../../src/slack/messages/views.ts';
 import { limitViolations } from './check-limits.ts';
@@ -48,6 +49,38 @@ describe('outcomeMessage', () => {
   it('escapes a decider who is not a Slack user id', () => {
     const view = escalation({ status: 'approved', outcome: { by: 'cli:<ada>', at: AT, summary: 'Approved' } });
     expect(allText(outcomeMessage(view).blocks)).toContain('by cli:&lt;ada&gt;');
+  });
+
+  it('drops the proposal that no longer applies once decided', () => {
+    const text = allText(decided('overridden', 'Overridden to Contract Sent: dealstage set to Contract Sent').blocks);
+    expect(text).not.toContain('Suggested fix');
+    expect(text).not.toContain('Why it waits');
+  });
+
+  it('keeps what the item was about: the title, what disagreed and both records', () => {
+    const text = allText(decided('approved', 'Approved: dealstage set to Closed Won').blocks);
+    expect(text).toContain('Stripe says *active*; HubSpot deal is at *Presentation Scheduled*.');
+    expect(text).toContain('HubSpot deal 10012');
+  });
+
+  it('says who found the record changed and when, without buttons, when a decision wrote nothing', () => {
+    const view = escalation({ status: 'open', outcome: { by: 'U123ABC', at: AT, summary: 'Approve wrote nothing: the record changed since this was raised' } });
+    const built = itemMessage(view, { now: AT });
+    const text = allText(built.blocks);
+    expect(text).toContain(':arrows_counterclockwise: Approve wrote nothing: the record changed since this was raised · by <@U123ABC>');
+    expect(text).toContain('The next cycle reads the records again');
+    expect(text).not.toContain('Suggested fix');
+    expect(buttons(built.blocks)).toEqual([]);
+  });
+
+  it('draws an open item with no outcome as its proposal with the buttons', () => {
+    expect(buttons(itemMessage(escalation(), { now: AT }).blocks).map((b) => b.action_id)).toEqual([ACTIONS.approve, ACTIONS.override, ACTIONS.ignore]);
+  });
+
+  it('offers Retry and Ignore, not Override, when releasing held writes failed', () => {
+    const held = { planned: 40, limit: 25, recordsRead: 500, byCategory: [{ category: 'paid_but_not_marked', count: 40 }], writes: [] };
+    const built = outcomeMessage(escalation({ status: 'failed', held, source: null, target: null, suggestion: [], outcome: { by: 'U123ABC', at: AT, summary: 'Release failed', error: 'HubSpot answered 500' } }));
+    expect(buttons(built.blocks).map((b) => b.action_id)).toEqual([ACTIONS.retry, ACTIONS.ignore]);
   });
 
   it('stays within the limits with a very long error', () => {

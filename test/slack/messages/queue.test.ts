@@ -15,6 +15,20 @@ describe('queueBlocks', () => {
     expect(allText(built.blocks)).toContain('*Paid but not marked · payment-status* · waiting 3 days · item 1');
   });
 
+  it('offers no buttons for an item whose last decision found the record changed, and says so', () => {
+    const stale = escalation({ outcome: { by: 'U123ABC', at: NOW, summary: 'Approve wrote nothing: the record changed since this was raised' } });
+    const built = queueBlocks([stale], { now: NOW });
+    expect(buttons(built.blocks)).toEqual([]);
+    expect(allText(built.blocks)).toContain('Approve wrote nothing: the record changed since this was raised · by <@U123ABC>');
+  });
+
+  it('says what a guard’s item holds back, with Release', () => {
+    const held = { planned: 40, limit: 25, recordsRead: 500, byCategory: [], writes: [] };
+    const built = queueBlocks([escalation({ held, reason: 'blast_radius', source: null, target: null, suggestion: [] })], { now: NOW });
+    expect(allText(built.blocks)).toContain('40 writes held back: Release makes them.');
+    expect(buttons(built.blocks).map((b) => b.action_id)).toEqual([ACTIONS.release, ACTIONS.ignore]);
+  });
+
   it('shows only `limit` items and says how many more wait', () => {
     const built = queueBlocks(items(30), { now: NOW, limit: 5 });
     expect(buttons(built.blocks).filter((b) => b.action_id === ACTIONS.override)).toHaveLength(5);

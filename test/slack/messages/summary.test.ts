@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../../src/slack/ids.ts';
 import { cycleSummaryMessage, exceptionsReportMessage } from '../../../src/slack/messages/summary.ts';
@@ -11,23 +12,38 @@ describe('cycleSummaryMessage', () => {
     cycleSummaryMessage({
       escalations: [...many(20, 'paid_but_not_marked'), ...many(17, 'mapping_gap')],
       posted: 5,
-      exceptions: 3,
+      exceptions: many(3, 'missing_in_target'),
       checks: [{ name: 'payment-status', found: 40, autoFixed: 3, escalated: 37 }],
     });
 
-  it('counts the escalations by category, largest first', () => {
-    expect(allText(summary().blocks)).toContain('*By category*\n• Paid but not marked: *20*\n• Mapping gap: *17*');
+  it('says the total as the sum of where each escalation went', () => {
+    expect(allText(summary().blocks)).toContain(
+      '*40 new escalations* = *5* posted below, one message each + *32* only in `/recon queue` and on the Home tab + *3* in the exceptions report',
+    );
   });
 
-  it('gives each check’s figures', () => {
-    expect(allText(summary().blocks)).toContain('*payment-status*: found 40, auto-fixed 3, escalated 37');
+  it('puts the same total in the header and the notification text', () => {
+    const built = summary();
+    expect(built.blocks[0]).toMatchObject({ type: 'header', text: { text: 'Recon: 40 new escalations need a person' } });
+    expect(built.text).toBe('Recon: 40 new escalations need a person: 40 new escalations = 5 posted below, one message each + 32 only in /recon queue and on the Home tab + 3 in the exceptions report.');
   });
 
-  it('says how many follow as messages and where the rest wait', () => {
-    const text = allText(summary().blocks);
-    expect(text).toContain('The first 5 items follow as their own messages.');
-    expect(text).toContain('The other 32 items wait in `/recon queue` and on the app\'s Home tab, with their buttons.');
-    expect(text).toContain('3 unmatched records are listed in the exceptions report.');
+  it('leaves out a part with nothing in it', () => {
+    const text = allText(cycleSummaryMessage({ escalations: many(6, 'paid_but_not_marked'), posted: 5, exceptions: [], checks: [] }).blocks);
+    expect(text).toContain('*6 new escalations* = *5* posted below, one message each + *1* only in `/recon queue` and on the Home tab');
+    expect(text).not.toContain('exceptions report');
+  });
+
+  it('counts the escalations by category, largest first, unmatched records included', () => {
+    expect(allText(summary().blocks)).toContain('*By category*\n• Paid but not marked: *20*\n• Mapping gap: *17*\n• Missing in target: *3*');
+  });
+
+  it('counts the escalations by check', () => {
+    expect(allText(summary().blocks)).toContain('*By check*\n• payment-status: *40*');
+  });
+
+  it('gives each check’s cycle figures apart, saying they count items already waiting', () => {
+    expect(allText(summary().blocks)).toContain('This cycle, counting items already waiting: payment-status: found 40, auto-fixed 3, held for a person 37');
   });
 
   it('offers a button to the queue', () => {
@@ -36,7 +52,57 @@ describe('cycleSummaryMessage', () => {
 
   it('stays within the limits with hundreds of categories', () => {
     const escalations = Array.from({ length: 300 }, (_, i) => escalation({ itemId: String(i), category: `category_${i}_${'y'.repeat(200)}` }));
-    expect(limitViolations(cycleSummaryMessage({ escalations, posted: 5, exceptions: 0, checks: [] }) as never, 'message')).toEqual([]);
+    expect(limitViolations(cycleSummaryMessage({ escalations, posted: 5, exceptions: [], checks: [] }) as never, 'message')).toEqual([]);
+  });
+});
+
+/** Every "*N*" figure of a line, in order. */
+const figures = (line: string) => [...line.matchAll(/\*(\d[\d,]*)[^*]*\*/g)].map((m) => Number((m[1] as string).replace(/,/g, '')));
+
+describe('the summary’s numbers, for any counts', () => {
+  const counts = fc.record({ messages: fc.nat({ max: 400 }), posted: fc.integer({ min: -3, max: 500 }), exceptions: fc.nat({ max: 400 }), categories: fc.integer({ min: 1, max: 30 }) });
+
+  it('add up: posted + only in the queue + in the exceptions report = the total, each escalation counted once', () => {
+    fc.assert(
+      fc.property(counts, ({ messages, posted, exceptions, categories }) => {
+        const input = {
+          escalations: Array.from({ length: messages }, (_, i) => escalation({ itemId: `m${i}`, category: `c${i % categories}` })),
+          posted,
+          exceptions: Array.from({ length: exceptions }, (_, i) => escalation({ itemId: `x${i}`, reason: 'unmatched', category: 'missing_in_target' })),
+          checks: [],
+        };
+        const built = cycleSummaryMessage(input);
+        if (messages + exceptions === 0) {
+          expect(allText([built.blocks[1]])).toBe('No new escalations.');
+          return;
+        }
+        const [total = -1, ...parts] = figures(allText([built.blocks[1]]));
+        const expected = { posted: Math.min(Math.max(posted, 0), messages), exceptions };
+        expect(total).toBe(messages + exceptions);
+        expect(parts.reduce((sum, n) => sum + n, 0)).toBe(total);
+        expect(parts).toEqual([expected.posted, messages - expected.posted, exceptions].filter((n) => n > 0));
+        expect(built.blocks[0]).toMatchObject({ text: { text: expect.stringContaining(`${total.toLocaleString('en-US')} new escalation`) } });
+      }),
+      { numRuns: 300, examples: [[{ messages: 0, posted: 0, exceptions: 0, categories: 1 }], [{ messages: 6, posted: 5, exceptions: 0, categories: 1 }]] },
+    );
+  });
+
+  it('by category and by check add up to the same total', () => {
+    fc.assert(
+      fc.property(counts, fc.integer({ min: 1, max: 30 }), ({ messages, posted, exceptions, categories }, checks) => {
+        const built = cycleSummaryMessage({
+          escalations: Array.from({ length: messages }, (_, i) => escalation({ itemId: `m${i}`, category: `c${i % categories}`, check: `check-${i % checks}` })),
+          posted,
+          exceptions: Array.from({ length: exceptions }, (_, i) => escalation({ itemId: `x${i}`, category: 'missing_in_target', check: `check-${i % checks}` })),
+          checks: [],
+        });
+        const sectionOf = (heading: string) => allText(built.blocks.filter((b) => allText([b]).startsWith(heading)));
+        const sum = (text: string) => figures(text.split('\n').slice(1).join('\n')).reduce((a, n) => a + n, 0);
+        expect(sum(sectionOf('*By category*'))).toBe(messages + exceptions);
+        if (messages + exceptions > 0) expect(sum(sectionOf('*By check*'))).toBe(messages + exceptions);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
@@ -60,7 +126,7 @@ describe('exceptionsReportMessage', () => {
 describe('cycleSummaryMessage with the App Home address', () => {
   it('links the queue button to App Home', () => {
     const url = 'slack://app?team=T1&id=A1&tab=home';
-    const built = cycleSummaryMessage({ escalations: [escalation()], posted: 0, exceptions: 0, checks: [], appHomeUrl: url });
+    const built = cycleSummaryMessage({ escalations: [escalation()], posted: 0, exceptions: [], checks: [], appHomeUrl: url });
     expect(buttons(built.blocks)[0]?.url).toBe(url);
   });
 });
