@@ -15,6 +15,8 @@ export interface DbTarget {
   url?: string | undefined;
   /** Where the embedded database keeps its files; `memory://` keeps nothing. */
   embeddedDir?: string | undefined;
+  /** An embedded database's files to start from (PGlite's `dumpDataDir`), instead of a new cluster. */
+  snapshot?: Blob | undefined;
 }
 
 export interface OpenDatabase {
@@ -24,6 +26,8 @@ export interface OpenDatabase {
   describe: string;
   /** Runs a multi-statement SQL script in one session (migrations). */
   runScript(script: string): Promise<void>;
+  /** The embedded database's files as one archive (to start another from); absent on Postgres. */
+  snapshot?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -64,6 +68,7 @@ export async function openDatabase(target: DbTarget): Promise<OpenDatabase> {
     unlock = await lockDirectory(dir);
   }
   const pglite = new PGlite(dir, {
+    ...(target.snapshot ? { loadDataDir: target.snapshot } : {}),
     parsers: { [pgliteTypes.INT8]: (value: string) => value },
     // Postgres' default 128 MB of shared buffers is most of what an embedded database costs in
     // memory; Recon's tables are read in streams and indexes, so a quarter of it serves as well.
@@ -83,6 +88,7 @@ export async function openDatabase(target: DbTarget): Promise<OpenDatabase> {
         throw error;
       }
     },
+    snapshot: () => pglite.dumpDataDir('none'),
     async close() {
       await db.destroy();
       await unlock();

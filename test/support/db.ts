@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../src/db/connect.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { SNAPSHOT_VARIABLE } from './global-setup.ts';
 
 /** Set to run the storage tests on a real Postgres instead of the embedded one. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
@@ -42,7 +44,10 @@ export async function openTestDatabase(options: { migrationsDir?: string } = {})
       await client.end();
     };
   }
-  const database = await openDatabase({ url, embeddedDir: 'memory://' });
+  // The run's migrated snapshot (test/support/global-setup.ts), unless the test brings its own migrations.
+  const snapshotPath = !url && !options.migrationsDir ? process.env[SNAPSHOT_VARIABLE] : undefined;
+  const snapshot = snapshotPath ? new Blob([await readFile(snapshotPath)]) : undefined;
+  const database = await openDatabase({ url, embeddedDir: 'memory://', snapshot });
   await migrate(database, options.migrationsDir);
   return {
     ...database,
