@@ -33,7 +33,7 @@ module.exports = {
     {
       name: 'db-is-an-adapter', severity: 'error',
       comment: 'db/ implements the store port; it never reaches the engine, a connector, a use case or a handler.',
-      from: { path: layer('db') }, to: { path: '^src/', pathNot: [anyOf('domain', 'db'), '^src/log\\.ts$'] },
+      from: { path: layer('db') }, to: { path: '^src/', pathNot: [anyOf('domain', 'db', 'util'), '^src/log\\.ts$'] },
     },
     {
       name: 'use-cases-go-through-ports', severity: 'error',

@@ -5,6 +5,7 @@
  * finds the file, naming its database and a live process, asks serve instead of opening the
  * directory, which only one process may open.
  */
+import { processIsRunning } from '../util/process.ts';
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -68,14 +69,6 @@ export async function readServeFile(dbDir: string): Promise<ServeFile | null> {
 /** The serve process holding the embedded database in `dbDir`, if one is running. */
 export async function runningServe(dbDir: string): Promise<ServeFile | null> {
   const file = await readServeFile(dbDir);
-  return file && file.database === resolve(dbDir) && isAlive(file.pid) ? file : null;
+  return file && file.database === resolve(dbDir) && processIsRunning(file.pid) ? file : null;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

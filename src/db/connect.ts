@@ -1,3 +1,4 @@
+import { processIsRunning } from '../util/process.ts';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../domain/errors.ts';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
@@ -110,7 +111,7 @@ async function lockDirectory(dir: string): Promise<() => Promise<void>> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && processIsRunning(holder)) {
         throw new ConfigError(
           `the embedded database in ${dir} is in use by process ${holder}; wait for it, or set DATABASE_URL to a Postgres that several processes can share`,
         );
@@ -121,11 +122,3 @@ async function lockDirectory(dir: string): Promise<() => Promise<void>> {
   throw new ConfigError(`could not lock the embedded database in ${dir}`);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

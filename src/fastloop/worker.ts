@@ -4,6 +4,7 @@
  * until it becomes a dead letter a person can retry. Events about one record are processed in
  * the order they were stored; others side by side.
  */
+import { processIsRunning } from '../util/process.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/connect.ts';
@@ -13,16 +14,6 @@ import type { StoredEvent } from '../domain/events.ts';
 import type { Logger } from '../log.ts';
 import type { EventResult } from '../reconcile/event.ts';
 import { mapConcurrent } from '../util/concurrency.ts';
-
-/** Whether a process of this host runs: signal 0 tests without sending anything. */
-function processIsRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The longest a batch is held off while webhooks pour in. */
 const MAX_DEFER_MS = 1_000;
