@@ -230,6 +230,35 @@ describe('a decision interrupted after its claim', () => {
     expect((await item('high_value')).status).toBe('open');
   });
 
+  it('renews its claim while a slow vendor keeps it waiting', async () => {
+    const highValue = await item('high_value');
+    const hubspot = deps.connectors.hubspot as NonNullable<typeof deps.connectors.hubspot>;
+    let renewedWhileReading: Date | null = null;
+    // The compare-and-set read takes longer than the renewal interval; the claim's renewal time moves meanwhile.
+    const slow = new Proxy(hubspot, {
+      get(target, key, receiver) {
+        if (key !== 'read') return Reflect.get(target, key, receiver) as unknown;
+        return async (...args: Parameters<typeof hubspot.read>) => {
+          const claimed = await item('high_value');
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          renewedWhileReading = (await item('high_value')).claim_renewed_at;
+          expect(renewedWhileReading?.getTime()).toBeGreaterThan((claimed.claim_renewed_at as Date).getTime());
+          return target.read(...args);
+        };
+      },
+    });
+    const result = await decideItem({ ...deps, renewEveryMs: 50, connectors: { ...deps.connectors, hubspot: slow } }, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER });
+    expect(result).toMatchObject({ kind: 'decided', outcome: 'approved' });
+    expect(renewedWhileReading).not.toBeNull();
+  });
+
+  it('is left alone by a cycle while it renews its claim, however long ago it was claimed', async () => {
+    const highValue = await item('high_value');
+    await database.db.updateTable('review_items').set({ status: 'deciding', decided_by: TEAM_MEMBER, claimed_at: new Date(Date.now() - 30 * 60_000), claim_renewed_at: new Date(Date.now() - 30_000) }).where('id', '=', highValue.id).execute();
+    await world.cycle();
+    expect((await item('high_value')).status).toBe('deciding');
+  });
+
   it('is left alone by a cycle while its claim is fresh, even though the cycle refreshes the item', async () => {
     const highValue = await item('high_value');
     await database.db.updateTable('review_items').set({ status: 'deciding', decided_by: TEAM_MEMBER, claimed_at: new Date() }).where('id', '=', highValue.id).execute();
