@@ -6,17 +6,13 @@
  * in HubSpot). Prints one JSON line with each cycle's calls, wall time and their lower bounds.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import pg from 'pg';
 import { loadEnv } from '../src/config/env.ts';
 import { loadPolicy } from '../src/config/load-policy.ts';
 import { cachedDescriptions } from '../src/decisions/service.ts';
 import { createLogger } from '../src/log.ts';
 import { buildConnectors, openMigratedDatabase, storeFor } from '../src/main.ts';
 import { runCycle, type CycleResult } from '../src/reconcile/cycle.ts';
+import { benchDatabase, startSandbox } from './support.ts';
 
 const customers = Number(process.argv[2] ?? 100_000);
 const driftRate = Number(process.argv[3] ?? 0.0005);
@@ -33,41 +29,9 @@ const rateBoundSeconds = (system: string, calls: number) => {
   return limit ? Math.max(0, Math.ceil(calls / limit.requests) - 1) * limit.windowSeconds : 0;
 };
 
-const child = spawn(process.execPath, ['bin/recon.js', 'sandbox', '--customers', String(customers), '--drift-rate', String(driftRate)], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=6144' },
-});
-process.once('exit', () => child.kill('SIGTERM'));
-const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-const env: Record<string, string> = {};
-for (let next = await lines.next(); !next.done; next = await lines.next()) {
-  for (const [, key, value] of next.value.matchAll(/(\w+)=(\S+)/g)) env[key as string] = value as string;
-  if (next.value.startsWith('Press Ctrl-C')) break;
-}
-if (!env.STRIPE_API_URL) throw new Error('the sandbox did not start: see its error above');
-const sandboxUrl = env.STRIPE_API_URL;
-const sandbox = async (method: string, path: string) => (await fetch(`${sandboxUrl}${path}`, { method })).json() as Promise<Record<string, unknown>>;
-
-const dir = await mkdtemp(join(tmpdir(), 'recon-bench-'));
+const sandbox = await startSandbox(['--customers', String(customers), '--drift-rate', String(driftRate)], { ...process.env, NODE_OPTIONS: '--max-old-space-size=6144' });
 const logger = createLogger('warn');
-const pgUrl = process.env.BENCH_DATABASE_URL || undefined;
-const schema = `recon_bench_cycle_${process.pid}`;
-const admin = async (statement: string) => {
-  const client = new pg.Client({ connectionString: pgUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-};
-let databaseUrl: string | undefined;
-if (pgUrl) {
-  await admin(`CREATE SCHEMA ${schema}`);
-  const parsed = new URL(pgUrl);
-  parsed.searchParams.set('options', `-c search_path=${schema}`);
-  databaseUrl = parsed.toString();
-}
+const bench = await benchDatabase('cycle');
 
 interface Phase {
   phase: string;
@@ -85,13 +49,13 @@ interface Phase {
 }
 
 try {
-  const config = loadEnv({ ...env, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { RECON_DB_DIR: join(dir, 'db') }), LOG_LEVEL: 'warn' });
+  const config = loadEnv({ ...sandbox.env, ...bench.env, LOG_LEVEL: 'warn' });
   const policy = await loadPolicy('examples/recon.config.hubspot.yml');
   // An installation's embedded database exists already: create it in another process first, so
   // this one measures opening it, not the one-off creation (initdb), which peaks higher.
-  if (!databaseUrl) {
+  if (bench.name === 'embedded') {
     await new Promise<void>((resolve, reject) => {
-      const init = spawn(process.execPath, ['bin/recon.js', 'migrate'], { env: { ...process.env, RECON_DB_DIR: join(dir, 'db'), LOG_LEVEL: 'warn' }, stdio: 'inherit' });
+      const init = spawn(process.execPath, ['bin/recon.js', 'migrate'], { env: { ...process.env, ...bench.env, LOG_LEVEL: 'warn' }, stdio: 'inherit' });
       init.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`recon migrate exited with ${code}`))));
     });
   }
@@ -143,20 +107,19 @@ try {
   let drift: { cancelled: string[]; edited: string[] } | null = null;
   if (phases.includes('incremental')) {
     const half = Math.round(customers * 0.005);
-    drift = (await sandbox('POST', `/_sandbox/drift?stripe=${half}&hubspot=${half}&seed=7`)) as unknown as { cancelled: string[]; edited: string[] };
+    drift = (await sandbox.control('POST', `/_sandbox/drift?stripe=${half}&hubspot=${half}&seed=7`)) as unknown as { cancelled: string[]; edited: string[] };
     // Each change on one side makes the cycle look at that record and its counterpart on the other.
     const changed = drift.cancelled.length + drift.edited.length;
     await cycle('incremental', false, { stripe: changed, hubspot: changed });
   }
-  const served = await sandbox('GET', '/_sandbox/requests');
+  const served = await sandbox.control('GET', '/_sandbox/requests');
   await database.close();
   process.stdout.write(`${JSON.stringify({
-    scenario: 'cycles', customers, driftRate, database: pgUrl ? 'postgres' : 'embedded', baselineRssMb,
+    scenario: 'cycles', customers, driftRate, database: bench.name, baselineRssMb,
     phases: results, drift: drift ? { cancelled: drift.cancelled.length, edited: drift.edited.length } : null,
     rateLimited: served.rateLimited ?? null, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   })}\n`);
 } finally {
-  child.kill('SIGTERM');
-  await rm(dir, { recursive: true, force: true });
-  if (pgUrl) await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  sandbox.process.kill('SIGTERM');
+  await bench.remove();
 }

@@ -3,11 +3,8 @@
  * them (counts by the database, connection health from its cache). Prints one JSON line with
  * p50/p99 time per status and the health probes the connectors received.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
+import { loadEnv } from '../src/config/env.ts';
 import { loadPolicy } from '../src/config/load-policy.ts';
 import type { ConnectionHealth, ConnectorsBySystem } from '../src/domain/ports.ts';
 import { createLogger } from '../src/log.ts';
@@ -15,30 +12,13 @@ import { openMigratedDatabase } from '../src/main.ts';
 import { cachedHealth } from '../src/reconcile/health.ts';
 import { buildStatus } from '../src/slack/status-input.ts';
 import { statusBlocks } from '../src/slack/messages/index.ts';
+import { benchDatabase, percentile } from './support.ts';
 
 const ITEMS = Number(process.argv[2] ?? 100_000);
 const STATUSES = Number(process.argv[3] ?? 1_000);
-const dir = await mkdtemp(join(tmpdir(), 'recon-status-'));
-const pgUrl = process.env.BENCH_DATABASE_URL || undefined;
-const schema = `recon_bench_status_${process.pid}`;
-const admin = async (statement: string) => {
-  const client = new pg.Client({ connectionString: pgUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-};
-let url: string | undefined;
-if (pgUrl) {
-  await admin(`CREATE SCHEMA ${schema}`);
-  const parsed = new URL(pgUrl);
-  parsed.searchParams.set('options', `-c search_path=${schema}`);
-  url = parsed.toString();
-}
+const bench = await benchDatabase('status');
 try {
-  const database = await openMigratedDatabase({ DATABASE_URL: url, RECON_DB_DIR: join(dir, 'db') }, createLogger('warn'));
+  const database = await openMigratedDatabase(loadEnv(bench.env), createLogger('warn'));
   const categories = ['paid_but_not_marked', 'cancelled_but_still_active', 'mapping_gap', 'missing_in_target', 'value_mismatch'];
   await sql`
     INSERT INTO review_items (fingerprint, check_name, kind, category, reason, presentation, entity_key, status, opened_at)
@@ -68,9 +48,7 @@ try {
   }
   await database.close();
   timings.sort((a, b) => a - b);
-  const at = (p: number) => +(timings[Math.min(timings.length - 1, Math.ceil((p / 100) * timings.length) - 1)] as number).toFixed(1);
-  process.stdout.write(`${JSON.stringify({ scenario: 'status', database: pgUrl ? 'postgres' : 'embedded', items: ITEMS, statuses: STATUSES, open, p50Ms: at(50), p99Ms: at(99), healthProbes: probes })}\n`);
+  process.stdout.write(`${JSON.stringify({ scenario: 'status', database: bench.name, items: ITEMS, statuses: STATUSES, open, p50Ms: percentile(timings, 50), p99Ms: percentile(timings, 99), healthProbes: probes })}\n`);
 } finally {
-  await rm(dir, { recursive: true, force: true });
-  if (pgUrl) await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await bench.remove();
 }

@@ -12,13 +12,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import pg from 'pg';
+import { benchDatabase, percentile, sleep, startSandbox } from './support.ts';
 
 const events = Number(process.argv[2] ?? 10_000);
 const customers = Number(process.argv[3] ?? 1_000);
@@ -63,7 +59,6 @@ function request(url: string, method: string, body?: string, headers: Record<str
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -74,44 +69,19 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-const pgUrl = process.env.BENCH_DATABASE_URL || undefined;
-const schema = `recon_bench_webhooks_${process.pid}`;
-const admin = async (statement: string) => {
-  const client = new pg.Client({ connectionString: pgUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-};
-
-const dir = await mkdtemp(join(tmpdir(), 'recon-bench-webhooks-'));
-let databaseUrl: string | undefined;
-if (pgUrl) {
-  await admin(`CREATE SCHEMA ${schema}`);
-  const parsed = new URL(pgUrl);
-  parsed.searchParams.set('options', `-c search_path=${schema}`);
-  databaseUrl = parsed.toString();
-}
+const bench = await benchDatabase('webhooks');
 
 try {
   // The sandbox with the least drift of its own (the first cycle settles it): what is left at the end is the fast loop's.
-  const sandbox = start(['sandbox', '--customers', String(customers * 2), '--drift-rate', '0.001', '--no-rate-limits'], { ...process.env, LOG_LEVEL: 'warn' });
-  const sandboxEnv: Record<string, string> = {};
-  const lines = createInterface({ input: sandbox.stdout! })[Symbol.asyncIterator]();
-  for (let next = await lines.next(); !next.done; next = await lines.next()) {
-    for (const [, key, value] of next.value.matchAll(/(\w+)=(\S+)/g)) sandboxEnv[key as string] = value as string;
-    if (next.value.startsWith('Press Ctrl-C')) break;
-  }
-  if (!sandboxEnv.STRIPE_API_URL) throw new Error('the sandbox did not start: see its error above');
-  const sandboxUrl = new URL(sandboxEnv.STRIPE_API_URL).origin;
+  const sandbox = await startSandbox(['--customers', String(customers * 2), '--drift-rate', '0.001', '--no-rate-limits'], { ...process.env, LOG_LEVEL: 'warn' });
+  children.push(sandbox.process);
+  const sandboxEnv = sandbox.env;
+  const sandboxUrl = sandbox.origin;
 
   const port = await freePort();
   const serveEnv: NodeJS.ProcessEnv = {
     ...process.env, ...sandboxEnv, LOG_LEVEL: 'warn', PORT: String(port), STRIPE_WEBHOOK_SECRET: SECRET,
-    RECON_CONFIG: 'examples/recon.config.hubspot.yml',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { RECON_DB_DIR: join(dir, 'db') }),
+    RECON_CONFIG: 'examples/recon.config.hubspot.yml', ...bench.env,
   };
   delete serveEnv.SLACK_BOT_TOKEN;
   const base = `http://127.0.0.1:${port}`;
@@ -155,7 +125,7 @@ try {
   }));
   const sendSeconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => +(latencies[Math.max(0, Math.ceil((p / 100) * latencies.length) - 1)] as number).toFixed(1);
+  const pct = (p: number) => percentile(latencies, p);
 
   // The fast loop at work: wait until the inbox is empty.
   const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
@@ -181,7 +151,7 @@ try {
   const payment = after.checks[0];
 
   process.stdout.write(`${JSON.stringify({
-    database: databaseUrl ? 'postgres' : 'embedded',
+    database: bench.name,
     events: bodies.length, requests: sends.length, duplicates: sends.length - bodies.length, customers,
     acceptedPerSecond: Math.round((statuses.get(200) ?? 0) / sendSeconds), sendSeconds: +sendSeconds.toFixed(2),
     p50Ms: pct(50), p99Ms: pct(99), maxMs: pct(100), statuses: Object.fromEntries(statuses),
@@ -191,6 +161,5 @@ try {
 } finally {
   for (const child of children) child.kill('SIGTERM');
   agent.destroy();
-  if (pgUrl) await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
-  await rm(dir, { recursive: true, force: true });
+  await bench.remove().catch((error: unknown) => process.stderr.write(`could not remove the benchmark's database: ${String(error)}\n`));
 }

@@ -7,9 +7,14 @@
  * The log holds at most `requests` timestamps, so it stays tiny.
  *
  * People go first: a caller that a person waits for (`take('interactive')`: a click's
- * compare-and-set, `doctor`) is served ahead of a cycle's background reads, and where the window
- * is long (HubSpot's 10 s) a small share of it is kept free for them, so a decision starts its
- * calls within a second even while a full cycle runs at the rate limit.
+ * compare-and-set, `doctor`) is served ahead of a cycle's background reads. Where the window is
+ * long (HubSpot's 10 s), that is not enough: a slot frees exactly one window after it was used, so
+ * a cycle that filled the window in a burst keeps filling it in bursts, and a person arriving in
+ * between waits for the next burst's slots, up to the whole window. So there a small share of the
+ * window is kept free for people, and background callers are paced: after a short burst, one
+ * every window ÷ their share of it. Slots then free every tenth of a second or so, and a decision
+ * starts its calls within a second even while a full cycle runs at the rate limit; the cycle
+ * gives up only the rest of its first burst.
  *
  * @example
  * const limiter = createRateLimiter({ requests: 100, perMs: 10_000 });
@@ -45,6 +50,12 @@ export interface RateLimiterOptions extends RateLimit {
    * window is a second or less (a slot frees within it anyway), else 2% of `requests`, at least 1.
    */
   interactiveReserve?: number;
+  /**
+   * Background requests sent at once before pacing starts (one every window ÷ their share of it).
+   * Default: no pacing where the window is a second or less, else 10% of `requests`, at least 1.
+   * `Infinity` turns pacing off.
+   */
+  backgroundBurst?: number;
   /** Injected clock and sleep, for tests. Defaults to `Date.now` and `setTimeout`. */
   clock?: Partial<LimiterClock>;
 }
@@ -87,6 +98,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   );
   /** How many slots of the window each priority may fill. */
   const capacity: Record<Priority, number> = { interactive: requests, background: requests - reserve };
+  const burst = Math.max(1, options.backgroundBurst ?? (options.perMs > 1000 ? Math.max(1, Math.round(requests * 0.1)) : Infinity));
+  /** Background pacing: a bucket of `burst` sends, refilled one per `paceMs`. */
+  const paceMs = windowMs / capacity.background;
+  let bucket = burst;
+  let bucketAt = clock.now();
+  const bucketLevel = (now: number) => Math.min(burst, bucket + (now - bucketAt) / paceMs);
   /** Send (then response) times of the requests inside the current window, oldest first. */
   const sent: number[] = [];
   let pausedUntil = 0;
@@ -119,7 +136,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       forget(now);
       // A background caller steps aside while a person waits for the same slot.
       const yielding = priority === 'background' && interactiveWaiting > 0;
-      if (sent.length < capacity[priority] && !yielding) {
+      const paced = priority === 'background' && Number.isFinite(burst) && bucketLevel(now) < 1;
+      if (sent.length < capacity[priority] && !yielding && !paced) {
+        if (priority === 'background' && Number.isFinite(burst)) {
+          bucket = bucketLevel(now) - 1;
+          bucketAt = now;
+        }
         sent.push(now);
         let released = false;
         return () => {
@@ -130,7 +152,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
       // The slot this caller needs frees when enough of the oldest leave the window.
       const needed = sent.length - capacity[priority];
-      const freesAt = needed >= 0 && !yielding ? (sent[needed] as number) + windowMs : now + Math.max(1, Math.ceil(windowMs / requests));
+      const refillsAt = paced ? now + Math.ceil((1 - bucketLevel(now)) * paceMs) : now;
+      const freesAt = Math.max(refillsAt, needed >= 0 && !yielding ? (sent[needed] as number) + windowMs : yielding ? now + Math.max(1, Math.ceil(windowMs / requests)) : now);
       await clock.sleep(Math.max(1, freesAt - now));
     }
   }

@@ -141,12 +141,60 @@ describe('rate limiter priorities', () => {
 
   it('keeps a share of a long window free for people while a cycle fills it', async () => {
     const clock = fakeClock();
-    const limiter = createRateLimiter({ requests: 100, perMs: 10_000, marginMs: 0, clock });
+    const limiter = createRateLimiter({ requests: 100, perMs: 10_000, marginMs: 0, backgroundBurst: Infinity, clock });
     for (let i = 0; i < 98; i++) await limiter.take();
     await limiter.take('interactive');
     expect(clock.now()).toBe(0);
     await limiter.take();
     expect(clock.now()).toBe(10_000);
+  });
+
+  it('paces background callers on a long window after a short burst', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 100, perMs: 10_000, marginMs: 0, clock });
+    const sent: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      await limiter.take();
+      sent.push(clock.now());
+    }
+    // Ten at once, then one every 10,000 ms ÷ the 98 slots background callers may fill.
+    expect(sent.slice(0, 10)).toEqual(Array(10).fill(0));
+    const gaps = sent.slice(10).map((t, i) => t - (sent[9 + i] as number));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(100);
+    for (const gap of gaps) expect(gap).toBeLessThanOrEqual(103);
+  });
+
+  it('lets a person in within a tenth of a second of asking while a cycle runs at the limit', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const limiter = createRateLimiter({ requests: 100, perMs: 10_000, marginMs: 0 });
+      let cycleSent = 0;
+      const cycle = (async () => {
+        while (Date.now() < 60_000) {
+          const release = await limiter.take();
+          cycleSent++;
+          release();
+        }
+      })();
+      const waits: number[] = [];
+      const person = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 34_567));
+        // A decision's calls, one after another: more than the slots kept free for people.
+        for (let i = 0; i < 6; i++) {
+          const asked = Date.now();
+          const release = await limiter.take('interactive');
+          waits.push(Date.now() - asked);
+          release();
+        }
+      })();
+      await vi.advanceTimersByTimeAsync(61_000);
+      await Promise.all([cycle, person]);
+      expect(Math.max(...waits)).toBeLessThanOrEqual(110);
+      // The cycle still ran at the limit: its share of six windows, less the person's calls.
+      expect(cycleSent).toBeGreaterThanOrEqual(98 * 6 - 10);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps no reserve where the window is a second or less', async () => {
