@@ -65,5 +65,7 @@ timings.sort((a, b) => a - b);
 const medianMs = timings[Math.floor(timings.length / 2)] as number;
 process.stdout.write(`${JSON.stringify({
   scenario: 'engine', pairs, runs, found, medianMs, pairsPerSecond: Math.round(pairs / (medianMs / 1000)),
+  // Slowest and fastest run, as pairs per second.
+  pairsPerSecondMin: Math.round(pairs / ((timings.at(-1) as number) / 1000)), pairsPerSecondMax: Math.round(pairs / ((timings[0] as number) / 1000)),
   peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), inputRssMb,
 })}\n`);
