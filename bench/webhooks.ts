@@ -133,7 +133,7 @@ try {
   const drained = await until('the inbox to drain', async () => {
     const text = (await request(`${base}/metrics`, 'GET')).text;
     return metric(text, 'recon_inbox_depth') === 0 ? text : undefined;
-  }, 600_000);
+  }, 1_200_000);
   const drainSeconds = (performance.now() - drainStarted) / 1000;
   const processed = Object.fromEntries([...drained.matchAll(/^recon_fastloop_events_processed_total\{provider="stripe",outcome="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
   const deadLetters = metric(drained, 'recon_inbox_dead_letters');
