@@ -2,6 +2,7 @@ import { loadEnv, type Env } from '../config/env.ts';
 import { loadPolicy } from '../config/load-policy.ts';
 import type { Policy } from '../config/policy.ts';
 import type { OpenDatabase } from '../db/connect.ts';
+import { secretVariables } from '../connectors/registry.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { defaultTimeZone } from './time.ts';
 
@@ -29,7 +30,7 @@ export type ContextOverrides = Partial<CommandContext>;
 
 export function commandContext(overrides: ContextOverrides = {}): CommandContext {
   const env = overrides.env ?? loadEnv(process.env);
-  const logger = overrides.logger ?? createLogger(env.LOG_LEVEL);
+  const logger = overrides.logger ?? createLogger(env.LOG_LEVEL, { secretEnv: secretVariables() });
   return {
     env,
     logger,
