@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,10 +9,12 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.ts';
 
 let dir: string;
 let sandbox: RunningSandbox;
+let world: ReturnType<typeof generateScenario>['state'];
 let googleEnv: Record<string, string>;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'recon-cli-'));
   const { state } = generateScenario({ customers: 60, seed: 5, now: Date.now() });
+  world = state;
   sandbox = await startSandbox(state, { rateLimits: false });
   googleEnv = googleCalendarEnv(state.calendar, { dir, baseUrl: sandbox.urls.google_calendar as string });
 });
@@ -52,6 +54,28 @@ describe('the recon command', () => {
     const { code, stderr } = await recon(['run'], { RECON_CONFIG: policy });
     expect(code).toBe(2);
     expect(stderr).toContain('policy.checks[0].rule');
+  });
+
+  it('stops a run whose target field does not exist in HubSpot with exit 2, the mismatch and what to do, and no write', async () => {
+    const policy = join(dir, 'typo.yml');
+    await writeFile(policy, (await readFile('examples/recon.config.hubspot.yml', 'utf8')).replace('field: dealstage }', 'field: deal_stage }'));
+    const writesBefore = world.writes.length;
+    const { code, stderr } = await recon(['run'], { ...sandboxEnv(), RECON_CONFIG: policy });
+    expect(code).toBe(2);
+    // The line naming the check, the key, the wrong value and the nearest one; then what to do.
+    const [what, todo, ...rest] = stderr.trim().split('\n');
+    expect(what).toContain('check payment-status: checks[0].target.field "deal_stage" is not a field of hubspot deals; did you mean "dealstage"?');
+    expect(todo).toContain('nothing was read or written');
+    expect(rest).toEqual([]);
+    expect(world.writes.length).toBe(writesBefore);
+  });
+
+  it('reports the same mismatch in doctor and exits 2', async () => {
+    const policy = join(dir, 'typo-doctor.yml');
+    await writeFile(policy, (await readFile('examples/recon.config.hubspot.yml', 'utf8')).replace('field: dealstage }', 'field: deal_stage }'));
+    const { code, stdout, stderr } = await recon(['doctor'], { ...sandboxEnv(), RECON_CONFIG: policy });
+    expect(code).toBe(2);
+    expect(stdout + stderr).toContain('did you mean "dealstage"?');
   });
 
   it('exits 2 on an unknown option', async () => {
