@@ -176,6 +176,16 @@ describe('checks before anything is claimed', () => {
     expect(world.scenario.state.writes.some((w) => w.id === (edited.target as { id: string }).id)).toBe(false);
   });
 
+  it("refuses an override to a stage of another pipeline than the deal's, naming the deal's pipeline", async () => {
+    const edited = await item('recent_human_edit');
+    expect(deal(edited)?.properties.pipeline).toBe('default');
+    // `1002` is "Renewed" of the Renewals pipeline: a real stage, but not of this deal's pipeline.
+    const result = await decideItem(deps, { action: 'override', itemId: edited.id, user: TEAM_MEMBER, value: '1002', reason: 'renewed' });
+    expect(result).toMatchObject({ kind: 'refused', message: expect.stringContaining('"1002" is not a hubspot dealstage value in pipeline Sales Pipeline') });
+    expect((await item('recent_human_edit')).status).toBe('open');
+    expect(world.scenario.state.writes.some((w) => w.id === (edited.target as { id: string }).id)).toBe(false);
+  });
+
   it('tells someone who may not decide that they may not, not who decided', async () => {
     const highValue = await item('high_value');
     await decideItem(deps, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER });
