@@ -131,6 +131,20 @@ describe('HubSpot sandbox', () => {
     expect(state.writes).toEqual([]);
   });
 
+  it('rejects the whole batch when one input names a property that does not exist', async () => {
+    const { sandbox, state } = await world(2);
+    const [a, b] = [...state.hubspot.deals.keys()] as [string, string];
+    const result = await hubspot(sandbox, '/crm/v3/objects/deals/batch/update', {
+      body: { inputs: [{ id: a, properties: { dealstage: 'closedwon' } }, { id: b, properties: { deal_stage: 'closedwon' } }] },
+    });
+    expect(result.status).toBe(400);
+    expect(result.body.category).toBe('VALIDATION_ERROR');
+    expect(JSON.stringify(result.body)).toContain('PROPERTY_DOESNT_EXIST');
+    expect(result.body.message).toMatch(/^Property values were not valid: .*deal_stage.*does not exist/);
+    expect(state.hubspot.deals.get(a)?.properties.dealstage).toBe('appointmentscheduled');
+    expect(state.writes).toEqual([]);
+  });
+
   it('prepends an INTEGRATION history entry with the app id and moves hs_lastmodifieddate', async () => {
     const { sandbox, state, firstDeal } = await world(1);
     const result = await hubspot(sandbox, '/crm/v3/objects/0-3/batch/update', { body: updates([firstDeal], { dealstage: 'closedwon' }) });
