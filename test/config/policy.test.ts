@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPolicy, parsePolicy } from '../../src/config/load-policy.ts';
 import { ConfigError } from '../../src/config/errors.ts';
 import { loadEnv } from '../../src/config/env.ts';
+import { nextRunOf } from '../../src/jobs/schedules.ts';
 
 const minimal = (check: string) => `crm: hubspot\nchecks:\n${check}`;
 const paymentCheck = `
@@ -49,6 +50,18 @@ describe('the policy file', () => {
 
   it('refuses a duration it cannot read', () => {
     expect(errorOf(minimal(`${paymentCheck}\n    humanEditWindow: a day`))).toMatch(/policy\.checks\[0\]\.humanEditWindow: expected a duration/);
+  });
+
+  it('understands a day of the week spelled out in a schedule, as node-cron does', () => {
+    const policy = parsePolicy(`${minimal(paymentCheck)}\nschedule:\n  timezone: UTC\n  reconcile: '0 * * * *'\n  digest: '0 9 * * MONDAY'`);
+    expect(policy.schedule?.digest).toBe('0 9 * * MONDAY');
+    const next = nextRunOf('0 9 * * MONDAY', 'UTC');
+    expect(next?.getUTCDay()).toBe(1);
+    expect(next?.getUTCHours()).toBe(9);
+  });
+
+  it('refuses a schedule that is not a cron expression, naming its key', () => {
+    expect(errorOf(`${minimal(paymentCheck)}\nschedule:\n  timezone: UTC\n  reconcile: '0 * * * *'\n  digest: '0 9 * * FUNDAY'`)).toMatch(/policy\.schedule\.digest: "0 9 \* \* FUNDAY" is not a cron expression/);
   });
 
   it('refuses a check on a CRM other than the policy crm', () => {
