@@ -109,6 +109,12 @@ describe('the recon command', () => {
     expect(code).toBe(0);
   });
 
+  it('prints in doctor the vendor API versions Recon pins', async () => {
+    const { stdout } = await recon(['doctor'], sandboxEnv());
+    expect(stdout).toContain('2026-10-28.endive');
+    expect(stdout).toMatch(/HubSpot.*v3/);
+  });
+
   it('says in doctor when each schedule runs next', async () => {
     const { stdout } = await recon(['doctor'], sandboxEnv());
     expect(stdout).toMatch(/schedule\.reconcile "0 \*\/6 \* \* \*": next \d{1,2} \w{3} \d{4}, \d{2}:\d{2} \(Europe\/Berlin\)/);

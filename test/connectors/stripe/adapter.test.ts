@@ -2,6 +2,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeConnector, type StripeConnectorOptions } from '../../../src/connectors/stripe/adapter.ts';
+import { STRIPE_API_VERSION } from '../../../src/connectors/stripe/client.ts';
 import { fixture } from '../fixtures.ts';
 import { allRecords } from '../../support/pages.ts';
 
@@ -89,6 +90,24 @@ describe('Stripe connector: list', () => {
     // stripe-node writes arrays as expand[0]=...; Stripe reads it like expand[]=...
     const expand = [...subscriptionQuery.entries()].filter(([key]) => key.startsWith('expand['));
     expect(expand.map(([, value]) => value)).toEqual(['data.latest_invoice']);
+  });
+
+  it("names the pinned API version in every request's Stripe-Version header", async () => {
+    const versions: (string | null)[] = [];
+    server.use(
+      http.get(`${API}/v1/customers`, ({ request }) => {
+        versions.push(request.headers.get('stripe-version'));
+        return listAnswer(customers(3), '/v1/customers', request);
+      }),
+      http.get(`${API}/v1/subscriptions`, ({ request }) => {
+        versions.push(request.headers.get('stripe-version'));
+        return listAnswer([], '/v1/subscriptions', request);
+      }),
+    );
+    await allRecords(connector().stripe.list('customers', []));
+    expect(versions.length).toBeGreaterThan(1);
+    expect(new Set(versions)).toEqual(new Set([STRIPE_API_VERSION]));
+    expect(STRIPE_API_VERSION).toBe('2026-10-28.endive');
   });
 
   it('reports progress after every page', async () => {
