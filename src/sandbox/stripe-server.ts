@@ -11,6 +11,7 @@ import { StripeApiError, stripeErrors } from './stripe-errors.ts';
 import { expandList, expandObject, expandPaths, listPage, rangeFilter, stringParam } from './stripe-lists.ts';
 import type { Expander } from './stripe-lists.ts';
 
+/** The account's default API version: the published spec's, used when a request names none. */
 export const STRIPE_API_VERSION = '2023-08-16';
 
 const SUBSCRIPTION_STATUSES = ['active', 'all', 'canceled', 'ended', 'incomplete', 'incomplete_expired', 'past_due', 'paused', 'trialing', 'unpaid'];
@@ -255,7 +256,9 @@ export function createStripeApi(state: SandboxState, context: ApiContext): (requ
 
   return async (request) => {
     requestSequence += 1;
-    const headers = { 'Request-Id': `req_sandbox${String(requestSequence).padStart(10, '0')}`, 'Stripe-Version': STRIPE_API_VERSION };
+    // Stripe answers in the version the request names, else the account's default.
+    const asked = request.headers['stripe-version'];
+    const headers = { 'Request-Id': `req_sandbox${String(requestSequence).padStart(10, '0')}`, 'Stripe-Version': typeof asked === 'string' && asked ? asked : STRIPE_API_VERSION };
     try {
       const response = await handle(request);
       return { ...response, headers: { ...headers, ...response.headers } };

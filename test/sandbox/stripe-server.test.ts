@@ -34,6 +34,13 @@ describe('Stripe sandbox', () => {
     expect(sandbox.requests().stripe).toBe(3);
   });
 
+  it('answers in the API version the request names, else its default', async () => {
+    const { sandbox } = await world(1);
+    const get = (headers: Record<string, string>) => fetch(`${sandbox.stripeUrl}/v1/customers?limit=1`, { headers: { authorization: 'Bearer sk_test_x', ...headers } });
+    expect((await get({ 'stripe-version': '2026-10-28.endive' })).headers.get('stripe-version')).toBe('2026-10-28.endive');
+    expect((await get({})).headers.get('stripe-version')).toBe('2023-08-16');
+  });
+
   it('lists customers newest first, later-created first within the same second', async () => {
     const { stripe, state } = await world(7);
     const page = await stripe.customers.list({ limit: 100 });
