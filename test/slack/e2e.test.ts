@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/log.ts';
 import { createSlackApp, registerListeners, type SlackApp } from '../../src/slack/app.ts';
 import { ACTIONS, INPUTS, SLASH_COMMAND, VIEWS } from '../../src/slack/ids.ts';
 import { postEscalations } from '../../src/slack/posting.ts';
+import { driftWorld } from '../../src/sandbox/control.ts';
 import type { SlackPort } from '../../src/slack/port.ts';
 import { buildStatus } from '../../src/slack/status-input.ts';
 import { signSlackRequest } from '../../src/slack/verify.ts';
@@ -46,9 +47,9 @@ beforeEach(async () => {
   slack = slackApp.port;
   const decisions = createDecisions({ store: world.store, connectors: world.connectors, policy, logger: silentLogger, directory: { membersOf: (g) => slack.membersOf(g) } });
   const vocabularies = () => decisions.vocabularies();
-  const cycle = async () => {
-    const result = await runCycle({ store: world.store, connectors: world.connectors, policy: world.policy, logger: silentLogger }, { full: true });
-    await postEscalations({ db: database.db, slack, channel: 'C0REVIEW', vocabularies: await vocabularies(), logger: silentLogger }, []);
+  const cycle = async (options: Parameters<typeof runCycle>[1] = {}) => {
+    const result = await runCycle({ store: world.store, connectors: world.connectors, policy: world.policy, logger: silentLogger }, { ...options, full: true });
+    if (!options.dryRun) await postEscalations({ db: database.db, slack, channel: 'C0REVIEW', vocabularies: await vocabularies(), logger: silentLogger }, []);
     return result;
   };
   const health = cachedHealth(world.connectors);
@@ -265,6 +266,23 @@ describe('the Slack app, end to end over signed HTTP', () => {
     expect(await statusOf(item.id)).toBe('open');
     expect(world.sandbox.slack.ephemerals).toEqual([]);
     expect(world.sandbox.slack.calls.filter((c) => c.method !== 'auth.test' && c.method !== 'usergroups.users.list').map((c) => c.method)).not.toContain('chat.update');
+  });
+
+  it('answers /recon run dry-run with a preview to the asker and the whole plan as a file in the review channel, and writes nothing', async () => {
+    driftWorld(world.scenario.state, { stripe: 3, hubspot: 0 }, 5);
+    const writesBefore = world.scenario.state.writes.length;
+    expect((await send(slash('run payment-status dry-run', LEAD))).status).toBe(200);
+    const preview = await until(async () => world.sandbox.slack.ephemerals.find((e) => e.text.startsWith('Dry-run plan')), (e) => e !== undefined, 'the preview');
+    const file = [...world.sandbox.slack.files.values()].find((f) => f.completed);
+    expect(file).toMatchObject({ channel: 'C0REVIEW' });
+    const plan = file?.data?.toString() ?? '';
+    const [, writes, escalations] = /^Plan of payment-status: would write (\d+), would escalate (\d+)/.exec(plan) ?? [];
+    // Each write and escalation on a line of its own, as many as the plan's first line says.
+    expect(Number(writes) + Number(escalations)).toBeGreaterThanOrEqual(3);
+    expect(plan.split('\n').filter((line) => line.startsWith('  '))).toHaveLength(Number(writes) + Number(escalations));
+    expect(preview?.text).toContain('<#C0REVIEW>');
+    expect(JSON.stringify(preview?.blocks)).toContain('payment-status');
+    expect(world.scenario.state.writes.length).toBe(writesBefore);
   });
 
   it('posts the weekly digest with its chart', async () => {

@@ -8,7 +8,8 @@ import type { SlackContext } from '../context.ts';
 import { refuseReader } from '../access.ts';
 import { SLASH_COMMAND } from '../ids.ts';
 import { escalationView } from '../item-view.ts';
-import { helpMessage, queueBlocks, refusalMessage, statusBlocks } from '../messages/index.ts';
+import { helpMessage, planPreviewMessage, planSize, planText, queueBlocks, refusalMessage, statusBlocks, type BlockMessage, type CheckPlan } from '../messages/index.ts';
+import type { CheckStats } from '../../reconcile/stats.ts';
 
 export type ReconCommand =
   | { name: 'status' }
@@ -98,6 +99,7 @@ export function registerCommands(app: App, ctx: SlackContext): void {
           .map((c) => `*${c.check}*: ${c.status}, found ${c.discrepancies.total}, ${c.dryRun ? `would fix ${c.wouldWrite}` : `fixed ${c.autoFixed}`}, escalated ${c.escalated}${c.failed ? `, failed ${c.failed}` : ''}`)
           .join('\n');
         await reply({ text: line, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: line || 'No checks ran.' } }] });
+        if (parsed.dryRun) await replyWithPlan(ctx, result.checks, reply);
         return;
       }
       case 'help':
@@ -105,4 +107,34 @@ export function registerCommands(app: App, ctx: SlackContext): void {
         return;
     }
   });
+}
+
+/** A dry run's plan as the cycle reports it, in the shape the Slack messages take. */
+function plansOf(checks: readonly CheckStats[]): CheckPlan[] {
+  return checks.map((c) => ({
+    check: c.check,
+    writes: (c.plan?.writes ?? []).map((w) => ({ ...w.write, rule: w.rule, category: w.category })),
+    escalations: (c.plan?.escalations ?? []).map((e) => ({ category: e.category, explanation: e.explanation, source: e.source, target: e.target })),
+  }));
+}
+
+/**
+ * After a dry run from Slack: the whole plan as a file in the review channel (where the ops team
+ * reads escalations), and a preview to the asker. A file that cannot be posted leaves the preview
+ * pointing at the command line instead.
+ */
+async function replyWithPlan(ctx: SlackContext, checks: readonly CheckStats[], reply: (message: BlockMessage) => Promise<unknown>): Promise<void> {
+  const plans = plansOf(checks);
+  const channel = ctx.policy.slack?.reviewChannel ?? null;
+  let posted: string | null = null;
+  if (planSize(plans) > 0 && channel) {
+    try {
+      const day = new Date().toISOString().slice(0, 10);
+      await ctx.slack.uploadFile(channel, { bytes: Buffer.from(planText(plans)), filename: `recon-dry-run-${day}.txt`, title: `Dry-run plan, ${day}` });
+      posted = channel;
+    } catch (error) {
+      ctx.logger.warn({ err: error, channel }, 'could not post the dry-run plan as a file');
+    }
+  }
+  await reply(planPreviewMessage(plans, posted));
 }
