@@ -39,7 +39,8 @@ export async function startSandbox(args: string[], env: NodeJS.ProcessEnv = proc
   const origin = new URL(printed.STRIPE_API_URL).origin;
   return {
     env: printed, origin, process: child,
-    control: async (method, path) => (await fetch(`${origin}${path}`, { method })).json() as Promise<Record<string, unknown>>,
+    // A connection of its own each time: minutes apart, a kept-alive one may be closing as it is reused.
+    control: async (method, path) => (await fetch(`${origin}${path}`, { method, headers: { connection: 'close' } })).json() as Promise<Record<string, unknown>>,
   };
 }
 

@@ -139,7 +139,9 @@ export async function startSandbox(state: SandboxState, options: SandboxOptions 
       else outgoing.destroy();
     });
   });
-  server.keepAliveTimeout = 5_000;
+  // Longer than any client keeps an idle connection (undici 4 s, Node's agent 5 s), as the vendors'
+  // load balancers do: a client never sends a request on a connection the server is just closing.
+  server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
