@@ -39,9 +39,15 @@ export type TimestampProblem = 'not_a_timestamp' | 'too_old' | 'in_the_future';
  */
 export function timestampProblem(timestamp: string, nowMs: number, toleranceSeconds: number): TimestampProblem | null {
   if (!/^\d{1,15}$/.test(timestamp)) return 'not_a_timestamp';
-  const seconds = Number(timestamp);
-  const nowSeconds = Math.floor(nowMs / 1000);
-  if (nowSeconds - seconds > toleranceSeconds) return 'too_old';
-  if (seconds - nowSeconds > toleranceSeconds) return 'in_the_future';
+  return windowProblem(Number(timestamp), Math.floor(nowMs / 1000), toleranceSeconds);
+}
+
+/**
+ * Whether `at` lies more than `tolerance` before or after `now`, in whatever unit the three share
+ * (Slack and Stripe sign seconds, HubSpot and GoHighLevel milliseconds): the one replay window.
+ */
+export function windowProblem(at: number, now: number, tolerance: number): 'too_old' | 'in_the_future' | null {
+  if (now - at > tolerance) return 'too_old';
+  if (at - now > tolerance) return 'in_the_future';
   return null;
 }

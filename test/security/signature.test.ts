@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { constantTimeEqual, hmacSha256Base64, hmacSha256Hex, timestampProblem } from '../../src/security/signature.ts';
+import { constantTimeEqual, hmacSha256Base64, hmacSha256Hex, timestampProblem, windowProblem } from '../../src/security/signature.ts';
 
 describe('hmacSha256Hex', () => {
   it('matches RFC 4231 test case 2', () => {
@@ -41,5 +41,14 @@ describe('timestampProblem', () => {
     for (const bad of ['', ' 1800000000', '1800000000.5', '-1', '0x6b49d200', '1e9', '9'.repeat(16)]) {
       expect(timestampProblem(bad, now, 300)).toBe('not_a_timestamp');
     }
+  });
+});
+
+describe('windowProblem', () => {
+  it('judges milliseconds as timestampProblem judges seconds, both ways', () => {
+    const now = 1_700_000_000_000;
+    expect(windowProblem(now - 300_000, now, 300_000)).toBeNull();
+    expect(windowProblem(now - 300_001, now, 300_000)).toBe('too_old');
+    expect(windowProblem(now + 300_001, now, 300_000)).toBe('in_the_future');
   });
 });

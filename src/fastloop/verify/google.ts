@@ -6,7 +6,8 @@
  * incremental sync and nothing else. Pure.
  */
 import { WebhookVerificationError } from './errors.ts';
-import { headerValue, sameBytes } from './request.ts';
+import { constantTimeEqual } from '../../security/signature.ts';
+import { headerValue } from './request.ts';
 import type { WebhookHeaders } from './request.ts';
 
 /** `sync` is the first message of a new channel; `exists` a change; `not_exists` the resource is gone. */
@@ -56,7 +57,7 @@ export function verifyGoogleCalendarNotification(request: GoogleCalendarNotifica
   if (request.channelToken === '') throw new TypeError('verifyGoogleCalendarNotification: no channel token configured');
   const token = headerValue(request.headers, 'X-Goog-Channel-Token', 'google_calendar');
   if (token === undefined) throw new WebhookVerificationError('google_calendar', 'webhook.missing_signature', 'Google Calendar notification has no X-Goog-Channel-Token header');
-  if (!sameBytes(Buffer.from(token, 'utf8'), Buffer.from(request.channelToken, 'utf8'))) {
+  if (!constantTimeEqual(token, request.channelToken)) {
     throw new WebhookVerificationError('google_calendar', 'webhook.bad_signature', 'X-Goog-Channel-Token is not the token Recon set on its channels', {
       hint: 'GOOGLE_CALENDAR_CHANNEL_TOKEN must be the token the channels were opened with; reopen them after changing it',
     });

@@ -7,9 +7,9 @@
  *
  * The older `X-HubSpot-Signature` (v1/v2, no timestamp) is not accepted: it cannot refuse a replay.
  */
-import { createHmac } from 'node:crypto';
 import { WebhookVerificationError } from './errors.ts';
-import { checkWindow, headerValue, rawBytes, sameBytes } from './request.ts';
+import { constantTimeEqual, hmacSha256Base64 } from '../../security/signature.ts';
+import { checkWindow, headerValue, rawBytes } from './request.ts';
 import type { RawBody, WebhookHeaders } from './request.ts';
 
 /** HubSpot: "Reject the request if the timestamp is older than 5 minutes"; the same ahead, for skew. */
@@ -62,11 +62,7 @@ export function signHubSpotRequest(input: { method: string; uri: string; rawBody
 }
 
 function hubSpotSignature(clientSecret: string, method: string, uri: string, body: Buffer, timestamp: string): string {
-  return createHmac('sha256', clientSecret)
-    .update(`${method.toUpperCase()}${hubSpotSignedUri(uri)}`, 'utf8')
-    .update(body)
-    .update(timestamp, 'utf8')
-    .digest('base64');
+  return hmacSha256Base64(clientSecret, `${method.toUpperCase()}${hubSpotSignedUri(uri)}`, body, timestamp);
 }
 
 /**
@@ -83,7 +79,7 @@ export function verifyHubSpotWebhook(request: HubSpotWebhookRequest): VerifiedHu
   if (!/^\d{1,15}$/.test(timestamp)) throw new WebhookVerificationError('hubspot', 'webhook.malformed_header', 'X-HubSpot-Request-Timestamp is not epoch milliseconds');
   if (!/^[A-Za-z0-9+/]{43}=$/.test(signature)) throw new WebhookVerificationError('hubspot', 'webhook.malformed_header', 'X-HubSpot-Signature-v3 is not a base64 SHA-256 digest');
   const expected = hubSpotSignature(request.clientSecret, request.method, request.uri, rawBytes(request.rawBody), timestamp);
-  if (!sameBytes(Buffer.from(signature, 'utf8'), Buffer.from(expected, 'utf8'))) {
+  if (!constantTimeEqual(signature, expected)) {
     throw new WebhookVerificationError('hubspot', 'webhook.bad_signature', 'X-HubSpot-Signature-v3 does not match the request under the client secret', {
       hint: "HUBSPOT_CLIENT_SECRET must be the app's client secret, and RECON_PUBLIC_URL the base of the target URL set in the app exactly (scheme, host, port, path)",
     });

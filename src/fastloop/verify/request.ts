@@ -2,7 +2,7 @@
  * Reading a webhook request as the verifiers need it: one header by name, and the raw body as bytes.
  * Pure helpers over what the HTTP layer hands over (node's `IncomingHttpHeaders` or fetch's `Headers`).
  */
-import { timingSafeEqual } from 'node:crypto';
+import { windowProblem } from '../../security/signature.ts';
 import { WebhookVerificationError } from './errors.ts';
 import type { WebhookProvider } from './errors.ts';
 
@@ -36,17 +36,13 @@ export function headerValue(headers: WebhookHeaders, name: string, provider: Web
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** Constant-time equality of two byte strings; unequal lengths are unequal without comparing. */
-export function sameBytes(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** Where a timestamp stands against the replay window, both ways, in milliseconds. */
 export function checkWindow(provider: WebhookProvider, what: string, atMs: number, nowMs: number, toleranceMs: number): void {
-  if (nowMs - atMs > toleranceMs) {
+  const problem = windowProblem(atMs, nowMs, toleranceMs);
+  if (problem === 'too_old') {
     throw new WebhookVerificationError(provider, 'webhook.stale', `${what} ${new Date(atMs).toISOString()} is more than ${toleranceMs / 1000} s before now (${new Date(nowMs).toISOString()}); refused as a possible replay`);
   }
-  if (atMs - nowMs > toleranceMs) {
+  if (problem === 'in_the_future') {
     throw new WebhookVerificationError(provider, 'webhook.future', `${what} ${new Date(atMs).toISOString()} is more than ${toleranceMs / 1000} s after now (${new Date(nowMs).toISOString()}); refused`, {
       hint: "check this host's clock (NTP)",
     });

@@ -5,9 +5,9 @@
  * hold the old and the new secret. v0 is a test-mode scheme Stripe no longer relies on: ignored.
  * Pure: the clock is passed in.
  */
-import { createHmac } from 'node:crypto';
 import { WebhookVerificationError } from './errors.ts';
-import { checkWindow, headerValue, rawBytes, sameBytes } from './request.ts';
+import { constantTimeEqual, hmacSha256Hex } from '../../security/signature.ts';
+import { checkWindow, headerValue, rawBytes } from './request.ts';
 import type { RawBody, WebhookHeaders } from './request.ts';
 
 /** Stripe's own default tolerance, either way. */
@@ -45,7 +45,7 @@ export function signStripePayload(rawBody: RawBody, secrets: string | readonly s
 }
 
 function stripeSignature(secret: string, timestamp: string, body: Buffer): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`, 'utf8').update(body).digest('hex');
+  return hmacSha256Hex(secret, `${timestamp}.`, body);
 }
 
 /** `t` and every `v1` of the header; throws `webhook.malformed_header` when either is missing. */
@@ -83,9 +83,9 @@ export function verifyStripeWebhook(request: StripeWebhookRequest): VerifiedStri
   const body = rawBytes(request.rawBody);
   let secretIndex = -1;
   secrets.forEach((secret, index) => {
-    const expected = Buffer.from(stripeSignature(secret, timestamp, body), 'utf8');
+    const expected = stripeSignature(secret, timestamp, body);
     // Every candidate is compared, so the time taken does not say which one matched.
-    const matched = v1.map((given) => sameBytes(Buffer.from(given, 'utf8'), expected)).includes(true);
+    const matched = v1.map((given) => constantTimeEqual(given, expected)).includes(true);
     if (matched && secretIndex === -1) secretIndex = index;
   });
   if (secretIndex === -1) {
