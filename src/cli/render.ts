@@ -133,6 +133,8 @@ const REASON_TITLES: Record<string, string> = {
   high_value: 'a high-value customer',
   recent_human_edit: 'a person edited it',
   ambiguous_recency: 'unclear which side is newer',
+  blast_radius: 'more fixes than the guard allows',
+  write_refused: 'the target refused the write',
 };
 
 const words = (snake: string) => snake.replace(/_/g, ' ');

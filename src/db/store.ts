@@ -11,7 +11,7 @@ import { saveDiscrepancies } from './repositories/discrepancies.ts';
 import { linkByPerson, linkedCounterparts, loadLinks, saveLinks, streamLinks } from './repositories/links.ts';
 import {
   assertClaimHeld, claimItem, closeObsoleteItems, releaseClaim, renewClaim, reopenAbandonedDecisions, resolveGuardItem, resolveVanished, reviewItem,
-  settleItem, upsertGuardItem, upsertOpenItems,
+  refusedWrites, settleItem, upsertGuardItem, upsertOpenItems,
 } from './repositories/review-items.ts';
 import { failAbandonedRuns, finishRun, lastCursors, startRun } from './repositories/runs.ts';
 import { activeSuppressions, addSuppression } from './repositories/suppressions.ts';
@@ -45,6 +45,7 @@ function storeOn(database: OpenDatabase, db: Handle, inTransaction: boolean): Re
 
     upsertOpenItems: (runId, fields, escalations) => upsertOpenItems(db, runId, fields, escalations),
     resolveVanished: (check, runId, stillFound, entities) => resolveVanished(db, check, runId, stillFound, entities),
+    refusedWrites: (check) => refusedWrites(db, check),
     upsertGuardItem: (runId, check, held, explanation) => upsertGuardItem(db, runId, check, held, explanation),
     resolveGuardItem: (check, runId) => resolveGuardItem(db, check, runId),
     closeObsoleteItems: (checks) => closeObsoleteItems(db, checks),

@@ -31,6 +31,8 @@ export type MatchedBy = 'link' | 'shared_id' | 'email';
 export const ESCALATION_REASONS = [
   'mapping_gap', 'unmatched', 'linked_record_missing', 'ambiguous_match', 'policy',
   'financial', 'high_value', 'recent_human_edit', 'ambiguous_recency', 'blast_radius',
+  /** The target system refused Recon's write (an invalid value for that record): a person decides, and it is not sent again on its own. */
+  'write_refused',
 ] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 

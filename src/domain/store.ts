@@ -192,6 +192,11 @@ export interface ReconStore {
    * With `entities`, only items of those entity keys are considered (an incremental run looked at no others).
    */
   resolveVanished(check: string, runId: string | null, stillFound: ReadonlySet<string>, entities?: ReadonlySet<string>): Promise<ReviewItem[]>;
+  /**
+   * Fingerprints of a check's open items whose fix the target system refused, with the item's
+   * explanation (the vendor's message): cycles leave them to a person instead of sending them again.
+   */
+  refusedWrites(check: string): Promise<Map<string, string>>;
   /** The blast-radius guard's one open item for a check, with the writes it held back. */
   upsertGuardItem(runId: string, check: string, held: HeldWrites, explanation: string): Promise<{ opened: number; refreshed: number }>;
   /** Closes a check's guard item: a cycle planned no more writes than the guard allows. */

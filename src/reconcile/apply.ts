@@ -49,6 +49,8 @@ export interface ApplyTally {
   stale: number;
   failed: number;
   errors: string[];
+  /** Writes the target system refused for good (an invalid value for that record, not a passing fault), by fingerprint. */
+  refused: { fingerprint: string | null; error: string }[];
 }
 
 const BATCH = 100;
@@ -106,7 +108,7 @@ function compareAndSet(write: PlannedWrite, current: SystemRecord | undefined): 
  * grouped per system and object in batches of 100.
  */
 export async function applyWrites(ctx: ApplyContext, orders: WriteOrder[]): Promise<ApplyTally> {
-  const tally: ApplyTally = { applied: 0, noop: 0, stale: 0, failed: 0, errors: [] };
+  const tally: ApplyTally = { applied: 0, noop: 0, stale: 0, failed: 0, errors: [], refused: [] };
   // The engine never plans these; this guard makes sure no future caller can either.
   const financial = orders.find((o) => o.write.financial && MACHINE_ACTORS.has(ctx.actor));
   if (financial) {
@@ -193,6 +195,7 @@ async function applyBatch(ctx: ApplyContext, batch: WriteOrder[], tally: ApplyTa
     });
     count(tally, done);
     for (const e of done) if (e.error) tally.errors.push(`${e.attempt.system} ${e.attempt.externalId} ${e.attempt.field}: ${e.error}`);
+    for (const { order, result } of results) if (!result.ok && !result.retryable) tally.refused.push({ fingerprint: order.fingerprint, error: result.error });
     pending = retry.map((r) => r.order);
     if (pending.length) {
       ctx.logger.warn({ count: pending.length, round }, 'retrying failed writes after re-reading them');

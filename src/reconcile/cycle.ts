@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { maxAutoFixes } from '../config/checks.ts';
 import type { Policy } from '../config/policy.ts';
 import type { Check, CheckSide } from '../domain/check.ts';
-import type { Resolution } from '../domain/discrepancy.ts';
+import type { PlannedWrite, Resolution } from '../domain/discrepancy.ts';
 import { ConfigError, errorMessage, ReconError } from '../domain/errors.ts';
 import type { ConnectorsBySystem, ObjectDescription, PageProgress } from '../domain/ports.ts';
 import type { SystemName, SystemRecord } from '../domain/records.ts';
-import type { Decided, NewLinkPair, ReconStore, RunMode } from '../domain/store.ts';
+import type { Decided, Escalation, NewLinkPair, ReconStore, RunMode } from '../domain/store.ts';
 import { MATCHED_BY, type LinkState } from '../engine/match.ts';
 import { needsHistory, planCheck } from '../engine/plan.ts';
 import { decide, type RuleContext } from '../engine/rules.ts';
@@ -342,6 +342,14 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
   stats.links.new = linked;
   if (historyUnavailable > 0) stats.errors.push(`the edit history of ${historyUnavailable} records could not be read; they are left for the next cycle`);
 
+  // A fix the target system refused before waits for a person: it is not sent again on its own.
+  const refused = await store.refusedWrites(check.name);
+  for (const x of plan.decided) {
+    const r = x.resolution;
+    const explanation = refused.get(x.discrepancy.fingerprint);
+    if (r.type === 'auto_fix' && explanation !== undefined) x.resolution = refusedFix(r.writes, explanation);
+  }
+
   if (options.previousAt !== undefined) stats.missedByFastLoop = missedByFastLoop(plan.decided, deps.fastLoop, options.previousAt, now());
   for (const { discrepancy: d, resolution: r } of plan.decided) {
     stats.discrepancies.total++;
@@ -426,10 +434,30 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
     stats.stale = tally.stale;
     stats.failed = tally.failed;
     stats.errors.push(...tally.errors);
+    // What the target refused for good becomes an item with the vendor's message, so a person sees it and decides.
+    const refusedNow = plan.decided.flatMap((x) => {
+      const error = tally.refused.find((f) => f.fingerprint === x.discrepancy.fingerprint)?.error;
+      return error !== undefined && x.resolution.type === 'auto_fix' ? [{ discrepancy: x.discrepancy, resolution: refusedFix(x.resolution.writes, error) }] : [];
+    });
+    if (refusedNow.length) {
+      const raised = await store.upsertOpenItems(runId, { source: check.source.field, target: check.target.field }, refusedNow);
+      stats.reviewItems.opened += raised.opened;
+      stats.reviewItems.refreshed += raised.refreshed;
+      stats.escalated += refusedNow.length;
+      for (const _ of refusedNow) bump(stats.escalatedByReason, 'write_refused');
+    }
   }
   stats.failed += historyUnavailable;
   stats.status = stats.failed > 0 ? 'partial' : 'succeeded';
   return { population, touched };
+}
+
+/** A fix the target system refused: escalated with the vendor's message, its writes as the suggestion. */
+function refusedFix(writes: PlannedWrite[], error: string): Escalation {
+  const write = writes[0];
+  const what = write ? `the write of ${write.field} ${JSON.stringify(write.to)}` : 'the write';
+  const explanation = error.startsWith(`${write?.system} refused`) ? error : `${write?.system ?? 'the target'} refused ${what}: ${error}`;
+  return { type: 'escalate', reason: 'write_refused', explanation, suggestion: writes, presentation: 'message' };
 }
 
 function guardWords(policy: Policy, check: string): string {

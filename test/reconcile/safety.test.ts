@@ -72,6 +72,75 @@ describe('a deal in a pipeline the map does not fit', () => {
   });
 });
 
+describe('a write HubSpot refuses for one record', () => {
+  it('fails that record alone with HubSpot’s message, logs it, counts it and keeps it in the queue', async () => {
+    const hubspot = world.connectors.hubspot as NonNullable<typeof world.connectors.hubspot>;
+    const renewals = world.scenario.state.hubspot.pipelines.find((p) => p.id !== 'default') as { id: string };
+    let moved: string | undefined;
+    // Between the cycle's read and its write, a person moves one of the deals to fix into the Renewals pipeline.
+    const racing = new Proxy(hubspot, {
+      get(target, key, receiver) {
+        if (key !== 'write') return Reflect.get(target, key, receiver) as unknown;
+        return async (...args: Parameters<typeof hubspot.write>) => {
+          if (moved === undefined) {
+            moved = args[0].find((w) => w.field === 'dealstage')?.id;
+            const deal = moved ? world.scenario.state.hubspot.deals.get(moved) : undefined;
+            if (deal) deal.properties.pipeline = renewals.id;
+          }
+          return target.write(...args);
+        };
+      },
+    });
+    const result = await runCycle({ store: world.store, connectors: { ...world.connectors, hubspot: racing }, policy: world.policy, logger: silentLogger }, { full: true });
+    const payment = result.checks.find((c) => c.check === 'payment-status');
+    expect(moved).toBeDefined();
+    expect(payment?.failed).toBe(1);
+    expect(payment?.autoFixed).toBeGreaterThan(0);
+    const change = await database.db.selectFrom('changes').selectAll().where('external_id', '=', moved as string).where('outcome', '=', 'failed').executeTakeFirstOrThrow();
+    expect(change.error).toMatch(/was not one of the allowed options/);
+    const item = await database.db.selectFrom('review_items').selectAll().where('entity_key', 'like', `%:${moved}`).executeTakeFirstOrThrow();
+    expect(item).toMatchObject({ status: 'open', reason: 'write_refused' });
+    expect((item.suggestion as { explanation: string }).explanation).toMatch(/^hubspot refused the write of dealstage "closedwon": .*was not one of the allowed options/);
+    expect(world.scenario.state.hubspot.deals.get(moved as string)?.properties.dealstage).not.toBe('closedwon');
+
+    // The next cycle reads the deal in its new pipeline: the same item stays open, now as a mapping gap, and nothing is sent.
+    const writesBefore = world.scenario.state.writes.length;
+    await world.cycle();
+    expect(world.scenario.state.writes.slice(writesBefore).some((w) => w.id === moved)).toBe(false);
+    const still = await database.db.selectFrom('review_items').selectAll().where('entity_key', 'like', `%:${moved}`).execute();
+    expect(still).toMatchObject([{ id: item.id, status: 'open', reason: 'mapping_gap' }]);
+  });
+
+  it('is not sent again by later cycles while its item waits for a person', async () => {
+    const hubspot = world.connectors.hubspot as NonNullable<typeof world.connectors.hubspot>;
+    let refusedId: string | undefined;
+    const sentIds: string[] = [];
+    // A HubSpot validation rule Recon cannot see refuses one deal's stage, every time.
+    const validating = new Proxy(hubspot, {
+      get(target, key, receiver) {
+        if (key !== 'write') return Reflect.get(target, key, receiver) as unknown;
+        return async (...args: Parameters<typeof hubspot.write>) => {
+          refusedId ??= args[0].find((w) => w.field === 'dealstage')?.id;
+          sentIds.push(...args[0].map((w) => w.id));
+          const outcomes = await target.write(args[0].filter((w) => w.id !== refusedId), args[1]);
+          return args[0].map((w) => outcomes.find((o) => o.id === w.id && o.field === w.field)
+            ?? { id: w.id, field: w.field, ok: false as const, retryable: false, error: 'HTTP 400: Property values were not valid: a validation rule requires a close reason' });
+        };
+      },
+    });
+    const run = () => runCycle({ store: world.store, connectors: { ...world.connectors, hubspot: validating }, policy: world.policy, logger: silentLogger }, { full: true });
+    await run();
+    const item = await database.db.selectFrom('review_items').selectAll().where('entity_key', 'like', `%:${refusedId}`).executeTakeFirstOrThrow();
+    expect(item).toMatchObject({ status: 'open', reason: 'write_refused' });
+    sentIds.length = 0;
+    const again = await run();
+    expect(sentIds).not.toContain(refusedId);
+    expect(again.checks.find((c) => c.check === 'payment-status')?.escalatedByReason.write_refused).toBe(1);
+    const still = await database.db.selectFrom('review_items').selectAll().where('entity_key', 'like', `%:${refusedId}`).execute();
+    expect(still).toMatchObject([{ id: item.id, status: 'open', reason: 'write_refused' }]);
+  });
+});
+
 describe('the blast-radius guard', () => {
   const paymentStatusChanges = () => database.db.selectFrom('changes').select('external_id').where('check_name', '=', 'payment-status').where('outcome', '=', 'applied').execute();
   const guarded = () => policyWith('    humanEditWindow: 24h', '    humanEditWindow: 24h\n    guards: { maxAutoFixes: 1 }');

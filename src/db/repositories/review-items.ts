@@ -81,6 +81,18 @@ export async function upsertOpenItems(
  * keys count: an incremental run looked at no others. Guard items (blast radius) are not
  * discrepancies and close only when released or when a later cycle plans fewer writes.
  */
+/** Open items of a check whose fix the target system refused: fingerprint → the item's explanation. */
+export async function refusedWrites(db: DbOrTx, check: string): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('review_items')
+    .select(['fingerprint', 'suggestion'])
+    .where('check_name', '=', check)
+    .where('reason', '=', 'write_refused')
+    .where('status', 'in', OPEN_STATUSES)
+    .execute();
+  return new Map(rows.map((row) => [row.fingerprint, String((row.suggestion as { explanation?: unknown } | null)?.explanation ?? 'the target system refused the write')]));
+}
+
 export async function resolveVanished(db: DbOrTx, check: string, runId: string | null, stillFound: ReadonlySet<string>, entities?: ReadonlySet<string>): Promise<ReviewItem[]> {
   const open = await db
     .selectFrom('review_items')

@@ -93,6 +93,8 @@ export function reasonWords(view: Pick<EscalationView, 'reason' | 'source' | 'ta
       return 'Both sides changed and it is unclear which change is newer';
     case 'blast_radius':
       return 'This cycle would change more records at once than the check’s guard allows';
+    case 'write_refused':
+      return `${target} refused Recon’s write for this record: a person decides what it should hold`;
     default:
       return 'A person decides';
   }

@@ -17,6 +17,7 @@ const ENGINE_SAYS: Record<EscalationReason, string> = {
   high_value: 'amount 25000 reaches the high-value threshold of 10000',
   recent_human_edit: 'a person set dealstage in hubspot on 2026-11-22 08:00 UTC, after stripe last changed',
   ambiguous_recency: 'Recon cannot tell which side is newer: both sides changed within the clock-skew tolerance',
+  write_refused: 'hubspot refused the write of dealstage closedwon: closedwon was not one of the allowed options: [1001, 1002, 1003]',
   blast_radius: 'this cycle would fix 40 records of check payment-status on its own, more than its guard of 25; nothing was written. Release the writes if they are right.',
 };
 
