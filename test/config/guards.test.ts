@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { maxAutoFixes } from '../../src/config/checks.ts';
+import { parsePolicy } from '../../src/config/load-policy.ts';
+
+const policy = (policyGuard: string, checkGuard: string) => parsePolicy(`crm: hubspot
+${policyGuard}
+checks:
+  - name: payment-status
+    source: { system: stripe, field: subscription_status }
+    target: { system: hubspot, object: deals, field: dealstage }
+    rule: source_of_truth
+    map:
+      active: { write: closedwon }
+${checkGuard}
+  - name: deal-amount
+    source: { system: stripe, field: amount }
+    target: { system: hubspot, object: deals, field: amount }
+    rule: source_of_truth
+`);
+
+describe('how many fixes a cycle may make on its own (guards.maxAutoFixes)', () => {
+  it('takes a share of the records read, rounded down', () => {
+    expect(maxAutoFixes(policy('guards: { maxAutoFixes: "5%" }', ''), 'payment-status', 1_999)).toBe(99);
+  });
+
+  it('takes a count as it is, whatever the records read', () => {
+    expect(maxAutoFixes(policy('guards: { maxAutoFixes: 500 }', ''), 'payment-status', 100_000)).toBe(500);
+  });
+
+  it("lets a check's own guard win over the policy's, for that check only", () => {
+    const p = policy('guards: { maxAutoFixes: "5%" }', '    guards: { maxAutoFixes: 3 }');
+    expect(maxAutoFixes(p, 'payment-status', 1_000)).toBe(3);
+    expect(maxAutoFixes(p, 'deal-amount', 1_000)).toBe(50);
+  });
+
+  it('defaults to the larger of 25 and 5% of the records read', () => {
+    const p = policy('', '');
+    expect(maxAutoFixes(p, 'payment-status', 100)).toBe(25);
+    expect(maxAutoFixes(p, 'payment-status', 10_000)).toBe(500);
+  });
+});
