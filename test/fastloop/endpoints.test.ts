@@ -172,6 +172,28 @@ describe('POST /webhooks/hubspot', () => {
     expect((await postHubSpot(JSON.stringify({ not: 'a batch' }))).status).toBe(400);
   });
 
+  it('answers a batch delivered twice 200 both times and keeps one copy of each event', async () => {
+    const body = hubspotBatch();
+    expect((await postHubSpot(body)).status).toBe(200);
+    expect((await postHubSpot(body)).status).toBe(200);
+    expect(await inbox()).toHaveLength(1);
+  });
+
+  it('refuses a batch without its signature headers with 401 and stores nothing', async () => {
+    expect((await post(withSecrets, '/webhooks/hubspot', hubspotBatch(), {})).status).toBe(401);
+    expect(await inbox()).toEqual([]);
+  });
+
+  it('answers a subscription type no check reads with 200, drops it and counts it', async () => {
+    const body = JSON.stringify([{
+      eventId: 9_001, subscriptionId: 7, portalId: 62515, appId: 4242, occurredAt: Date.now(), subscriptionType: 'company.creation',
+      attemptNumber: 0, objectId: 77, changeSource: 'CRM_UI',
+    }]);
+    expect((await postHubSpot(body)).status).toBe(200);
+    expect(await inbox()).toEqual([]);
+    expect(await dropped()).toEqual([{ provider: 'hubspot', type: 'company.creation', count: '1' }]);
+  });
+
   it('has no endpoint without HUBSPOT_CLIENT_SECRET: 404', async () => {
     expect((await postHubSpot(hubspotBatch(), Date.now(), HUBSPOT_SECRET, withoutSecrets)).status).toBe(404);
   });
@@ -208,6 +230,18 @@ describe('POST /webhooks/gohighlevel', () => {
   it('answers a signed event without its webhookId with 400', async () => {
     const body = JSON.stringify({ type: 'OpportunityStatusUpdate', id: 'opp_x', timestamp: new Date().toISOString() });
     expect((await postGhl(body)).status).toBe(400);
+  });
+
+  it('answers an event delivered twice 200 both times and keeps one copy', async () => {
+    const body = ghlEvent();
+    expect((await postGhl(body)).status).toBe(200);
+    expect((await postGhl(body)).status).toBe(200);
+    expect(await inbox()).toHaveLength(1);
+  });
+
+  it('refuses an event without a signature with 401 and stores nothing', async () => {
+    expect((await post(gohighlevel, '/webhooks/gohighlevel', ghlEvent(), {})).status).toBe(401);
+    expect(await inbox()).toEqual([]);
   });
 
   it('drops an event type no check reads and counts it', async () => {
