@@ -1,4 +1,5 @@
 import type { NewLinkPair, ObjectRef } from '../../domain/store.ts';
+import { sql } from 'kysely';
 import type { DbOrTx } from '../connect.ts';
 
 const CHUNK = 1000;
@@ -72,17 +73,18 @@ const key = (ref: ObjectRef & { id: string }) => `${ref.system}:${ref.object}:${
 /**
  * Records new pairs: a side already linked lends its entity to the other; otherwise both get a
  * new entity. A record already linked elsewhere keeps its link. Returns the links written. Reads
- * only the links of the records involved.
+ * only the links of the records involved. Each statement takes its rows as arrays (`unnest`), so a
+ * first cycle's hundred thousand pairs cost a few dozen statements, not thousands of parameters each.
  */
 export async function saveLinks(db: DbOrTx, pairs: NewLinkPair[]): Promise<number> {
   let written = 0;
-  for (let i = 0; i < pairs.length; i += 500) {
-    const chunk = pairs.slice(i, i + 500);
+  for (let i = 0; i < pairs.length; i += SAVE_CHUNK) {
+    const chunk = pairs.slice(i, i + SAVE_CHUNK);
     const existing = await existingLinks(db, chunk.flatMap((p) => [p.source, p.target]));
     const needEntity = chunk.filter((p) => !existing.has(key(p.source)) && !existing.has(key(p.target)));
     if (needEntity.length) {
-      const created = await db.insertInto('entities').values(needEntity.map(() => ({ created_at: new Date() }))).returning('id').execute();
-      const rows = needEntity.flatMap((p, n) => [p.source, p.target].map((side) => linkRow(side, (created[n] as { id: string }).id, p.matchedBy)));
+      const created = await sql<{ id: string }>`INSERT INTO entities (created_at) SELECT now() FROM generate_series(1, ${needEntity.length}::int) RETURNING id`.execute(db);
+      const rows = needEntity.flatMap((p, n) => [p.source, p.target].map((side) => linkRow(side, (created.rows[n] as { id: string }).id, p.matchedBy)));
       written += await insertLinks(db, rows, existing);
     }
     const halfLinked = chunk.filter((p) => existing.has(key(p.source)) !== existing.has(key(p.target)));
@@ -95,17 +97,22 @@ export async function saveLinks(db: DbOrTx, pairs: NewLinkPair[]): Promise<numbe
   return written;
 }
 
+const SAVE_CHUNK = 2_000;
+
 async function existingLinks(db: DbOrTx, refs: (ObjectRef & { id: string })[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  const groups = new Map<string, { side: ObjectRef; ids: string[] }>();
+  const groups = new Map<string, { side: ObjectRef; ids: Set<string> }>();
   for (const ref of refs) {
     const k = `${ref.system}:${ref.object}`;
-    const group = groups.get(k) ?? { side: { system: ref.system, object: ref.object }, ids: [] };
-    group.ids.push(ref.id);
+    const group = groups.get(k) ?? { side: { system: ref.system, object: ref.object }, ids: new Set<string>() };
+    group.ids.add(ref.id);
     groups.set(k, group);
   }
   for (const { side, ids } of groups.values()) {
-    for (const [id, entity] of await loadLinks(db, side, [...new Set(ids)])) found.set(`${side.system}:${side.object}:${id}`, entity);
+    const rows = await sql<{ entity_id: string; external_id: string }>`
+      SELECT entity_id, external_id FROM links
+       WHERE system = ${side.system} AND object = ${side.object} AND external_id = ANY(${[...ids]}::text[])`.execute(db);
+    for (const row of rows.rows) found.set(`${side.system}:${side.object}:${row.external_id}`, String(row.entity_id));
   }
   return found;
 }
@@ -118,14 +125,14 @@ function linkRow(side: ObjectRef & { id: string }, entity: string, matchedBy: Ne
 
 async function insertLinks(db: DbOrTx, rows: LinkRow[], existing: Map<string, string>): Promise<number> {
   if (rows.length === 0) return 0;
-  const inserted = await db
-    .insertInto('links')
-    .values(rows)
-    .onConflict((oc) => oc.columns(['system', 'object', 'external_id']).doNothing())
-    .returning(['entity_id', 'system', 'object', 'external_id'])
-    .execute();
-  for (const row of inserted) existing.set(`${row.system}:${row.object}:${row.external_id}`, row.entity_id);
-  return inserted.length;
+  const inserted = await sql<{ entity_id: string; system: string; object: string; external_id: string }>`
+    INSERT INTO links (entity_id, system, object, external_id, matched_by)
+    SELECT * FROM unnest(${rows.map((r) => r.entity_id)}::bigint[], ${rows.map((r) => r.system)}::text[], ${rows.map((r) => r.object)}::text[],
+                         ${rows.map((r) => r.external_id)}::text[], ${rows.map((r) => r.matched_by)}::text[])
+    ON CONFLICT (system, object, external_id) DO NOTHING
+    RETURNING entity_id, system, object, external_id`.execute(db);
+  for (const row of inserted.rows) existing.set(`${row.system}:${row.object}:${row.external_id}`, String(row.entity_id));
+  return inserted.rows.length;
 }
 
 /**
