@@ -18,6 +18,8 @@ export interface DbTarget {
   embeddedDir?: string | undefined;
   /** An embedded database's files to start from (PGlite's `dumpDataDir`), instead of a new cluster. */
   snapshot?: Blob | undefined;
+  /** Connections in the pool, on Postgres. Default 10. */
+  poolSize?: number | undefined;
 }
 
 export interface OpenDatabase {
@@ -41,7 +43,7 @@ export const EMBEDDED_SHARED_BUFFERS = '32MB';
 /** Opens Kysely over `pg` when a URL is given, over embedded PGlite otherwise. */
 export async function openDatabase(target: DbTarget): Promise<OpenDatabase> {
   if (target.url) {
-    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const { hostname, port, pathname } = new URL(target.url);
     return {

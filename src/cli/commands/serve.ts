@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sql } from 'kysely';
+import { openDatabase } from '../../db/connect.ts';
 import { channelDirectory, renewChannels } from '../../fastloop/channels.ts';
 import { enabledProviders, WEBHOOK_PATHS, webhookSecrets } from '../../fastloop/ingest.ts';
 import { webhookRoutes } from '../../fastloop/routes.ts';
@@ -24,6 +25,8 @@ import { newServeToken, publishServeFile } from '../serve-file.ts';
 
 /** How long a stopping process waits for decisions and cycles under way (orchestrators allow ~30 s). */
 const DRAIN_MS = 25_000;
+/** Connections kept for storing webhooks, on Postgres. */
+const INGEST_CONNECTIONS = 4;
 /** A change younger than this may still be on its way through the fast loop: a cycle does not count it as missed. */
 export const FAST_LOOP_DELAY_MS = 5 * 60_000;
 /** How often `recon serve` looks at the push channels' expiry. */
@@ -43,6 +46,9 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   // The bot token is checked with Slack (auth.test) before the database opens: a refused token stops here.
   const slackApp = env.SLACK_BOT_TOKEN ? await createSlackApp({ env, logger, routes: routes() }) : null;
   const database = await openMigratedDatabase(env, logger);
+  // On Postgres, webhooks are stored through connections of their own: a 200 never waits for a
+  // connection the fast loop or a cycle holds. The embedded database is one connection anyway.
+  const ingest = database.kind === 'postgres' ? await openDatabase({ url: env.DATABASE_URL, poolSize: INGEST_CONNECTIONS }) : database;
   readApi = readOnlyApi(databaseReports(database.db, database.describe), readToken);
   const metrics = createMetrics({ db: database.db, connectors });
   const webhooks = webhookSecrets(env, Object.keys(connectors));
@@ -137,6 +143,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   await unpublish();
   const unfinished = await inFlight.drain(DRAIN_MS);
   if (unfinished) logger.warn({ unfinished }, 'recon serve: stopped with work unfinished; the next cycle settles its writes');
+  if (ingest !== database) await ingest.close();
   await database.close();
   return 0;
 
@@ -165,7 +172,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       ...readOnlyRoutes((request) => (readApi ? readApi(request) : Promise.resolve({ status: 503, body: { error: 'starting' } }))),
       ...webhookRoutes({
         get db() {
-          return database.db;
+          return ingest.db;
         },
         policy,
         get secrets() {
