@@ -141,6 +141,21 @@ describe('a write HubSpot refuses for one record', () => {
   });
 });
 
+describe('a check removed from the policy', () => {
+  it('has its open items closed as obsolete by the next full cycle, and the other checks keep theirs', async () => {
+    await world.cycle();
+    const openOf = (check: string) => database.db.selectFrom('review_items').select(['id', 'status']).where('check_name', '=', check).execute();
+    const before = await openOf('booking-stage');
+    expect(before.length).toBeGreaterThan(0);
+    const paymentBefore = await openOf('payment-status');
+    const without = { ...world.policy, checks: world.policy.checks.filter((c) => c.name !== 'booking-stage') };
+    await cycle(without);
+    expect((await openOf('booking-stage')).map((i) => i.status)).toEqual(before.map(() => 'obsolete'));
+    expect((await openOf('payment-status')).filter((i) => i.status === 'obsolete')).toEqual([]);
+    expect((await openOf('payment-status')).length).toBe(paymentBefore.length);
+  });
+});
+
 describe('the blast-radius guard', () => {
   const paymentStatusChanges = () => database.db.selectFrom('changes').select('external_id').where('check_name', '=', 'payment-status').where('outcome', '=', 'applied').execute();
   const guarded = () => policyWith('    humanEditWindow: 24h', '    humanEditWindow: 24h\n    guards: { maxAutoFixes: 1 }');
