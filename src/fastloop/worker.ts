@@ -15,8 +15,8 @@ import type { Logger } from '../log.ts';
 import type { EventResult } from '../reconcile/event.ts';
 import { mapConcurrent } from '../util/concurrency.ts';
 
-/** The longest a batch is held off while webhooks pour in. */
-const MAX_DEFER_MS = 1_000;
+/** The longest a batch is held off while webhooks pour in: a burst is stored (and answered) first, then worked through. */
+const MAX_DEFER_MS = 5_000;
 
 export const WORKER_ID = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
