@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../../log.ts';
 import { combineLimiters, type Priority, type RateLimiter } from '../../util/limiter.ts';
 import { ApiError, parseRetryAfter, withRetry, type RetryMode, type RetryOptions } from '../http/retry.ts';
+import { jsonOf, sendJson } from '../http/json.ts';
 import { parseRaw } from '../raw.ts';
 import { ghlErrorBodySchema } from './schemas.ts';
 
@@ -77,45 +78,15 @@ export class GoHighLevelClient {
   }
 
   private async attempt<S extends z.ZodType>(request: GoHighLevelRequest<S>, info: Info): Promise<z.output<S>> {
-    const url = new URL(this.baseUrl + request.path);
-    for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.options.accessToken}`,
-      version: GHL_API_VERSION,
-      accept: 'application/json',
-    };
-    if (request.body !== undefined) headers['content-type'] = 'application/json';
-
-    let response: Response;
-    let text: string;
     this.sent++;
-    try {
-      response = await this.fetchImpl(url, {
-        method: request.method,
-        headers,
-        ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
-      text = await response.text();
-    } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-      throw new ApiError({
-        ...info, kind: timedOut ? 'timeout' : 'network', status: null,
-        vendorMessage: `${error instanceof Error ? error.message : String(error)}${cause}`,
-      });
-    }
-
+    const { response, text } = await sendJson(this.fetchImpl, info, {
+      baseUrl: this.baseUrl, method: request.method, path: request.path, query: request.query, body: request.body,
+      headers: { authorization: `Bearer ${this.options.accessToken}`, version: GHL_API_VERSION },
+      timeoutMs: this.options.timeoutMs ?? 30_000,
+    });
     const dailyRemaining = this.observeRateLimitHeaders(response.headers);
     if (!response.ok) throw this.errorFrom(info, response, text, dailyRemaining);
-
-    let json: unknown;
-    try {
-      json = text === '' ? {} : JSON.parse(text);
-    } catch {
-      throw new ApiError({ ...info, kind: 'http', status: response.status, vendorMessage: `answer is not JSON: ${text.slice(0, 200)}` });
-    }
-    return parseRaw('gohighlevel', request.kind, request.schema, json);
+    return parseRaw('gohighlevel', request.kind, request.schema, jsonOf(info, response.status, text));
   }
 
   /**

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../../log.ts';
 import type { Priority, RateLimiter } from '../../util/limiter.ts';
 import { ApiError, parseRetryAfter, withRetry, type RetryMode, type RetryOptions } from '../http/retry.ts';
+import { jsonOf, sendJson } from '../http/json.ts';
 import { parseRaw } from '../raw.ts';
 import { hubspotErrorBodySchema } from './schemas.ts';
 
@@ -79,41 +80,15 @@ export class HubSpotClient {
 
   private async attempt<S extends z.ZodType>(request: HubSpotRequest<S>): Promise<HubSpotResponse<z.output<S>>> {
     const info = { system: 'hubspot' as const, method: request.method, path: request.path };
-    const url = new URL(this.baseUrl + request.path);
-    for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
-    const headers: Record<string, string> = { authorization: `Bearer ${this.options.accessToken}`, accept: 'application/json' };
-    if (request.body !== undefined) headers['content-type'] = 'application/json';
-
-    let response: Response;
-    let text: string;
     this.counter.sent++;
-    try {
-      response = await this.fetchImpl(url, {
-        method: request.method,
-        headers,
-        ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
-      text = await response.text();
-    } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-      throw new ApiError({
-        ...info, kind: timedOut ? 'timeout' : 'network', status: null,
-        vendorMessage: `${error instanceof Error ? error.message : String(error)}${cause}`,
-      });
-    }
-
+    const { response, text } = await sendJson(this.fetchImpl, info, {
+      baseUrl: this.baseUrl, method: request.method, path: request.path, query: request.query, body: request.body,
+      headers: { authorization: `Bearer ${this.options.accessToken}` },
+      timeoutMs: this.options.timeoutMs ?? 30_000,
+    });
     this.observeRateLimitHeaders(response.headers);
     if (!response.ok) throw this.errorFrom(info, response, text);
-
-    let json: unknown;
-    try {
-      json = text === '' ? {} : JSON.parse(text);
-    } catch {
-      throw new ApiError({ ...info, kind: 'http', status: response.status, vendorMessage: `answer is not JSON: ${text.slice(0, 200)}` });
-    }
-    return { status: response.status, body: parseRaw('hubspot', request.kind, request.schema, json) };
+    return { status: response.status, body: parseRaw('hubspot', request.kind, request.schema, jsonOf(info, response.status, text)) };
   }
 
   /** Keeps our limiter at or below what HubSpot says remains in its window (shared with other apps). */
