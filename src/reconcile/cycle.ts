@@ -343,7 +343,8 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
   if (historyUnavailable > 0) stats.errors.push(`the edit history of ${historyUnavailable} records could not be read; they are left for the next cycle`);
 
   // A fix the target system refused before waits for a person: it is not sent again on its own.
-  const refused = await store.refusedWrites(check.name);
+  // (Asked only when there is a fix to make: most webhook events have none.)
+  const refused = plan.decided.some((x) => x.resolution.type === 'auto_fix') ? await store.refusedWrites(check.name) : new Map<string, string>();
   for (const x of plan.decided) {
     const r = x.resolution;
     const explanation = refused.get(x.discrepancy.fingerprint);
@@ -435,16 +436,17 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
     stats.failed = tally.failed;
     stats.errors.push(...tally.errors);
     // What the target refused for good becomes an item with the vendor's message, so a person sees it and decides.
+    const errors = new Map(tally.refused.map((f) => [f.fingerprint, f.error]));
     const refusedNow = plan.decided.flatMap((x) => {
-      const error = tally.refused.find((f) => f.fingerprint === x.discrepancy.fingerprint)?.error;
-      return error !== undefined && x.resolution.type === 'auto_fix' ? [{ discrepancy: x.discrepancy, resolution: refusedFix(x.resolution.writes, error) }] : [];
+      const error = errors.get(x.discrepancy.fingerprint);
+      return error !== undefined && x.resolution.type === 'auto_fix' ? [{ discrepancy: x.discrepancy, resolution: refusedFix(x.resolution.writes, refusalExplanation(x.resolution.writes, error)) }] : [];
     });
     if (refusedNow.length) {
       const raised = await store.upsertOpenItems(runId, { source: check.source.field, target: check.target.field }, refusedNow);
       stats.reviewItems.opened += raised.opened;
       stats.reviewItems.refreshed += raised.refreshed;
       stats.escalated += refusedNow.length;
-      for (const _ of refusedNow) bump(stats.escalatedByReason, 'write_refused');
+      stats.escalatedByReason.write_refused = (stats.escalatedByReason.write_refused ?? 0) + refusedNow.length;
     }
   }
   stats.failed += historyUnavailable;
@@ -452,12 +454,15 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
   return { population, touched };
 }
 
-/** A fix the target system refused: escalated with the vendor's message, its writes as the suggestion. */
-function refusedFix(writes: PlannedWrite[], error: string): Escalation {
-  const write = writes[0];
-  const what = write ? `the write of ${write.field} ${JSON.stringify(write.to)}` : 'the write';
-  const explanation = error.startsWith(`${write?.system} refused`) ? error : `${write?.system ?? 'the target'} refused ${what}: ${error}`;
+/** A fix the target system refused: escalated with its explanation, its writes as the suggestion. */
+function refusedFix(writes: PlannedWrite[], explanation: string): Escalation {
   return { type: 'escalate', reason: 'write_refused', explanation, suggestion: writes, presentation: 'message' };
+}
+
+/** `hubspot refused the write of dealstage "closedwon": <the vendor's message>`. */
+function refusalExplanation(writes: PlannedWrite[], error: string): string {
+  const write = writes[0];
+  return `${write?.system ?? 'the target'} refused ${write ? `the write of ${write.field} ${JSON.stringify(write.to)}` : 'the write'}: ${error}`;
 }
 
 function guardWords(policy: Policy, check: string): string {
