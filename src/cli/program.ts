@@ -101,10 +101,11 @@ export function buildProgram(io: { stdout: Output; stderr: Output }, dispatch: D
 
   program
     .command('decide')
-    .description('Approve, override or ignore a review item, as Slack\'s buttons do: same approvers, same writes and logs.')
+    .description('Decide a review item as Slack\'s buttons do (approve, override, ignore, release, retry, pick): same approvers, same writes and logs.')
     .addArgument(new Argument('<item>', 'the review item id, as `recon queue` lists it').argParser(itemId))
-    .addArgument(new Argument('<action>', 'approve writes the proposed fix, override writes VALUE, ignore writes nothing').choices(['approve', 'override', 'ignore']))
-    .addArgument(new Argument('[value]', 'for override: the value to write'))
+    .addArgument(new Argument('<action>', 'approve writes the proposed fix; override writes VALUE; ignore writes nothing; release makes the writes a guard held; retry repeats a failed decision; pick links the CANDIDATE of an ambiguous match')
+      .choices(['approve', 'override', 'ignore', 'release', 'retry', 'pick']))
+    .addArgument(new Argument('[value]', 'for override: the value to write; for pick: the candidate\'s id (or SOURCE_ID,TARGET_ID)'))
     .requiredOption('--as <slack-user-id>', 'who decides: your Slack user id, as the policy\'s approvers list it')
     .option('--reason <text>', 'why: required for override, optional for ignore')
     .option('--snooze <days>', 'with ignore: for this many days only (default: while the values stay as they are)', positiveInteger)
@@ -114,6 +115,9 @@ Examples:
   recon decide 12 approve --as U0OPSLEAD
   recon decide 12 override closedlost --reason "cancelled by phone" --as U0OPSLEAD
   recon decide 12 ignore --snooze 7 --reason "waiting on finance" --as U0OPSLEAD
+  recon decide 14 release --as U0OPSLEAD        (the writes the blast-radius guard held)
+  recon decide 15 retry --as U0OPSLEAD          (a decision whose write failed)
+  recon decide 16 pick 4711 --as U0OPSLEAD      (the deal that belongs to an ambiguous match)
 
 Who may decide: --as must be in the policy's slack.approvers (slack.financialApprovers for a
 financial field), by id or through a user group (groups are read from Slack with SLACK_BOT_TOKEN).
@@ -122,7 +126,7 @@ financial field), by id or through a user group (groups are read from Slack with
 Exit codes: 0 decided; 1 nothing written though the request was sound (the write failed, the
 record changed since it was raised, or someone decided first); 2 bad usage, no such item, or
 not allowed.`)
-    .action((item: string, action: 'approve' | 'override' | 'ignore', value: string | undefined, options) =>
+    .action((item: string, action: 'approve' | 'override' | 'ignore' | 'release' | 'retry' | 'pick', value: string | undefined, options) =>
       dispatch('decide', async (ctx) => (await import('./commands/decide.ts')).decideCommand(item, action, value, options, ctx)));
 
   program

@@ -5,6 +5,7 @@
  */
 import { latestChanges } from '../db/repositories/changes.ts';
 import { latestDecisions } from '../db/repositories/decision-log.ts';
+import { heldOf, openGuardItems } from '../db/repositories/guard.ts';
 import { openItemsPage, queueFigures, reviewItem } from '../db/repositories/review-items.ts';
 import { latestRunPerCheck } from '../db/repositories/runs.ts';
 import type { Db } from '../db/connect.ts';
@@ -43,6 +44,8 @@ export interface StatusReport {
     error: string | null;
   }[];
   queue: { open: number; byCategory: Record<string, number>; oldest: { id: string; check: string; category: string; openedAt: string } | null };
+  /** Writes the blast-radius guard holds for a person, per check (only checks holding some). */
+  held: Record<string, { itemId: string; writes: number }>;
 }
 
 export interface QueueQuery {
@@ -59,6 +62,8 @@ export interface QueueItem {
   category: string;
   reason: string;
   records: { source: RecordRef | null; target: RecordRef | null };
+  /** For the blast-radius guard's item: how many writes it holds for Release. */
+  held: number | null;
   openedAt: string;
   updatedAt: string;
 }
@@ -167,7 +172,7 @@ export function databaseReports(db: Db, describe: string): Reports {
 
   return {
     async status() {
-      const [runs, queue] = await Promise.all([latestRunPerCheck(db), queueFigures(db)]);
+      const [runs, queue, guards] = await Promise.all([latestRunPerCheck(db), queueFigures(db), openGuardItems(db)]);
       return {
         database: describe,
         runs: runs.map((r) => {
@@ -184,6 +189,7 @@ export function databaseReports(db: Db, describe: string): Reports {
           byCategory: queue.byCategory,
           oldest: queue.oldest ? { id: queue.oldest.id, check: queue.oldest.check_name, category: queue.oldest.category, openedAt: isoTime(queue.oldest.opened_at) } : null,
         },
+        held: Object.fromEntries(guards.map((g) => [g.check_name, { itemId: g.id, writes: heldOf(g)?.orders.length ?? 0 }])),
       };
     },
 
@@ -227,6 +233,7 @@ function queueItem(item: ReviewItem): QueueItem {
   return {
     id: item.id, status: item.status, check: item.check_name, category: item.category, reason: item.reason,
     records: { source: ref(item.source), target: ref(item.target) },
+    held: item.kind === 'guard' ? (heldOf(item)?.orders.length ?? 0) : null,
     openedAt: isoTime(item.opened_at), updatedAt: isoTime(item.updated_at),
   };
 }

@@ -67,8 +67,16 @@ export function resolveChecks(policy: Policy): Check[] {
 /** Without a guard in the policy: 5% of the records a check read, and never fewer than this. */
 export const DEFAULT_MAX_AUTO_FIXES = { share: 0.05, atLeast: 25 } as const;
 
+/** The guard's rolling window when the policy names none. */
+export const DEFAULT_GUARD_WINDOW_MS = 3_600_000;
+
+/** The check's guard window in milliseconds: its own `guards.window`, else the policy's, else an hour. */
+export function guardWindowMs(policy: Policy, check: string): number {
+  return policy.checks.find((c) => c.name === check)?.guards?.window ?? policy.guards?.window ?? DEFAULT_GUARD_WINDOW_MS;
+}
+
 /**
- * How many records a check may fix on its own in one cycle, having read `records`: its own
+ * How many records a check may fix on its own per guard window, having read `records`: its own
  * `guards.maxAutoFixes`, else the policy's, else {@link DEFAULT_MAX_AUTO_FIXES}.
  */
 export function maxAutoFixes(policy: Policy, check: string, records: number): number {

@@ -46,15 +46,20 @@ const side = z.strictObject({
 });
 
 /**
- * How many of a check's records one cycle may fix on its own: a count (`500`) or a share of the
- * records read (`"5%"`). Past it the check writes nothing and asks a person to release the writes.
+ * How many of a check's records Recon may fix on its own within `window`, cycles and webhooks
+ * together: a count (`500`) or a share of the records read (`"5%"`). Past it every further fix of
+ * the check is held for a person to release.
  */
 const maxAutoFixes = z.union([
   z.number().int().nonnegative(),
   z.string().regex(/^\d+(\.\d+)?%$/, 'expected a count such as 500 or a share such as "5%"'),
 ]);
 
-const guards = z.strictObject({ maxAutoFixes: maxAutoFixes.optional() });
+const guards = z.strictObject({
+  maxAutoFixes: maxAutoFixes.optional(),
+  /** The rolling window the budget counts over, such as `1h` (the default) or `24h`. */
+  window: duration.optional(),
+});
 
 const check = z
   .strictObject({

@@ -194,7 +194,20 @@ export interface FastloopCursorsTable {
   updated_at: CreatedAt;
 }
 
+export interface GuardChecksTable {
+  check_name: string;
+}
+
+export interface GuardSpendTable {
+  id: Generated<string>;
+  check_name: string;
+  origin: string;
+  at: CreatedAt;
+}
+
 export interface Database {
+  guard_checks: GuardChecksTable;
+  guard_spend: GuardSpendTable;
   inbox: InboxTable;
   inbox_dropped: InboxDroppedTable;
   fastloop_cursors: FastloopCursorsTable;

@@ -8,10 +8,11 @@ import type { OpenDatabase } from './connect.ts';
 import { withAdvisoryLock } from './locks.ts';
 import { appendChanges, lastAppliedWrites, logOutcomes, recordIntents, unsettledIntents } from './repositories/changes.ts';
 import { saveDiscrepancies } from './repositories/discrepancies.ts';
+import { carryOverHeld, guardAutoFixes } from './repositories/guard.ts';
 import { linkByPerson, linkedCounterparts, loadLinks, saveLinks, streamLinks } from './repositories/links.ts';
 import {
-  assertClaimHeld, claimItem, closeObsoleteItems, releaseClaim, renewClaim, reopenAbandonedDecisions, resolveGuardItem, resolveVanished, reviewItem,
-  refusedWrites, settleItem, upsertGuardItem, upsertOpenItems,
+  assertClaimHeld, claimItem, closeObsoleteItems, releaseClaim, renewClaim, reopenAbandonedDecisions, resolveVanished, reviewItem,
+  refusedWrites, settleItem, upsertOpenItems,
 } from './repositories/review-items.ts';
 import { failAbandonedRuns, finishRun, lastCursors, startRun } from './repositories/runs.ts';
 import { activeSuppressions, addSuppression } from './repositories/suppressions.ts';
@@ -46,8 +47,8 @@ function storeOn(database: OpenDatabase, db: Handle, inTransaction: boolean): Re
     upsertOpenItems: (runId, fields, escalations) => upsertOpenItems(db, runId, fields, escalations),
     resolveVanished: (check, runId, stillFound, entities) => resolveVanished(db, check, runId, stillFound, entities),
     refusedWrites: (check) => refusedWrites(db, check),
-    upsertGuardItem: (runId, check, held, explanation) => upsertGuardItem(db, runId, check, held, explanation),
-    resolveGuardItem: (check, runId) => resolveGuardItem(db, check, runId),
+    guardAutoFixes: (request) => transaction((trx) => guardAutoFixes(trx, request)),
+    carryOverHeld: (itemId, taken) => transaction((trx) => carryOverHeld(trx, itemId, taken)),
     closeObsoleteItems: (checks) => closeObsoleteItems(db, checks),
     reopenAbandonedDecisions: (check, before) => reopenAbandonedDecisions(db, check, before, transaction),
     reviewItem: (id) => reviewItem(db, id),

@@ -10,13 +10,13 @@ import { errorMessage } from '../domain/errors.ts';
 import type { ConnectorsBySystem, ObjectDescription } from '../domain/ports.ts';
 import { singularObject, type FieldValue, type SystemName } from '../domain/records.ts';
 import {
-  DECIDABLE_STATUSES, type DecisionAction, type DecisionOutcome, type HeldWrites, type ReconStore, type ReviewItem,
+  DECIDABLE_STATUSES, heldKey, type DecisionAction, type DecisionOutcome, type HeldWrites, type ReconStore, type ReviewItem,
 } from '../domain/store.ts';
 import type { Logger } from '../log.ts';
 import { allowedValuesOf, fieldOf } from '../reconcile/preflight.ts';
 import { applyWrites, idempotencyKey, type WriteOrder } from '../reconcile/apply.ts';
 import { refusal, type Directory } from './authorize.ts';
-import { linkAndReconcile, linkMessage, pickedRecords, type CandidatePick } from './link.ts';
+import { linkAndReconcile, linkMessage, pickedRecords, pickFromCandidate, type CandidatePick } from './link.ts';
 
 export { OTHER_DIRECTION };
 
@@ -28,7 +28,12 @@ export type DecisionRequest =
   /** Releases the writes a blast-radius guard held back. */
   | { action: 'release'; itemId: string; user: string }
   /** Resolves an ambiguous match: links the picked source and target records (ids among the item's candidates). */
-  | { action: 'link'; itemId: string; user: string; source: string; target: string };
+  | { action: 'link'; itemId: string; user: string; source: string; target: string }
+  /** The same, naming one candidate (the other side's one record is implied) or `SOURCE,TARGET`: the command line's pick. */
+  | { action: 'pick'; itemId: string; user: string; candidate: string };
+
+/** A request once a pick names its pair: what the rest of a decision works from. */
+type PersonRequest = Exclude<DecisionRequest, { action: 'pick' }>;
 
 export type DecisionResult =
   | { kind: 'refused'; message: string }
@@ -72,13 +77,13 @@ interface StoredDecision {
 }
 
 /** The pick a link decision carries out: the request's, or for a retry the one that failed. */
-function pickOf(request: DecisionRequest, item: ReviewItem): CandidatePick | null {
+function pickOf(request: PersonRequest, item: ReviewItem): CandidatePick | null {
   if (request.action === 'link') return { source: request.source, target: request.target };
   return request.action === 'retry' ? ((item.decision as StoredDecision | null)?.picked ?? null) : null;
 }
 
 /** What a decision would write, or why it cannot write anything. */
-function plannedWrites(request: DecisionRequest, item: ReviewItem, check: Check | undefined): PlannedWrite[] | string {
+function plannedWrites(request: PersonRequest, item: ReviewItem, check: Check | undefined): PlannedWrite[] | string {
   const source = item.source as StoredSide | null;
   const target = item.target as StoredSide | null;
   const previous = item.decision as StoredDecision | null;
@@ -176,7 +181,7 @@ async function vocabularyProblem(deps: DecisionDeps, writes: PlannedWrite[]): Pr
 }
 
 /** What a decision does and why: a retry repeats the action that failed, an override stays an override with its reason. */
-function effectiveDecision(request: DecisionRequest, claimed: ReviewItem): { action: Exclude<DecisionAction, 'retry'>; reason: string | null } {
+function effectiveDecision(request: PersonRequest, claimed: ReviewItem): { action: Exclude<DecisionAction, 'retry'>; reason: string | null } {
   const previous = claimed.decision as StoredDecision | null;
   switch (request.action) {
     case 'retry':
@@ -200,13 +205,19 @@ const OUTCOME_OF: Record<'approve' | 'override' | 'release', 'approved' | 'overr
   release: 'approved',
 };
 
-export async function decideItem(deps: DecisionDeps, request: DecisionRequest): Promise<DecisionResult> {
+export async function decideItem(deps: DecisionDeps, asked: DecisionRequest): Promise<DecisionResult> {
   const { store } = deps;
-  const item = await store.reviewItem(request.itemId);
-  if (!item) return { kind: 'refused', message: `There is no review item ${request.itemId}.` };
+  const item = await store.reviewItem(asked.itemId);
+  if (!item) return { kind: 'refused', message: `There is no review item ${asked.itemId}.` };
   const financial = financialFields(deps.policy.checks);
   const policyCheck = deps.policy.checks.find((c) => c.name === item.check_name);
   const check = policyCheck ? resolveCheck(policyCheck, financial) : undefined;
+  let request: PersonRequest;
+  if (asked.action === 'pick') {
+    const pair = pickFromCandidate(item, check, asked.candidate);
+    if (typeof pair === 'string') return { kind: 'refused', message: `Nothing was changed: ${pair}.` };
+    request = { action: 'link', itemId: asked.itemId, user: asked.user, ...pair };
+  } else request = asked;
   // The decision log is a record, not a step: failing to write it must not undo or redo a decision.
   const log = (outcome: DecisionOutcome, detail: unknown) =>
     store
@@ -318,6 +329,7 @@ async function carryOut(
       await tx.addSuppression({ fingerprint: item.fingerprint, check: item.check_name, createdBy: request.user, reason: request.reason ?? null, reviewItemId: item.id, expiresAt });
       return row;
     });
+    await carryOverHeld(deps, item, (heldOf(item)?.orders ?? []).map((o) => heldKey(o.write)));
     await log('ignored', { until: expiresAt?.toISOString() ?? null });
     const until = expiresAt ? `until ${expiresAt.toISOString().slice(0, 10)}` : 'for as long as the values stay as they are';
     return { kind: 'decided', item: settled, outcome: 'ignored', message: `Ignored ${until}.` };
@@ -373,10 +385,21 @@ async function carryOut(
   }
   const outcome = OUTCOME_OF[action];
   const settled = await settle({ status: outcome, decision });
+  if (action === 'release') await carryOverHeld(deps, item, writes.map(heldKey));
   await log(outcome, { tally });
   const skipped = tally.stale > 0 ? ` ${tally.stale} of ${writes.length} writes were skipped because their record changed since this was raised.` : '';
   const what = action === 'release' ? `Released: ${tally.applied} of ${writes.length} writes applied (${tally.noop} already held the value)` : `${outcome === 'overridden' ? 'Overridden' : 'Approved'}: ${describeWrites(writes)}`;
   return { kind: 'decided', item: settled, outcome, message: `${what}.${skipped}` };
+}
+
+/** Writes held into a guard item while a person decided it are not dropped with it: they wait in the check's open guard item. */
+async function carryOverHeld(deps: DecisionDeps, item: ReviewItem, taken: string[]): Promise<void> {
+  if (item.kind !== 'guard') return;
+  const left = await deps.store.carryOverHeld(item.id, taken).catch((error: unknown) => {
+    deps.logger.error({ err: error, item: item.id }, 'could not carry the writes held during a decision over to a new guard item');
+    return 0;
+  });
+  if (left > 0) deps.logger.warn({ item: item.id, left }, 'writes held while a guard item was decided wait in the check\'s open guard item');
 }
 
 /** A link decision, once the item is claimed: link, reconcile the pair by the rules, settle. */

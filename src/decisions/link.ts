@@ -77,6 +77,31 @@ export function pickedRecords(item: ReviewItem, check: Check | undefined, pick: 
 }
 
 /**
+ * The pair a person means by naming one candidate (`recon decide 12 pick 4711`): that record, and
+ * the one record of the other side; or both named, `SOURCE,TARGET`. A string says why not.
+ */
+export function pickFromCandidate(item: ReviewItem, check: Check | undefined, named: string): CandidatePick | string {
+  if (item.reason !== 'ambiguous_match') return 'only an ambiguous match is resolved by picking its record';
+  if (!check) return `check ${item.check_name} is no longer in the policy`;
+  const candidates = candidatesOf(item);
+  const sources = candidates.filter((c) => sameObject(c, check.source)).map((c) => c.id);
+  const targets = candidates.filter((c) => sameObject(c, check.target)).map((c) => c.id);
+  const both = named.split(',').map((id) => id.trim()).filter(Boolean);
+  if (both.length === 2) return { source: both[0] as string, target: both[1] as string };
+  const [id] = both;
+  const list = (ids: string[]) => ids.join(', ') || 'none';
+  if (id !== undefined && sources.includes(id)) {
+    if (targets.length === 1) return { source: id, target: targets[0] as string };
+    return `${id} is a ${check.source.system} record; name its ${check.target.system} record too: pick ${id},TARGET (one of ${list(targets)})`;
+  }
+  if (id !== undefined && targets.includes(id)) {
+    if (sources.length === 1) return { source: sources[0] as string, target: id };
+    return `${id} is a ${check.target.system} record; name its ${check.source.system} record too: pick SOURCE,${id} (one of ${list(sources)})`;
+  }
+  return `${named} is not among this match's candidates (${check.source.system}: ${list(sources)}; ${check.target.system}: ${list(targets)})`;
+}
+
+/**
  * Links the pair, then reconciles it for every check between the two objects: read fresh, matched
  * by the new link, decided by the engine, written compare-and-set or escalated, as a cycle would.
  * The writes are the rules' (`auto`), their origin this decision.

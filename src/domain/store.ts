@@ -137,13 +137,79 @@ export interface NewLinkPair {
 
 export type Escalation = Extract<Resolution, { type: 'escalate' }>;
 
+/** One write the blast-radius guard held back: what it would write, and when and by which loop it was held. */
+export interface HeldOrder {
+  write: PlannedWrite;
+  fingerprint: string | null;
+  rule: string | null;
+  reason: string | null;
+  category: string;
+  /** When it was (last) held, ISO 8601. */
+  heldAt?: string;
+  /** Who planned it: `run:42` (a cycle) or `event:stripe:evt_...` (the fast loop). */
+  origin?: string;
+}
+
 /** The writes a blast-radius guard held back, kept on its item for a person to release. */
 export interface HeldWrites {
-  /** How many writes the check planned, the most it may make on its own, and the records that limit counts from. */
+  /** How many writes are held, the most the check may make on its own per window, and the records that limit counts from. */
   planned: number;
   limit: number;
   recordsRead: number;
-  orders: { write: PlannedWrite; fingerprint: string | null; rule: string | null; reason: string | null; category: string }[];
+  /** The guard's window, such as `1h`. */
+  window?: string;
+  orders: HeldOrder[];
+}
+
+/**
+ * A cycle's or an event's auto-fixes of one check, put to the check's rolling guard. What a pass
+ * read is named so that held writes of records it found agreeing can leave the guard's item.
+ */
+export interface GuardRequest {
+  check: string;
+  runId: string | null;
+  origin: string;
+  /** A cycle holds all of its fixes when they exceed what is left of the budget; the fast loop writes what is left and holds the rest. */
+  allOrNothing: boolean;
+  /** Auto-fixes allowed per window, and the window. */
+  limit: number;
+  windowMs: number;
+  window: string;
+  recordsRead: number;
+  now: Date;
+  orders: HeldOrder[];
+  /** Records this pass read (`system:object:id`). */
+  read: ReadonlySet<string>;
+  /** Records read that are not settled this pass (their history could not be read): their held writes stay. */
+  undetermined: ReadonlySet<string>;
+  /** Records read whose disagreement now waits for a person on its own (escalated or ignored). */
+  handedOver: ReadonlySet<string>;
+  /** The item's explanation for a number of held writes. */
+  explain: (held: number) => string;
+}
+
+export interface GuardOutcome {
+  /** Indexes into the request's orders that may be sent now (their budget is spent). */
+  admitted: number[];
+  /** How many of the request's orders were held. */
+  held: number;
+  opened: number;
+  refreshed: number;
+  /** Held writes dropped because a read showed their record agrees, or now waits for a person on its own. */
+  agreed: number;
+  handedOver: number;
+  /** The guard item closed because none of its held writes is needed any more. */
+  closed: boolean;
+}
+
+/** `system:object:id`: the record a write goes to, as a pass's read set names it. */
+export function recordKey(ref: { system: string; object: string; id: string }): string {
+  return `${ref.system}:${ref.object}:${ref.id}`;
+}
+
+/** One held write's identity: the field of the record it goes to. */
+export function heldKey(write: Pick<PlannedWrite, 'system' | 'object' | 'id' | 'field'>): string {
+  return `${write.system}:${write.object}:${write.id}:${write.field}`;
 }
 
 /** What a cycle decided for one discrepancy. */
@@ -197,10 +263,17 @@ export interface ReconStore {
    * explanation (the vendor's message): cycles leave them to a person instead of sending them again.
    */
   refusedWrites(check: string): Promise<Map<string, string>>;
-  /** The blast-radius guard's one open item for a check, with the writes it held back. */
-  upsertGuardItem(runId: string, check: string, held: HeldWrites, explanation: string): Promise<{ opened: number; refreshed: number }>;
-  /** Closes a check's guard item: a cycle planned no more writes than the guard allows. */
-  resolveGuardItem(check: string, runId: string): Promise<number>;
+  /**
+   * The blast-radius guard, one caller at a time per check across replicas: spends the check's
+   * rolling budget on the orders it admits and adds the rest to the check's one guard item, which
+   * keeps every held write until a person releases or dismisses it, or reads show its records agree.
+   */
+  guardAutoFixes(request: GuardRequest): Promise<GuardOutcome>;
+  /**
+   * After a person settled guard item `itemId`: writes held while the decision ran (not among
+   * `taken`, keys of {@link heldKey}) go on waiting in the check's open guard item.
+   */
+  carryOverHeld(itemId: string, taken: readonly string[]): Promise<number>;
   /** Items of checks no longer in the policy: closed as obsolete. */
   closeObsoleteItems(checks: readonly string[]): Promise<number>;
   /** Decisions abandoned before `before` with no unsettled write go back to open; returns how many. */

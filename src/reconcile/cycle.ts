@@ -5,14 +5,14 @@
  * connectors; it imports neither the database nor a connector.
  */
 import { randomUUID } from 'node:crypto';
-import { maxAutoFixes } from '../config/checks.ts';
+import { guardWindowMs, maxAutoFixes } from '../config/checks.ts';
 import type { Policy } from '../config/policy.ts';
 import type { Check, CheckSide } from '../domain/check.ts';
 import type { PlannedWrite, Resolution } from '../domain/discrepancy.ts';
 import { ConfigError, errorMessage, ReconError } from '../domain/errors.ts';
 import type { ConnectorsBySystem, ObjectDescription, PageProgress } from '../domain/ports.ts';
 import type { SystemName, SystemRecord } from '../domain/records.ts';
-import type { Decided, Escalation, NewLinkPair, ReconStore, RunMode } from '../domain/store.ts';
+import { recordKey, type Decided, type Escalation, type NewLinkPair, type ReconStore, type RunMode } from '../domain/store.ts';
 import { MATCHED_BY, type LinkState } from '../engine/match.ts';
 import { needsHistory, planCheck } from '../engine/plan.ts';
 import { decide, type RuleContext } from '../engine/rules.ts';
@@ -301,7 +301,7 @@ export interface ResolveOptions {
   origin: string;
   actor: 'auto' | 'fast-loop';
   dryRun: boolean;
-  /** Apply the blast-radius guard (a cycle does; one event writes at most a record's worth). */
+  /** Put the auto-fixes to the check's blast-radius guard (cycles and events do; a person's pick does not). */
   guard: boolean;
   stats: CheckStats;
   log: Logger;
@@ -384,10 +384,9 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
       : [],
   );
 
-  // The blast-radius guard: past the limit, nothing is written for this check and a person decides.
+  // The blast-radius guard: a rolling budget per check that cycles and webhooks spend together.
   const population = options.population;
   const limit = maxAutoFixes(deps.policy, check.name, population);
-  const held = options.guard && orders.length > limit;
 
   if (dryRun) {
     stats.wouldWrite = orders.length;
@@ -399,37 +398,41 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
         target: d.target ? { system: d.target.system, object: d.target.object, id: d.target.id, value: d.targetValue } : null,
       } satisfies PlannedEscalation)),
     };
-    if (held) stats.warnings.push(`${orders.length} writes would exceed the guard of ${limit} for this check: a real run would write none of them and ask a person to release them`);
+    if (options.guard && orders.length > limit) stats.warnings.push(`${orders.length} writes would exceed the guard of ${limit} for this check: a real run would write none of them and ask a person to release them`);
     return { population, touched: new Set() };
   }
 
   const touched = touchedEntities(source, target);
+  let admitted = orders;
+  if (options.guard) {
+    const guard = await guardOrders(deps, check, orders, plan.decided, touched, options);
+    admitted = guard.admitted.map((i) => orders[i] as (typeof orders)[number]);
+    stats.heldByGuard = guard.held;
+    stats.reviewItems.opened += guard.opened;
+    stats.reviewItems.refreshed += guard.refreshed;
+    if (guard.held > 0) {
+      stats.escalated++;
+      bump(stats.escalatedByReason, 'blast_radius');
+      log.warn({ held: guard.held, admitted: admitted.length, limit }, 'blast-radius guard held writes of this check for a person to release');
+    }
+    if (guard.closed) log.info({ agreed: guard.agreed, handedOver: guard.handedOver }, 'every record the guard held was read again and needs no write: its item is closed');
+  }
+  const sent = new Set(admitted);
   const items = await store.transaction(async (tx) => {
     const upserted = await tx.upsertOpenItems(runId, { source: check.source.field, target: check.target.field }, escalations);
     let resolvedElsewhere = 0;
     if (!sourceEmpty) {
       // An item stays open while its discrepancy is still there and Recon is not fixing it now (or is held from it).
-      const waiting = plan.decided.filter((x) => x.resolution.type !== 'auto_fix' || held);
+      const fixing = new Set(admitted.map((o) => o.fingerprint));
+      const waiting = plan.decided.filter((x) => x.resolution.type !== 'auto_fix' || !fixing.has(x.discrepancy.fingerprint));
       resolvedElsewhere = (await tx.resolveVanished(check.name, runId, new Set(waiting.map((x) => x.discrepancy.fingerprint)), mode === 'incremental' ? touched : undefined)).length;
     }
     return { ...upserted, resolvedElsewhere };
   });
-  stats.reviewItems = items;
+  stats.reviewItems = { ...items, opened: items.opened + stats.reviewItems.opened, refreshed: items.refreshed + stats.reviewItems.refreshed };
 
-  if (held && runId) {
-    stats.heldByGuard = orders.length;
-    const guard = await store.upsertGuardItem(runId, check.name, {
-      planned: orders.length, limit, recordsRead: population,
-      orders: orders.map((o) => ({ write: o.write, fingerprint: o.fingerprint, rule: o.rule, reason: o.reason, category: o.category })),
-    }, `this cycle would fix ${orders.length} records of check ${check.name} on its own, more than its guard of ${limit} (${guardWords(deps.policy, check.name)}); nothing was written. Release the writes if they are right.`);
-    stats.reviewItems.opened += guard.opened;
-    stats.reviewItems.refreshed += guard.refreshed;
-    stats.escalated++;
-    bump(stats.escalatedByReason, 'blast_radius');
-    log.warn({ planned: orders.length, limit }, 'blast-radius guard held every write of this check for a person to release');
-  } else {
-    if (runId && options.guard) await store.resolveGuardItem(check.name, runId);
-    const tally = await applyWrites({ store, connectors: deps.connectors, actor: options.actor, origin: options.origin, runId, logger: log }, orders);
+  if (sent.size > 0) {
+    const tally = await applyWrites({ store, connectors: deps.connectors, actor: options.actor, origin: options.origin, runId, logger: log }, admitted);
     stats.autoFixed = tally.applied;
     stats.noop = tally.noop;
     stats.stale = tally.stale;
@@ -463,6 +466,37 @@ function refusedFix(writes: PlannedWrite[], explanation: string): Escalation {
 function refusalExplanation(writes: PlannedWrite[], error: string): string {
   const write = writes[0];
   return `${write?.system ?? 'the target'} refused ${write ? `the write of ${write.field} ${JSON.stringify(write.to)}` : 'the write'}: ${error}`;
+}
+
+/**
+ * Puts a pass's auto-fixes to the check's rolling guard, naming what the pass read so that held
+ * writes whose record now agrees (or waits for a person on its own) leave the guard's item.
+ */
+async function guardOrders(deps: CycleDeps, check: Check, orders: (WriteOrder & { category: string })[], decided: Decided[], read: Set<string>, options: ResolveOptions) {
+  const undetermined = new Set<string>();
+  const handedOver = new Set<string>();
+  for (const { discrepancy: d, resolution: r } of decided) {
+    const into = r.type === 'noop' ? undetermined : r.type === 'escalate' || r.type === 'suppressed' ? handedOver : null;
+    if (!into) continue;
+    for (const record of [d.source, d.target]) if (record) into.add(recordKey(record));
+  }
+  const limit = maxAutoFixes(deps.policy, check.name, options.population);
+  const windowMs = guardWindowMs(deps.policy, check.name);
+  const window = formatDuration(windowMs);
+  return deps.store.guardAutoFixes({
+    check: check.name, runId: options.runId, origin: options.origin,
+    allOrNothing: options.actor === 'auto',
+    limit, windowMs, window, recordsRead: options.population, now: new Date((deps.now ?? Date.now)()),
+    orders: orders.map((o) => ({ write: o.write, fingerprint: o.fingerprint, rule: o.rule, reason: o.reason, category: o.category })),
+    read, undetermined, handedOver,
+    explain: (held) => `${held} fixes of check ${check.name} are held: more than its guard of ${limit} per ${window} (${guardWords(deps.policy, check.name)}) would have been made on their own. Nothing held was written; release them if they are right.`,
+  });
+}
+
+/** `1h`, `90m`, `2d`: a window as the policy would write it. */
+function formatDuration(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
 }
 
 function guardWords(policy: Policy, check: string): string {

@@ -144,10 +144,12 @@ export async function processEvent(deps: CycleDeps, event: StoredEvent): Promise
     await setEntities(deps.store, other, otherSnap);
     const [source, target] = own === 'source' ? [mineSnap, otherSnap] : [otherSnap, mineSnap];
     const stats = emptyStats(check.name, { system: check.source.system, object: check.source.object, records: source.size }, { system: check.target.system, object: check.target.object, records: target.size }, false);
+    // The guard's default limit counts from the records the check's last full pass read.
+    const population = (await deps.store.lastCursors(check.name))?.lastFullRecords ?? 0;
     // Email matching only where a search gave every record holding the email on both sides.
     await resolve(deps, check, source, target, { goneSourceEntities: new Set(), goneTargetEntities: new Set() }, {
       mode: 'incremental', byEmail: searched, runId: null, origin: `event:${event.provider}:${event.eventId}`, actor: 'fast-loop',
-      dryRun: false, guard: false, stats, log, population: 1,
+      dryRun: false, guard: true, stats, log, population,
     });
     if (stats.autoFixed > 0) wroteTo.add(check.target.system);
     tallies.push({ written: stats.autoFixed, escalated: stats.escalated, found: stats.discrepancies.total, unmatched: counterparts.length === 0 ? 1 : 0, gone: 0 });

@@ -172,7 +172,7 @@ function outcomeSummary(item: ReviewItem, decision: StoredDecision | null, vocab
       return `${ACTION_WORDS[decision?.action ?? 'approve'] ?? 'The decision'} failed${writes ? `: ${writes} was not written` : ''}`;
     case 'resolved_elsewhere':
       return item.kind === 'guard'
-        ? 'Closed: a later cycle planned no more writes than the guard allows'
+        ? `Closed: every held record was read again and needs no write${guardClosing(item.decision)}`
         : 'Resolved elsewhere: a later cycle no longer finds this mismatch';
     case 'superseded':
       return 'Superseded by a newer item for the same mismatch';
@@ -181,4 +181,12 @@ function outcomeSummary(item: ReviewItem, decision: StoredDecision | null, vocab
     default:
       return item.status;
   }
+}
+
+/** ` (12 already agree, 3 wait for a person on their own)`: why a guard item closed without a person. */
+function guardClosing(decision: unknown): string {
+  const closed = decision as { agreed?: number; handedOver?: number } | null;
+  if (!closed || (closed.agreed === undefined && closed.handedOver === undefined)) return '';
+  const parts = [closed.agreed ? `${closed.agreed} already agree` : '', closed.handedOver ? `${closed.handedOver} wait for a person on their own` : ''].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }

@@ -1,5 +1,6 @@
 import type { Policy } from '../config/policy.ts';
 import type { OpenDatabase } from '../db/connect.ts';
+import { heldOf, openGuardItems } from '../db/repositories/guard.ts';
 import { inboxFigures } from '../db/repositories/inbox.ts';
 import { queueFigures } from '../db/repositories/review-items.ts';
 import { latestRunPerCheck } from '../db/repositories/runs.ts';
@@ -13,7 +14,9 @@ import type { StatusInput } from './messages/index.ts';
  */
 export async function buildStatus(deps: { database: OpenDatabase; policy: Policy; health: () => Promise<ConnectionHealth[]>; webhooksOn?: readonly string[]; now?: Date }): Promise<StatusInput> {
   const now = deps.now ?? new Date();
-  const [runs, queue, inbox, health] = await Promise.all([latestRunPerCheck(deps.database.db), queueFigures(deps.database.db), inboxFigures(deps.database.db), deps.health()]);
+  const [runs, queue, inbox, health, guards] = await Promise.all([
+    latestRunPerCheck(deps.database.db), queueFigures(deps.database.db), inboxFigures(deps.database.db), deps.health(), openGuardItems(deps.database.db),
+  ]);
   const next = nextRuns(deps.policy).reconcile;
   const oldest = queue.oldest;
   return {
@@ -43,6 +46,7 @@ export async function buildStatus(deps: { database: OpenDatabase; policy: Policy
       open: queue.open,
       byCategory: queue.byCategory,
       oldest: oldest ? { itemId: oldest.id, check: oldest.check_name, category: oldest.category, openedAt: new Date(oldest.opened_at) } : null,
+      held: Object.fromEntries(guards.map((g) => [g.check_name, { itemId: g.id, writes: heldOf(g)?.orders.length ?? 0 }])),
     },
     fastLoop: { webhooksOn: [...(deps.webhooksOn ?? [])], last24h: inbox.recentByProvider, pending: inbox.pending, dead: inbox.dead },
     connectors: health.map((h) => ({ system: h.system, healthy: h.ok, detail: h.detail })),

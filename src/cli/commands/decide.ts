@@ -9,7 +9,7 @@ import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
 import { plainText } from '../render.ts';
 import { runningServe } from '../serve-file.ts';
 
-export type DecideAction = 'approve' | 'override' | 'ignore';
+export type DecideAction = 'approve' | 'override' | 'ignore' | 'release' | 'retry' | 'pick';
 
 export interface DecideOptions {
   /** The Slack user id of the person deciding, as the policy's approvers list it. */
@@ -80,6 +80,15 @@ function requestOf(itemId: string, action: DecideAction, value: string | undefin
       if (value === undefined || !value.trim()) throw usage('override needs the value to write: override VALUE --reason TEXT');
       if (!options.reason?.trim()) throw usage('override needs --reason TEXT: why the other value is right');
       return { action: 'override', itemId, user, value, reason: options.reason };
+    case 'release':
+    case 'retry':
+      if (value !== undefined) throw usage(`${action} takes no value: it makes the writes the item already holds`);
+      if (options.reason !== undefined) throw usage(`${action} takes no --reason`);
+      return { action, itemId, user };
+    case 'pick':
+      if (value === undefined || !value.trim()) throw usage('pick needs the candidate: pick ID, or pick SOURCE_ID,TARGET_ID (recon show ITEM lists them)');
+      if (options.reason !== undefined) throw usage('pick takes no --reason');
+      return { action: 'pick', itemId, user, candidate: value.trim() };
   }
 }
 

@@ -41,7 +41,7 @@ export function renderQueue(queue: QueueReport, now: number, timeZone: string): 
       item.check,
       item.category,
       item.reason,
-      [item.records.source, item.records.target].flatMap((r) => (r ? [recordName(r)] : [])).join(' · '),
+      item.held !== null ? `${item.held} writes held` : [item.records.source, item.records.target].flatMap((r) => (r ? [recordName(r)] : [])).join(' · '),
       humanTime(item.openedAt, now, timeZone),
     ]),
   );

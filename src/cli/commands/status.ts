@@ -37,5 +37,6 @@ export function renderStatus(status: StatusReport, now: number, timeZone: string
   const queue = open
     ? `Review queue: ${open} open (${Object.entries(byCategory).map(([k, n]) => `${k} ${n}`).join(', ')}); the oldest, ${oldest?.id}, opened ${oldest ? humanTime(oldest.openedAt, now, timeZone) : ''}. \`recon queue\` lists them.`
     : 'Review queue: empty.';
-  return `${runs}\n\n${queue}`;
+  const held = Object.entries(status.held).map(([check, h]) => `Held by the blast-radius guard: ${h.writes} writes of ${check} (item ${h.itemId}; \`recon decide ${h.itemId} release\` makes them).`);
+  return [runs, queue, ...held].join('\n\n');
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Discrepancy } from '../../domain/discrepancy.ts';
 import type { SystemRecord } from '../../domain/records.ts';
-import { DECIDABLE_STATUSES, OPEN_STATUSES, type Escalation, type HeldWrites } from '../../domain/store.ts';
+import { DECIDABLE_STATUSES, OPEN_STATUSES, type Escalation } from '../../domain/store.ts';
 import type { DbOrTx } from '../connect.ts';
 import type { ReviewItem } from '../schema.ts';
 
@@ -79,7 +79,7 @@ export async function upsertOpenItems(
  * Open (or failed) items of a check that this run no longer found: someone fixed them elsewhere.
  * Items being decided are left to their decision. With `entities`, only items about those entity
  * keys count: an incremental run looked at no others. Guard items (blast radius) are not
- * discrepancies and close only when released or when a later cycle plans fewer writes.
+ * discrepancies: they close when released or dismissed, or when reads show every held record agrees.
  */
 /** Open items of a check whose fix the target system refused: fingerprint → the item's explanation. */
 export async function refusedWrites(db: DbOrTx, check: string): Promise<Map<string, string>> {
@@ -283,52 +283,6 @@ export async function reopenAbandonedDecisions(db: DbOrTx, check: string, before
   return reopened;
 }
 
-
-/**
- * The blast-radius guard's item for a check: one open item per check (its fingerprint is the
- * check's), refreshed with the writes the latest cycle held back.
- */
-export async function upsertGuardItem(db: DbOrTx, runId: string, check: string, held: HeldWrites, explanation: string): Promise<{ opened: number; refreshed: number }> {
-  const row = {
-    fingerprint: `guard:${check}`,
-    check_name: check,
-    kind: 'guard',
-    category: 'mass_auto_fix',
-    reason: 'blast_radius',
-    presentation: 'message' as const,
-    entity_key: `check:${check}`,
-    source: JSON.stringify(null),
-    target: JSON.stringify(null),
-    suggestion: JSON.stringify({ explanation, writes: [], candidates: [], held }),
-    status: 'open' as const,
-    opened_run_id: runId,
-    last_seen_run_id: runId,
-  };
-  const result = await db
-    .insertInto('review_items')
-    .values(row)
-    .onConflict((oc) =>
-      oc.column('fingerprint').where('status', 'in', OPEN_STATUSES).doUpdateSet((eb) => ({
-        last_seen_run_id: eb.ref('excluded.last_seen_run_id'),
-        suggestion: eb.ref('excluded.suggestion'),
-        updated_at: new Date(),
-      })),
-    )
-    .returning(['opened_run_id'])
-    .executeTakeFirst();
-  return result?.opened_run_id === runId ? { opened: 1, refreshed: 0 } : { opened: 0, refreshed: 1 };
-}
-
-/** Closes the check's guard item when a cycle plans no more writes than the guard allows. */
-export async function resolveGuardItem(db: DbOrTx, check: string, runId: string): Promise<number> {
-  const result = await db
-    .updateTable('review_items')
-    .set({ status: 'resolved_elsewhere', closed_at: new Date(), updated_at: new Date(), last_seen_run_id: runId })
-    .where('fingerprint', '=', `guard:${check}`)
-    .where('status', 'in', DECIDABLE_STATUSES)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
 
 /** The open queue in figures, counted by the database: how many by category, and the oldest. */
 export async function queueFigures(db: DbOrTx): Promise<{ open: number; byCategory: Record<string, number>; oldest: ReviewItem | null }> {

@@ -31,6 +31,8 @@ export interface StatusInput {
     open: number;
     byCategory: Record<string, number>;
     oldest: { itemId: string; check: string; category: string; openedAt: Date } | null;
+    /** Writes the blast-radius guard holds for Release, per check (checks holding none are absent). */
+    held?: Record<string, { itemId: string; writes: number }>;
   };
   fastLoop: {
     /** The systems whose webhook endpoint is on; empty when the fast loop is off. */
@@ -73,7 +75,10 @@ function queueText(queue: StatusInput['queue'], now: Date): string {
   const oldest = queue.oldest
     ? `\nOldest: *${escapeMrkdwn(categoryWords(queue.oldest.category))}* (${userText(queue.oldest.check, 100)}, item ${userText(queue.oldest.itemId, 60)}), waiting ${ageInWords(queue.oldest.openedAt, now)}.`
     : '';
-  return truncate(`*Open queue:* ${queue.open}${categories ? ` (${categories})` : ''}.${oldest}`, LIMITS.sectionText);
+  const held = Object.entries(queue.held ?? {})
+    .map(([check, h]) => `\nHeld by the blast-radius guard: *${plural(h.writes, 'write')}* of ${userText(check, 100)} (item ${userText(h.itemId, 60)}), waiting for Release.`)
+    .join('');
+  return truncate(`*Open queue:* ${queue.open}${categories ? ` (${categories})` : ''}.${oldest}${held}`, LIMITS.sectionText);
 }
 
 /** The fast loop in one section: what it received, what waits, and the dead letters with how to retry them. */
