@@ -161,6 +161,45 @@ describe('recon decide', () => {
   });
 });
 
+describe('recon decide for every action a Slack message offers', () => {
+  it('retries a decision whose write failed, writing it once the system takes it', async () => {
+    const highValue = await item('high_value');
+    world.sandbox.faults.set({ beforeWrite: (system) => { if (system === 'hubspot') throw new Error('injected write failure'); } });
+    const failed = await recon(['decide', highValue.id, 'approve', '--as', LEAD], worldOverrides(world, database));
+    expect(failed.code).toBe(1);
+    expect(await reread(highValue.id)).toMatchObject({ status: 'failed' });
+    world.sandbox.faults.set({});
+    const { code, stdout } = await recon(['decide', highValue.id, 'retry', '--as', LEAD], worldOverrides(world, database));
+    expect(code).toBe(0);
+    expect(stdout).toContain('Approved:');
+    expect(deal(highValue)?.properties.dealstage).toBe('closedwon');
+    expect(await reread(highValue.id)).toMatchObject({ status: 'approved', decided_by: LEAD });
+  });
+
+  it('picks the record of an ambiguous match named by its id, linking it to the one record on the other side', async () => {
+    const ambiguous = await database.db.selectFrom('review_items').selectAll().where('reason', '=', 'ambiguous_match').where('check_name', '=', 'payment-status').orderBy('id').executeTakeFirstOrThrow();
+    const candidates = (ambiguous.suggestion as { candidates: { system: string; id: string }[] }).candidates;
+    const customer = candidates.find((c) => c.system === 'stripe')?.id;
+    const picked = candidates.find((c) => c.system === 'hubspot')?.id as string;
+    const { code, stdout, stderr } = await recon(['decide', ambiguous.id, 'pick', picked, '--as', LEAD], worldOverrides(world, database));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain(picked);
+    const links = await database.db.selectFrom('links').select(['system', 'external_id', 'entity_id', 'matched_by']).where('external_id', 'in', [customer as string, picked]).execute();
+    expect(links).toHaveLength(2);
+    expect(links.find((l) => l.system === 'hubspot')).toMatchObject({ matched_by: 'person', entity_id: links.find((l) => l.system === 'stripe')?.entity_id });
+    expect(await reread(ambiguous.id)).toMatchObject({ status: 'approved', decided_by: LEAD });
+  });
+
+  it('refuses a pick that is not among the candidates, listing them, and changes nothing', async () => {
+    const ambiguous = await database.db.selectFrom('review_items').selectAll().where('reason', '=', 'ambiguous_match').where('check_name', '=', 'payment-status').orderBy('id').executeTakeFirstOrThrow();
+    const { code, stderr } = await recon(['decide', ambiguous.id, 'pick', '999999999', '--as', LEAD], worldOverrides(world, database));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/999999999 is not among this match's candidates \(stripe: .+; hubspot: .+\)/);
+    expect(await reread(ambiguous.id)).toMatchObject({ status: 'open' });
+  });
+});
+
 describe('recon decide, used wrongly', () => {
   it.each([
     [['override', 'closedlost', '--as', LEAD], 'override needs --reason TEXT'],
@@ -170,7 +209,10 @@ describe('recon decide, used wrongly', () => {
     [['approve', '--snooze', '3', '--as', LEAD], '--snooze is for ignore only'],
     [['approve', '--as', 'ops lead'], '--as: expected your Slack user id'],
     [['approve'], "Required option '--as <slack-user-id>' not specified"],
-    [['accept', '--as', LEAD], '<action>: expected one of approve, override, ignore, got "accept"'],
+    [['accept', '--as', LEAD], '<action>: expected one of approve, override, ignore, release, retry, pick, got "accept"'],
+    [['release', 'closedwon', '--as', LEAD], 'release takes no value'],
+    [['retry', '--reason', 'x', '--as', LEAD], 'retry takes no --reason'],
+    [['pick', '--as', LEAD], 'pick needs the candidate'],
   ])('exits 2 for decide ITEM %j, saying "%s", and changes nothing', async (args, message) => {
     const highValue = await item('high_value');
     const { code, stderr } = await recon(['decide', highValue.id, ...args], worldOverrides(world, database));

@@ -28,7 +28,7 @@ describe('recon queue', () => {
     for (const item of items) {
       expect(item).toEqual({
         id: expect.stringMatching(/^\d+$/), status: 'open', check: expect.any(String), category: expect.any(String), reason: expect.any(String),
-        records: expect.objectContaining({}),
+        records: expect.objectContaining({}), held: null,
         openedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/), updatedAt: expect.any(String),
       });
       expect(Object.keys(item.records)).toEqual(['source', 'target']);

@@ -54,6 +54,12 @@ describe('the blast-radius guard over time', () => {
     expect(still).toMatchObject({ id: item?.id, status: 'open' });
     expect(heldDeals(still as never)).toEqual(deals);
 
+    // The queue and the status show what is held, and how to release it.
+    const queue = await recon(['queue'], worldOverrides(w, database));
+    expect(queue.stdout).toMatch(new RegExp(`${item?.id} +open +payment-status +mass_auto_fix +blast_radius +${held} writes held`));
+    const status = await recon(['status'], worldOverrides(w, database));
+    expect(status.stdout).toContain(`Held by the blast-radius guard: ${held} writes of payment-status (item ${item?.id}; \`recon decide ${item?.id} release\` makes them).`);
+
     // A person fixes one of them by hand before the release: Release must not count it as its own.
     const fixedByHand = heldOf(item as never).orders[0]?.write;
     const deal = w.scenario.state.hubspot.deals.get(fixedByHand?.id ?? '');
