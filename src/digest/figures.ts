@@ -60,6 +60,8 @@ export interface DigestRows {
   queue: { previous: number; week: number };
   /** Dead letters in the inbox now, whenever they arrived. */
   deadNow: number;
+  /** Writes the blast-radius guard holds now, per check (optional: rows read before the guard kept any). */
+  heldNow?: { check: string; itemId: string; writes: number }[];
 }
 
 /** The systems whose webhook endpoint is on; the digest's caller knows (recon serve). */
@@ -126,6 +128,8 @@ export interface Digest {
   previous: WeekFigures;
   /** Dead letters in the inbox now, whenever they arrived. */
   deadLettersNow: number;
+  /** Writes the blast-radius guard holds now for a person to release, per check. */
+  heldNow?: { check: string; itemId: string; writes: number }[];
   /** Null: no webhook endpoint is on. */
   fastLoop: FastLoopSetting | null;
 }
@@ -212,6 +216,7 @@ export function shapeDigest(rows: DigestRows, window: ReturnType<typeof digestWi
     week: shapeWeek(window.weekDays, window.middle, window.to, true),
     previous: shapeWeek(window.previousDays, window.from, window.middle, false),
     deadLettersNow: rows.deadNow,
+    heldNow: rows.heldNow ?? [],
     fastLoop,
   };
 }

@@ -113,6 +113,7 @@ export function digestMessage(digest: Digest, options: { chart: boolean } = { ch
     `*Escalated*: ${versus(week.escalated, previous.escalated)}${week.escalated ? `; ${breakdown(week.escalatedByCategory)}` : ''}`,
     `*Time to resolution*: ${resolutionLine(week, previous)}`,
     `*Queue*: ${versus(week.queueAtEnd, previous.queueAtEnd, "open at the week's end")}`,
+    ...(digest.heldNow ?? []).map((h) => `*Held by the blast-radius guard*: ${count(h.writes, 'write')} of ${h.check} wait for Release (item ${h.itemId})`),
   ];
   const note = [
     'Found: disagreements a cycle saw for the first time. Auto-fixed and escalated: by the cycles; the fast loop\'s are under Webhooks.',

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/connect.ts';
+import { heldOf, openGuardItems } from '../db/repositories/guard.ts';
 import { OPEN_STATUSES } from '../db/repositories/review-items.ts';
 import { digestWindow, shapeDigest, type Digest, type DigestRows, type DigestWindow, type FastLoopSetting } from './figures.ts';
 
@@ -22,7 +23,7 @@ export async function readDigestRows(db: DbOrTx, window: DigestWindow): Promise<
       .executeTakeFirst()
       .then((r) => Number(r?.n ?? 0));
 
-  const [cycles, found, autoFixed, escalated, closed, missed, inbox, dropped, openBefore, openAfter, dead] = await Promise.all([
+  const [cycles, found, autoFixed, escalated, closed, missed, inbox, dropped, openBefore, openAfter, dead, guards] = await Promise.all([
     db
       .selectFrom((eb) =>
         eb.selectFrom('runs').select(['cycle_id', sql<Date>`min(started_at)`.as('first')]).where('dry_run', '=', false).groupBy('cycle_id').as('c'),
@@ -116,6 +117,7 @@ export async function readDigestRows(db: DbOrTx, window: DigestWindow): Promise<
     openAt(middle),
     openAt(to),
     db.selectFrom('inbox').select(sql<string>`count(*)`.as('n')).where('status', '=', 'dead').executeTakeFirst(),
+    openGuardItems(db),
   ]);
 
   return {
@@ -129,6 +131,7 @@ export async function readDigestRows(db: DbOrTx, window: DigestWindow): Promise<
     dropped: count(dropped).map((r) => ({ day: r.day, provider: r.provider, n: r.n })),
     queue: { previous: openBefore, week: openAfter },
     deadNow: Number(dead?.n ?? 0),
+    heldNow: guards.map((g) => ({ check: g.check_name, itemId: g.id, writes: heldOf(g)?.orders.length ?? 0 })),
   };
 }
 

@@ -25,6 +25,11 @@ describe('the digest’s text', () => {
     expect(body).toContain("*Queue*: 0 open at the week's end (same as the week before)");
   });
 
+  it('names the writes the blast-radius guard holds, per check, and the item that releases them', () => {
+    const body = text(digestMessage(digestOf(busy, week(), { heldNow: [{ check: 'payment-status', itemId: '22', writes: 31 }] })));
+    expect(body).toContain('*Held by the blast-radius guard*: 31 writes of payment-status wait for Release (item 22)');
+  });
+
   it('says once that webhooks are off, instead of showing zeros', () => {
     const body = text(digestMessage(digestOf(busy)));
     expect(body.match(/off/g)).toHaveLength(1);
