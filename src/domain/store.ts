@@ -212,6 +212,13 @@ export function heldKey(write: Pick<PlannedWrite, 'system' | 'object' | 'id' | '
   return `${write.system}:${write.object}:${write.id}:${write.field}`;
 }
 
+/** Recon's last applied write to a record: when, which field, and the value it wrote. */
+export interface AppliedWrite {
+  at: Date;
+  field: string;
+  after: unknown;
+}
+
 /** What a cycle decided for one discrepancy. */
 export interface Decided {
   discrepancy: Discrepancy;
@@ -300,5 +307,5 @@ export interface ReconStore {
   appendChanges(outcomes: LoggedOutcome[]): Promise<void>;
   unsettledIntents(): Promise<WriteIntent[]>;
   /** When Recon last wrote each of these records (an applied change), for telling its own writes from others'. */
-  lastAppliedWrites(side: ObjectRef, ids: readonly string[]): Promise<Map<string, Date>>;
+  lastAppliedWrites(side: ObjectRef, ids: readonly string[]): Promise<Map<string, AppliedWrite>>;
 }

@@ -11,12 +11,13 @@ import type { Check, CheckSide } from '../domain/check.ts';
 import type { PlannedWrite, Resolution } from '../domain/discrepancy.ts';
 import { ConfigError, errorMessage, ReconError } from '../domain/errors.ts';
 import type { ConnectorsBySystem, ObjectDescription, PageProgress } from '../domain/ports.ts';
-import type { SystemName, SystemRecord } from '../domain/records.ts';
-import { recordKey, type Decided, type Escalation, type NewLinkPair, type ReconStore, type RunMode } from '../domain/store.ts';
+import type { FieldValue, SystemName, SystemRecord } from '../domain/records.ts';
+import { recordKey, type AppliedWrite, type Decided, type Escalation, type NewLinkPair, type ReconStore, type RunMode } from '../domain/store.ts';
 import { MATCHED_BY, type LinkState } from '../engine/match.ts';
 import { needsHistory, planCheck } from '../engine/plan.ts';
 import { decide, type RuleContext } from '../engine/rules.ts';
 import { Snapshot } from '../engine/snapshot.ts';
+import { sameValue } from '../engine/values.ts';
 import type { Logger } from '../log.ts';
 import { applyWrites, idempotencyKey, settleInterruptedWrites, type WriteOrder } from './apply.ts';
 import { assertPolicyMatches } from './preflight.ts';
@@ -530,10 +531,12 @@ async function addCounterparts(deps: CycleDeps, check: Check, source: SideRead, 
     const [linked, ours] = await Promise.all([deps.store.linkedCounterparts(fromSide, ids, toSide), deps.store.lastAppliedWrites(fromSide, ids)]);
     const missing = new Set<string>();
     for (let row = 0; row < from.snapshot.size; row++) {
-      // Recon's own write coming back: nothing changed that its counterpart must be read for.
-      const wroteAt = ours.get(from.snapshot.id(row));
+      // Recon's own write coming back (the record changed no later than just after it, and still holds
+      // what Recon wrote): nothing changed that its counterpart must be read for. A person's edit in
+      // those seconds holds another value, and is read with its counterpart like any change.
+      const wrote = ours.get(from.snapshot.id(row));
       const modifiedAt = from.snapshot.updatedAt(row);
-      if (wroteAt && modifiedAt !== null && modifiedAt <= wroteAt.getTime() + ECHO_MS) continue;
+      if (wrote && modifiedAt !== null && modifiedAt <= wrote.at.getTime() + ECHO_MS && holdsWhatWasWritten(from.snapshot, row, wrote)) continue;
       for (const id of linked.get(from.snapshot.id(row)) ?? []) if (to.snapshot.rowOfId(id) < 0) missing.add(id);
       const ref = from.snapshot.ref(row, toSide.system);
       if (ref !== undefined && to.snapshot.rowOfId(ref) < 0) missing.add(ref);
@@ -549,6 +552,12 @@ async function addCounterparts(deps: CycleDeps, check: Check, source: SideRead, 
     into.linksLoaded = false;
   };
   await Promise.all([read(check.target, target, forTarget), read(check.source, source, forSource)]);
+}
+
+/** Whether the record still holds the value Recon last wrote to it (a field the read did not fetch counts as held). */
+function holdsWhatWasWritten(snapshot: Snapshot, row: number, wrote: AppliedWrite): boolean {
+  if (snapshot.fieldIndex(wrote.field) < 0) return true;
+  return sameValue(snapshot.value(row, wrote.field), wrote.after as FieldValue);
 }
 
 /**
@@ -641,7 +650,7 @@ async function fetchHistory(deps: CycleDeps, check: Check, decided: Decided[], c
 async function inferHistory(store: ReconStore, side: CheckSide, records: SystemRecord[]): Promise<SystemRecord[]> {
   const ours = await store.lastAppliedWrites(side, records.map((r) => r.id));
   return records.map((record) => {
-    const wroteAt = ours.get(record.id)?.getTime() ?? null;
+    const wroteAt = ours.get(record.id)?.at.getTime() ?? null;
     const change: SystemRecord['history'][string] = record.updatedAt === null
       ? { changedAt: null, changedBy: 'unknown' }
       : wroteAt !== null && record.updatedAt <= wroteAt + ECHO_MS

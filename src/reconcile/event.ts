@@ -251,7 +251,7 @@ async function isEcho(store: ReconStore, subject: Extract<EventSubject, { kind: 
   if (!wrote || event.occurredAt === null) return false;
   // HubSpot says who made the change: an integration's change at the moment Recon wrote is Recon's.
   if (payload.changeSource !== undefined && payload.changeSource !== 'INTEGRATION' && payload.changeSource !== 'API') return false;
-  return Math.abs(event.occurredAt - wrote.getTime()) <= ECHO_MS;
+  return Math.abs(event.occurredAt - wrote.at.getTime()) <= ECHO_MS;
 }
 
 export type { Logger };

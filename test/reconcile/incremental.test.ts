@@ -41,6 +41,19 @@ describe('an incremental cycle', () => {
     expect(world.scenario.state.hubspot.deals.get(deal.id)?.properties.dealstage).toBe('closedlost');
   });
 
+  it('takes a person’s edit moments after Recon’s own write for the edit it is, not for Recon’s write coming back', async () => {
+    const { subscription, deal } = cleanWonPair();
+    changeStripeSubscription(world.scenario.state, subscription.id, { status: 'canceled' }, Date.now());
+    await incremental();
+    expect(world.scenario.state.hubspot.deals.get(deal.id)?.properties.dealstage).toBe('closedlost');
+    // Within seconds of Recon's write, a person puts the deal back where it was.
+    applyHubSpotUpdate(world.scenario.state, 'deals', deal, { dealstage: 'closedwon' }, new Date(), 'person');
+    const check = paymentStatus(await incremental());
+    expect(check?.escalatedByReason.recent_human_edit).toBe(1);
+    const item = await database.db.selectFrom('review_items').selectAll().where('reason', '=', 'recent_human_edit').where('status', '=', 'open').execute();
+    expect(item.some((i) => (i.target as { id: string }).id === deal.id)).toBe(true);
+  });
+
   it('sees a person’s edit in the CRM after the cursor and leaves it to a person', async () => {
     const { deal } = cleanWonPair();
     applyHubSpotUpdate(world.scenario.state, 'deals', deal, { dealstage: 'contractsent' }, new Date(), 'person');

@@ -1,4 +1,4 @@
-import type { LoggedOutcome, WriteAttempt } from '../../domain/store.ts';
+import type { AppliedWrite, LoggedOutcome, WriteAttempt } from '../../domain/store.ts';
 import type { DbOrTx } from '../connect.ts';
 import type { Change, WriteIntent } from '../schema.ts';
 import { jsonValue } from './discrepancies.ts';
@@ -99,21 +99,24 @@ export async function recentChanges(db: DbOrTx, limit = 50): Promise<Change[]> {
 }
 
 /** When Recon last applied a write to each of these records: its own changes, to tell them from others'. */
-export async function lastAppliedWrites(db: DbOrTx, side: { system: string; object: string }, ids: readonly string[]): Promise<Map<string, Date>> {
-  const out = new Map<string, Date>();
+export async function lastAppliedWrites(db: DbOrTx, side: { system: string; object: string }, ids: readonly string[]): Promise<Map<string, AppliedWrite>> {
+  const out = new Map<string, AppliedWrite>();
   for (let i = 0; i < ids.length; i += 1000) {
     const chunk = ids.slice(i, i + 1000);
     if (chunk.length === 0) continue;
     const rows = await db
       .selectFrom('changes')
-      .select(['external_id', (eb) => eb.fn.max('at').as('at')])
+      .distinctOn('external_id')
+      .select(['external_id', 'at', 'field', 'after'])
       .where('system', '=', side.system)
       .where('object', '=', side.object)
       .where('external_id', 'in', chunk)
       .where('outcome', '=', 'applied')
-      .groupBy('external_id')
+      .orderBy('external_id')
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
       .execute();
-    for (const row of rows) out.set(row.external_id, new Date(row.at as Date));
+    for (const row of rows) out.set(row.external_id, { at: new Date(row.at), field: row.field, after: row.after });
   }
   return out;
 }
