@@ -262,7 +262,7 @@ export interface ReconStore {
   upsertOpenItems(runId: string | null, fields: { source: string; target: string }, escalations: { discrepancy: Discrepancy; resolution: Escalation }[]): Promise<{ opened: number; refreshed: number }>;
   /**
    * Open (or failed) items of a check whose fingerprints are not in `stillFound`: fixed elsewhere.
-   * With `entities`, only items of those entity keys are considered (an incremental run looked at no others).
+   * With `entities`, only items every record of which is among them (an incremental run knows nothing of the rest).
    */
   resolveVanished(check: string, runId: string | null, stillFound: ReadonlySet<string>, entities?: ReadonlySet<string>): Promise<ReviewItem[]>;
   /**

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.ts';
+import { applyWrites } from '../../src/reconcile/apply.ts';
 import { applyHubSpotUpdate, changeStripeSubscription } from '../../src/sandbox/state.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { startWorld, type World } from '../support/world.ts';
@@ -52,6 +54,22 @@ describe('an incremental cycle', () => {
     expect(check?.escalatedByReason.recent_human_edit).toBe(1);
     const item = await database.db.selectFrom('review_items').selectAll().where('reason', '=', 'recent_human_edit').where('status', '=', 'open').execute();
     expect(item.some((i) => (i.target as { id: string }).id === deal.id)).toBe(true);
+  });
+
+  it('leaves open the item of a pair whose other record it did not read', async () => {
+    const amount = await database.db.selectFrom('review_items').selectAll().where('check_name', '=', 'deal-amount').where('kind', '=', 'value_mismatch').where('status', '=', 'open').executeTakeFirstOrThrow();
+    const dealId = (amount.target as { id: string }).id;
+    const deal = world.scenario.state.hubspot.deals.get(dealId);
+    if (!deal) throw new Error(`no deal ${dealId}`);
+    // A person's decision writes the deal's stage: the next incremental read sees the deal (its own write coming back), not its customer.
+    const to = deal.properties.dealstage === 'contractsent' ? 'qualifiedtobuy' : 'contractsent';
+    await applyWrites({ store: world.store, connectors: world.connectors, actor: 'U0OPSLEAD', origin: 'decision:0', runId: null, logger: silentLogger }, [{
+      write: { system: 'hubspot', object: 'deals', id: dealId, field: 'dealstage', from: deal.properties.dealstage ?? null, to, financial: false },
+      check: 'payment-status', fingerprint: null, rule: 'override', reason: 'a person moved the deal', idempotencyKey: 'recon-test-moved-deal',
+    }]);
+    await incremental();
+    const after = await database.db.selectFrom('review_items').select('status').where('id', '=', amount.id).executeTakeFirstOrThrow();
+    expect(after.status).toBe('open');
   });
 
   it('sees a person’s edit in the CRM after the cursor and leaves it to a person', async () => {

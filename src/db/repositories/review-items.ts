@@ -77,8 +77,9 @@ export async function upsertOpenItems(
 
 /**
  * Open (or failed) items of a check that this run no longer found: someone fixed them elsewhere.
- * Items being decided are left to their decision. With `entities`, only items about those entity
- * keys count: an incremental run looked at no others. Guard items (blast radius) are not
+ * Items being decided are left to their decision. With `entities`, only items all of whose records
+ * are among them count: an incremental run that read one record of a pair and not the other (Recon's
+ * own write coming back) knows nothing of the pair. Guard items (blast radius) are not
  * discrepancies: they close when released or dismissed, or when reads show every held record agrees.
  */
 /** Open items of a check whose fix the target system refused: fingerprint → the item's explanation. */
@@ -121,8 +122,9 @@ export async function resolveVanished(db: DbOrTx, check: string, runId: string |
 }
 
 /** Whether an item's entity key (`a|b`, a record key, or `email:...`) names one of `entities` (record keys). */
+/** Whether a pass read every record of the item: only then can it say the disagreement is gone. */
 function touches(entityKey: string, entities: ReadonlySet<string>): boolean {
-  return entityKey.split('|').some((key) => entities.has(key));
+  return entityKey.split('|').every((key) => entities.has(key));
 }
 
 /** Items of checks no longer in the policy, closed as obsolete so they do not wait for ever. */
