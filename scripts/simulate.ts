@@ -32,13 +32,15 @@ const count = values.seed !== undefined ? 1 : number('histories', values.histori
 const database = await openTestDatabase();
 const started = Date.now();
 let failed = 0;
+const exercised: Record<string, number> = {};
 try {
   for (let seed = first; seed < first + count; seed++) {
     const history = drawHistory(seed, steps);
     const outcome = await runHistory(database, seed, history);
+    for (const [name, n] of Object.entries(outcome.stats ?? {})) exercised[name] = (exercised[name] ?? 0) + n;
     if (!outcome.ok) {
       failed++;
-      const shrunk = await shrink(database, seed, history, outcome.failedAt ?? history.length - 1);
+      const shrunk = await shrink(database, seed, history, outcome.failedAt ?? history.length - 1, { error: outcome.error ?? '' });
       process.stdout.write(`\nFAILED ${failureReport(seed, shrunk)}\n`);
     }
     const done = seed - first + 1;
@@ -49,5 +51,6 @@ try {
 } finally {
   await database.close();
 }
+process.stdout.write(`exercised: ${Object.entries(exercised).map(([name, n]) => `${name} ${n}`).join(', ')}\n`);
 process.stdout.write(`${count - failed} passed, ${failed} failed\n`);
 process.exit(failed > 0 ? 1 : 0);
