@@ -62,6 +62,12 @@ describe('recon show', () => {
     expect(stdout).toContain(`Decide: recon decide ${item.id} approve|ignore|override VALUE`);
   });
 
+  it('names the command-line form of an ambiguous match’s pick', async () => {
+    const item = await itemOf('ambiguous_match');
+    const { stdout } = await recon(['show', item.id], worldOverrides(world, database));
+    expect(stdout).toContain(`Decide: recon decide ${item.id} pick CANDIDATE_ID|ignore`);
+  });
+
   it('exits 2 for an item that does not exist', async () => {
     const { code, stdout, stderr } = await recon(['show', '999999'], worldOverrides(world, database));
     expect(code).toBe(2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxAutoFixes } from '../../src/config/checks.ts';
+import { guardWindowMs, maxAutoFixes } from '../../src/config/checks.ts';
 import { parsePolicy } from '../../src/config/load-policy.ts';
 
 const policy = (policyGuard: string, checkGuard: string) => parsePolicy(`crm: hubspot
@@ -37,5 +37,21 @@ describe('how many fixes a cycle may make on its own (guards.maxAutoFixes)', () 
     const p = policy('', '');
     expect(maxAutoFixes(p, 'payment-status', 100)).toBe(25);
     expect(maxAutoFixes(p, 'payment-status', 10_000)).toBe(500);
+  });
+});
+
+describe('the window the guard counts over (guards.window)', () => {
+  it('is an hour unless the policy names one', () => {
+    expect(guardWindowMs(policy('', ''), 'payment-status')).toBe(3_600_000);
+  });
+
+  it("takes the check's own window over the policy's", () => {
+    const p = policy('guards: { window: 24h }', '    guards: { window: 15m }');
+    expect(guardWindowMs(p, 'payment-status')).toBe(900_000);
+    expect(guardWindowMs(p, 'deal-amount')).toBe(86_400_000);
+  });
+
+  it('refuses a window that is not a duration, naming the key', () => {
+    expect(() => policy('guards: { window: soon }', '')).toThrow(/guards\.window.*expected a duration/);
   });
 });

@@ -46,7 +46,11 @@ export function renderItem(shown: ShowReport, now: number, timeZone: string): st
     renderHistory(shown.history, now, timeZone).split('\n').map((line) => `  ${line}`).join('\n'),
   ];
   if (['open', 'failed'].includes(item.status)) {
-    lines.push('', `Decide: recon decide ${item.id} approve|ignore|override VALUE [--reason TEXT] --as YOUR_SLACK_ID`);
+    // The actions this item's Slack message offers, as the command line takes them.
+    const actions = item.kind === 'guard' ? 'release|ignore'
+      : item.reason === 'ambiguous_match' ? 'pick CANDIDATE_ID|ignore'
+        : `${item.status === 'failed' ? 'retry|' : ''}approve|ignore|override VALUE`;
+    lines.push('', `Decide: recon decide ${item.id} ${actions} [--reason TEXT] --as YOUR_SLACK_ID`);
   }
   return lines.join('\n');
 }
