@@ -103,11 +103,14 @@ export async function guardAutoFixes(tx: DbOrTx, request: GuardRequest): Promise
         return false;
       });
 
+  // What left the window no longer counts: the table keeps one window's worth per check.
+  const windowStart = new Date(request.now.getTime() - request.windowMs);
+  await tx.deleteFrom('guard_spend').where('check_name', '=', request.check).where('at', '<=', windowStart).execute();
   const spent = await tx
     .selectFrom('guard_spend')
     .select(sql<string>`count(*)`.as('n'))
     .where('check_name', '=', request.check)
-    .where('at', '>', new Date(request.now.getTime() - request.windowMs))
+    .where('at', '>', windowStart)
     .executeTakeFirst();
   const remaining = Math.max(0, request.limit - Number(spent?.n ?? 0));
   const tripped = kept.length > 0 || item?.status === 'deciding';
