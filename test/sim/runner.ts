@@ -499,6 +499,18 @@ async function checkPromises(sim: Sim, step: Step, index: number, cycle: CycleRe
   }
   sim.statuses = new Map(items.map((i) => [i.id, i.status]));
 
+  // 1b. No machine write the rules would escalate: each write of a cycle answers a discrepancy it decided to fix.
+  if (cycle) {
+    for (const check of cycle.checks) {
+      if (!check.runId) continue;
+      const decided = new Map((await db.selectFrom('discrepancies').select(['fingerprint', 'resolution']).where('run_id', '=', check.runId).execute()).map((d) => [d.fingerprint, d.resolution]));
+      for (const c of changes) {
+        if (c.run_id !== check.runId || !MACHINE.has(c.actor) || c.outcome !== 'applied' || !c.fingerprint) continue;
+        if (decided.get(c.fingerprint) !== 'auto_fix') throw new BrokenPromise(`run ${check.runId} wrote ${c.system} ${c.external_id} ${c.field} for ${c.fingerprint}, which it decided was ${decided.get(c.fingerprint) ?? 'not a discrepancy'}`);
+      }
+    }
+  }
+
   // 3. No lost drift: what a full read found is fixed, queued, held or suppressed.
   if (cycle && !disturbed && step.kind === 'cycle' && step.mode === 'full') await nothingLost(sim, cycle, items);
 
