@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { guardWindowMs, maxAutoFixes } from '../config/checks.ts';
+import { formatDuration } from '../config/duration.ts';
 import type { Policy } from '../config/policy.ts';
 import type { Check, CheckSide } from '../domain/check.ts';
 import type { PlannedWrite, Resolution } from '../domain/discrepancy.ts';
@@ -406,7 +407,7 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
   const touched = touchedEntities(source, target);
   let admitted = orders;
   if (options.guard) {
-    const guard = await guardOrders(deps, check, orders, plan.decided, touched, options);
+    const guard = await guardOrders(deps, check, limit, orders, plan.decided, touched, options);
     admitted = guard.admitted.map((i) => orders[i] as (typeof orders)[number]);
     stats.heldByGuard = guard.held;
     stats.reviewItems.opened += guard.opened;
@@ -418,7 +419,6 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
     }
     if (guard.closed) log.info({ agreed: guard.agreed, handedOver: guard.handedOver }, 'every record the guard held was read again and needs no write: its item is closed');
   }
-  const sent = new Set(admitted);
   const items = await store.transaction(async (tx) => {
     const upserted = await tx.upsertOpenItems(runId, { source: check.source.field, target: check.target.field }, escalations);
     let resolvedElsewhere = 0;
@@ -432,7 +432,7 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
   });
   stats.reviewItems = { ...items, opened: items.opened + stats.reviewItems.opened, refreshed: items.refreshed + stats.reviewItems.refreshed };
 
-  if (sent.size > 0) {
+  if (admitted.length > 0) {
     const tally = await applyWrites({ store, connectors: deps.connectors, actor: options.actor, origin: options.origin, runId, logger: log }, admitted);
     stats.autoFixed = tally.applied;
     stats.noop = tally.noop;
@@ -473,7 +473,7 @@ function refusalExplanation(writes: PlannedWrite[], error: string): string {
  * Puts a pass's auto-fixes to the check's rolling guard, naming what the pass read so that held
  * writes whose record now agrees (or waits for a person on its own) leave the guard's item.
  */
-async function guardOrders(deps: CycleDeps, check: Check, orders: (WriteOrder & { category: string })[], decided: Decided[], read: Set<string>, options: ResolveOptions) {
+async function guardOrders(deps: CycleDeps, check: Check, limit: number, orders: (WriteOrder & { category: string })[], decided: Decided[], read: Set<string>, options: ResolveOptions) {
   const undetermined = new Set<string>();
   const handedOver = new Set<string>();
   for (const { discrepancy: d, resolution: r } of decided) {
@@ -481,7 +481,6 @@ async function guardOrders(deps: CycleDeps, check: Check, orders: (WriteOrder & 
     if (!into) continue;
     for (const record of [d.source, d.target]) if (record) into.add(recordKey(record));
   }
-  const limit = maxAutoFixes(deps.policy, check.name, options.population);
   const windowMs = guardWindowMs(deps.policy, check.name);
   const window = formatDuration(windowMs);
   return deps.store.guardAutoFixes({
@@ -492,12 +491,6 @@ async function guardOrders(deps: CycleDeps, check: Check, orders: (WriteOrder & 
     read, undetermined, handedOver,
     explain: (held) => `${held} fixes of check ${check.name} are held: more than its guard of ${limit} per ${window} (${guardWords(deps.policy, check.name)}) would have been made on their own. Nothing held was written; release them if they are right.`,
   });
-}
-
-/** `1h`, `90m`, `2d`: a window as the policy would write it. */
-function formatDuration(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
 }
 
 function guardWords(policy: Policy, check: string): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { guardWindowMs, maxAutoFixes } from '../../src/config/checks.ts';
+import { formatDuration } from '../../src/config/duration.ts';
 import { parsePolicy } from '../../src/config/load-policy.ts';
 
 const policy = (policyGuard: string, checkGuard: string) => parsePolicy(`crm: hubspot
@@ -53,5 +54,11 @@ describe('the window the guard counts over (guards.window)', () => {
 
   it('refuses a window that is not a duration, naming the key', () => {
     expect(() => policy('guards: { window: soon }', '')).toThrow(/guards\.window.*expected a duration/);
+  });
+});
+
+describe('a window written back as the policy writes it', () => {
+  it('uses the largest whole unit', () => {
+    expect([3_600_000, 5_400_000, 172_800_000, 45_000, 1_500].map(formatDuration)).toEqual(['1h', '90m', '2d', '45s', '1500ms']);
   });
 });
