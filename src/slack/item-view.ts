@@ -63,6 +63,7 @@ function heldView(held: HeldWrites | undefined, vocabularies: Vocabularies): Hel
     planned: held.orders.length,
     limit: held.limit,
     recordsRead: held.recordsRead,
+    ...(held.window ? { window: held.window } : {}),
     byCategory: [...counts].sort((a, b) => b[1] - a[1]).map(([category, count]) => ({ category, count })),
     writes: held.orders.slice(0, HELD_WRITES_SHOWN).map((o) => writeView(o.write, vocabularies)),
   };

@@ -41,7 +41,8 @@ export function headline(view: EscalationView): string {
   // Its source and target are only its first candidates.
   if (view.reason === 'ambiguous_match' && view.candidates.length) return ambiguousHeadline(view);
   if (held) {
-    return `Recon held back *${plural(held.planned, 'write')}* of check ${userText(view.check, 100)}: more than its guard of ${held.limit.toLocaleString('en-US')} for ${plural(held.recordsRead, 'record')} read.`;
+    const per = held.window ? ` fixes per ${userText(held.window, 20)}` : '';
+    return `Recon held back *${plural(held.planned, 'write')}* of check ${userText(view.check, 100)}: more than its guard of ${held.limit.toLocaleString('en-US')}${per} for ${plural(held.recordsRead, 'record')} read.`;
   }
   if (source && target) return `${side(source)}; ${side(target)}.`;
   const only = source ?? target;

@@ -66,6 +66,8 @@ export interface HeldView {
   planned: number;
   limit: number;
   recordsRead: number;
+  /** The window the guard counts over, such as `1h` (absent on items held before windows). */
+  window?: string;
   /** How many held writes per category, largest first. */
   byCategory: { category: string; count: number }[];
   /** The first few held writes. */

@@ -86,6 +86,12 @@ describe('escalationMessage', () => {
     expect(text).toContain('<https://app.hubspot.com/deal/2|HubSpot deal 2>');
   });
 
+  it('names the window the guard counts over when the item has one', () => {
+    const held = { planned: 40, limit: 25, recordsRead: 500, window: '1h', byCategory: [{ category: 'paid_but_not_marked', count: 40 }], writes: [] };
+    const text = allText(message({ reason: 'blast_radius', held, source: null, target: null, suggestion: [], explanation: '' }).blocks);
+    expect(text).toContain('Recon held back *40 writes* of check payment-status: more than its guard of 25 fixes per 1h for 500 records read.');
+  });
+
   it('shows the writes a blast-radius guard held back, with Release (confirmed) and Ignore only', () => {
     const write = { system: 'hubspot', object: 'deals', id: '10012', field: 'dealstage', to: 'closedwon', toLabel: 'Closed Won', financial: false };
     const held = { planned: 40, limit: 25, recordsRead: 500, byCategory: [{ category: 'paid_but_not_marked', count: 40 }], writes: [write] };
