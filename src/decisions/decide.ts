@@ -218,11 +218,15 @@ export async function decideItem(deps: DecisionDeps, asked: DecisionRequest): Pr
     if (typeof pair === 'string') return { kind: 'refused', message: `Nothing was changed: ${pair}.` };
     request = { action: 'link', itemId: asked.itemId, user: asked.user, ...pair };
   } else request = asked;
-  // The decision log is a record, not a step: failing to write it must not undo or redo a decision.
+  const entry: Journal['entry'] = (outcome, detail) => ({
+    itemId: item.id, actor: request.user, action: request.action, outcome, detail: deps.via ? { ...(detail as object), via: deps.via } : detail,
+  });
+  // A decision that changed nothing (refused, decided by someone else) is noted on its own: failing
+  // to note it must not turn the answer into an error. A decision that settles the item is logged
+  // in the settle's transaction (Journal.entry), so an item is never decided without its log row.
   const log = (outcome: DecisionOutcome, detail: unknown) =>
-    store
-      .logDecision({ itemId: item.id, actor: request.user, action: request.action, outcome, detail: deps.via ? { ...(detail as object), via: deps.via } : detail })
-      .catch((error: unknown) => deps.logger.error({ err: error, item: item.id, outcome }, 'could not write the decision log'));
+    store.logDecision(entry(outcome, detail)).catch((error: unknown) => deps.logger.error({ err: error, item: item.id, outcome }, 'could not write the decision log'));
+  const journal: Journal = { log, entry };
 
   const planned = plannedWrites(request, item, check);
   const writes = typeof planned === 'string' ? planned : withCurrentFinancial(planned, financial);
@@ -278,17 +282,20 @@ export async function decideItem(deps: DecisionDeps, asked: DecisionRequest): Pr
   try {
     if (effective.action === 'link') {
       if (!pick || !pair) throw new Error('this link decision has no pick to carry out');
-      return await carryOutLink(deps, request, claimed, pick, pair, log);
+      return await carryOutLink(deps, request, claimed, pick, pair, journal);
     }
-    return await carryOut(deps, request, claimed, writes, effective, log);
+    return await carryOut(deps, request, claimed, writes, effective, journal);
   } catch (error) {
     if (error instanceof ClaimLost) return alreadyDecided((await store.reviewItem(item.id)) ?? item, log);
     // Whatever broke after the claim, the item must not stay `deciding`: it shows the error and Retry.
     const message = errorMessage(error);
     deps.logger.error({ err: error, item: item.id, action: request.action }, 'a decision failed after its claim');
-    const settled = await store.settleItem(item.id, claimedAt, { status: 'failed', by: request.user, decision: { ...effective, writes, error: message, ...(pick ? { picked: pick } : {}) } });
+    const settled = await store.transaction(async (tx) => {
+      const row = await tx.settleItem(item.id, claimedAt, { status: 'failed', by: request.user, decision: { ...effective, writes, error: message, ...(pick ? { picked: pick } : {}) } });
+      if (row) await tx.logDecision(entry('failed', { errors: [message] }));
+      return row;
+    });
     if (!settled) return alreadyDecided((await store.reviewItem(item.id)) ?? item, log);
-    await log('failed', { errors: [message] });
     return { kind: 'decided', item: settled, outcome: 'failed', message: `The decision failed: ${message}` };
   } finally {
     clearInterval(renewal);
@@ -297,6 +304,12 @@ export async function decideItem(deps: DecisionDeps, asked: DecisionRequest): Pr
 
 /** The claim was lost while the decision ran (reopened as abandoned, then taken by another). */
 class ClaimLost extends Error {}
+
+/** How a decision is written down: noted on its own when nothing changed, or as the entry of its settle. */
+interface Journal {
+  log(outcome: DecisionOutcome, detail: unknown): Promise<unknown>;
+  entry(outcome: DecisionOutcome, detail: unknown): { itemId: string; actor: string; action: DecisionAction; outcome: DecisionOutcome; detail: unknown };
+}
 
 /** Whether the row claimed is the row that was read, planned and authorized. */
 function sameBasis(read: ReviewItem, claimed: ReviewItem): boolean {
@@ -311,26 +324,29 @@ async function carryOut(
   item: ReviewItem,
   writes: PlannedWrite[],
   effective: ReturnType<typeof effectiveDecision>,
-  log: (outcome: DecisionOutcome, detail: unknown) => Promise<unknown>,
+  journal: Journal,
 ): Promise<DecisionResult> {
   const { store } = deps;
   const now = deps.now ?? Date.now;
   const claimedAt = item.claimed_at as Date;
-  const settle = async (outcome: { status: ReviewItem['status']; decision: unknown }, on: ReconStore = store) => {
-    const settled = await on.settleItem(item.id, claimedAt, { ...outcome, by: request.user });
-    if (!settled) throw new ClaimLost();
-    return settled;
-  };
+  /** Settles the item and logs the decision in one transaction, with `also` (a suppression) inside it. */
+  const settle = (outcome: { status: ReviewItem['status']; decision: unknown }, logged: [DecisionOutcome, unknown], also?: (tx: ReconStore) => Promise<void>) =>
+    store.transaction(async (tx) => {
+      const settled = await tx.settleItem(item.id, claimedAt, { ...outcome, by: request.user });
+      if (!settled) throw new ClaimLost();
+      await also?.(tx);
+      await tx.logDecision(journal.entry(...logged));
+      return settled;
+    });
   if (request.action === 'ignore') {
     const expiresAt = request.snoozeDays ? new Date(now() + request.snoozeDays * 86_400_000) : null;
     // The suppression and the settle stand or fall together: no suppression from a lost claim.
-    const settled = await store.transaction(async (tx) => {
-      const row = await settle({ status: 'ignored', decision: { action: 'ignore', until: expiresAt?.toISOString() ?? null, reason: request.reason ?? null } }, tx);
-      await tx.addSuppression({ fingerprint: item.fingerprint, check: item.check_name, createdBy: request.user, reason: request.reason ?? null, reviewItemId: item.id, expiresAt });
-      return row;
-    });
+    const settled = await settle(
+      { status: 'ignored', decision: { action: 'ignore', until: expiresAt?.toISOString() ?? null, reason: request.reason ?? null } },
+      ['ignored', { until: expiresAt?.toISOString() ?? null }],
+      (tx) => tx.addSuppression({ fingerprint: item.fingerprint, check: item.check_name, createdBy: request.user, reason: request.reason ?? null, reviewItemId: item.id, expiresAt }),
+    );
     await carryOverHeld(deps, item, (heldOf(item)?.orders ?? []).map((o) => heldKey(o.write)));
-    await log('ignored', { until: expiresAt?.toISOString() ?? null });
     const until = expiresAt ? `until ${expiresAt.toISOString().slice(0, 10)}` : 'for as long as the values stay as they are';
     return { kind: 'decided', item: settled, outcome: 'ignored', message: `Ignored ${until}.` };
   }
@@ -372,21 +388,18 @@ async function carryOut(
   }
   const decision = { action, writes, reason, tally };
   if (tally.failed > 0) {
-    const settled = await settle({ status: 'failed', decision: { ...decision, error: tally.errors.join('; ') } });
-    await log('failed', { errors: tally.errors });
+    const settled = await settle({ status: 'failed', decision: { ...decision, error: tally.errors.join('; ') } }, ['failed', { errors: tally.errors }]);
     return { kind: 'decided', item: settled, outcome: 'failed', message: `The write failed: ${tally.errors.join('; ')}` };
   }
   if (tally.stale > 0 && tally.applied + tally.noop === 0) {
     // The record changed since the item was raised: nothing is overwritten; the next cycle refreshes it.
     // The item stays open, so it names no decider: who tried and when are kept with the decision for its message.
-    const settled = await settle({ status: 'open', decision: { ...decision, stale: true, by: request.user, at: new Date(now()).toISOString() } });
-    await log('stale', { tally });
+    const settled = await settle({ status: 'open', decision: { ...decision, stale: true, by: request.user, at: new Date(now()).toISOString() } }, ['stale', { tally }]);
     return { kind: 'decided', item: settled, outcome: 'stale', message: 'The record changed since this was raised, so nothing was written. The next cycle will show it as it is now.' };
   }
   const outcome = OUTCOME_OF[action];
-  const settled = await settle({ status: outcome, decision });
+  const settled = await settle({ status: outcome, decision }, [outcome, { tally }]);
   if (action === 'release') await carryOverHeld(deps, item, writes.map(heldKey));
-  await log(outcome, { tally });
   const skipped = tally.stale > 0 ? ` ${tally.stale} of ${writes.length} writes were skipped because their record changed since this was raised.` : '';
   const what = action === 'release' ? `Released: ${tally.applied} of ${writes.length} writes applied (${tally.noop} already held the value)` : `${outcome === 'overridden' ? 'Overridden' : 'Approved'}: ${describeWrites(writes)}`;
   return { kind: 'decided', item: settled, outcome, message: `${what}.${skipped}` };
@@ -409,14 +422,17 @@ async function carryOutLink(
   item: ReviewItem,
   pick: CandidatePick,
   pair: Exclude<ReturnType<typeof pickedRecords>, string>,
-  log: (outcome: DecisionOutcome, detail: unknown) => Promise<unknown>,
+  journal: Journal,
 ): Promise<DecisionResult> {
   const claimedAt = item.claimed_at as Date;
   const then = await linkAndReconcile(deps, item, pair);
   const decision = { action: 'link' as const, picked: pick, linked: pair, then };
-  const settled = await deps.store.settleItem(item.id, claimedAt, { status: 'approved', by: request.user, decision });
-  if (!settled) throw new ClaimLost();
-  await log('approved', { picked: pick, then });
+  const settled = await deps.store.transaction(async (tx) => {
+    const row = await tx.settleItem(item.id, claimedAt, { status: 'approved', by: request.user, decision });
+    if (!row) throw new ClaimLost();
+    await tx.logDecision(journal.entry('approved', { picked: pick, then }));
+    return row;
+  });
   return { kind: 'decided', item: settled, outcome: 'approved', message: linkMessage(pair, then) };
 }
 

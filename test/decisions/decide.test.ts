@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decideItem, OTHER_DIRECTION, type DecisionDeps } from '../../src/decisions/decide.ts';
 import type { ReviewItem } from '../../src/db/schema.ts';
 import { silentLogger } from '../../src/log.ts';
+import type { ReconStore } from '../../src/domain/store.ts';
 import { storeFor } from '../../src/main.ts';
 import { useTestDatabase, TEST_DATABASE_URL } from '../support/db.ts';
 import { startWorld, type World } from '../support/world.ts';
@@ -292,5 +293,37 @@ describe.runIf(TEST_DATABASE_URL)('two approvers clicking at once on real Postgr
     } finally {
       await replica.close();
     }
+  });
+});
+
+/** The store, except that the first `logDecision` (in a transaction or not) fails as if the database went away. */
+function failingFirstLog(store: ReconStore): ReconStore {
+  let failed = false;
+  const wrap = (inner: ReconStore): ReconStore => new Proxy(inner, {
+    get(target, key, receiver) {
+      if (key === 'logDecision') {
+        return (entry: Parameters<ReconStore['logDecision']>[0]) => {
+          if (!failed) {
+            failed = true;
+            return Promise.reject(new Error('connection terminated'));
+          }
+          return target.logDecision(entry);
+        };
+      }
+      if (key === 'transaction') return (work: (tx: ReconStore) => Promise<unknown>) => target.transaction((tx) => work(wrap(tx)));
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  return wrap(store);
+}
+
+describe('a decision and its log row', () => {
+  it('stand or fall together: an item is never left decided with no row in the decision log', async () => {
+    const highValue = await item('high_value');
+    await decideItem({ ...deps, store: failingFirstLog(deps.store) }, { action: 'approve', itemId: highValue.id, user: TEAM_MEMBER });
+    const after = await item('high_value');
+    const logged = await database.db.selectFrom('decision_log').select(['outcome', 'actor']).where('review_item_id', '=', highValue.id).execute();
+    expect(after.status).not.toBe('approved');
+    expect(logged).toEqual([{ outcome: after.status, actor: TEAM_MEMBER }]);
   });
 });

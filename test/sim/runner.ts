@@ -470,9 +470,11 @@ async function checkPromises(sim: Sim, step: Step, index: number, cycle: CycleRe
   const perEvent = new Map<string, number>();
   for (const c of changes) {
     if (c.outcome !== 'applied' || !c.origin.startsWith('event:')) continue;
-    const k = `${c.origin}|${c.external_id}|${c.field}`;
+    // Processing an event again (its first attempt died) reads the records as they are then: it may
+    // write another value, never the same one twice.
+    const k = `${c.origin}|${c.external_id}|${c.field}|${JSON.stringify(c.after)}`;
     perEvent.set(k, (perEvent.get(k) ?? 0) + 1);
-    if ((perEvent.get(k) ?? 0) > 1) throw new BrokenPromise(`event ${c.origin} wrote ${c.external_id} ${c.field} twice`);
+    if ((perEvent.get(k) ?? 0) > 1) throw new BrokenPromise(`event ${c.origin} wrote ${c.external_id} ${c.field} = ${JSON.stringify(c.after)} twice`);
   }
 
   // 5. Auto-fixes per check within the guard's window (every history is shorter than it) never exceed the guard.
