@@ -168,6 +168,7 @@ function outcomeSummary(item: ReviewItem, decision: StoredDecision | null, vocab
     case 'overridden':
       return `Overridden: ${writes}${tallyWords(decision)}${decision?.reason ? `. Reason: ${decision.reason}` : ''}`;
     case 'ignored':
+      if (item.kind === 'guard') return `Dismissed: nothing held was written; a later pass that finds the same fixes holds them again${decision?.reason ? `. Reason: ${decision.reason}` : ''}`;
       return `${decision?.until ? `Ignored until ${decision.until.slice(0, 10)}` : 'Ignored while the values stay as they are'}${decision?.reason ? `. Reason: ${decision.reason}` : ''}`;
     case 'failed':
       return `${ACTION_WORDS[decision?.action ?? 'approve'] ?? 'The decision'} failed${writes ? `: ${writes} was not written` : ''}`;
