@@ -7,6 +7,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from './db/connect.ts';
 import { inboxFigures } from './db/repositories/inbox.ts';
+import { heldOf, openGuardItems } from './db/repositories/guard.ts';
 import { queueFigures } from './db/repositories/review-items.ts';
 import type { StoredEvent } from './domain/events.ts';
 import type { ConnectorsBySystem } from './domain/ports.ts';
@@ -79,6 +80,16 @@ export function createMetrics(deps: { db: Db; connectors: ConnectorsBySystem; de
     registers: [registry],
     async collect() {
       this.set((await queueFigures(deps.db)).open);
+    },
+  });
+  new Gauge({
+    name: 'recon_guard_held_writes',
+    help: 'Writes the blast-radius guard holds for a person to release, by check.',
+    labelNames: ['check'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const item of await openGuardItems(deps.db)) this.set({ check: item.check_name }, heldOf(item)?.orders.length ?? 0);
     },
   });
   new Gauge({

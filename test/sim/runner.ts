@@ -27,6 +27,7 @@ import { sameValue } from '../../src/engine/values.ts';
 import { receiveWebhook, type IngestDeps } from '../../src/fastloop/ingest.ts';
 import { startInboxWorker } from '../../src/fastloop/worker.ts';
 import { silentLogger } from '../../src/log.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { createHubSpotConnector } from '../../src/connectors/hubspot/adapter.ts';
 import { createStripeConnector } from '../../src/connectors/stripe/adapter.ts';
 import { buildConnectors, storeFor } from '../../src/main.ts';
@@ -526,11 +527,17 @@ async function checkPromises(sim: Sim, step: Step, index: number, cycle: CycleRe
   const guards = open.filter((i) => i.kind === 'guard');
   const heldByCheck = Object.fromEntries(guards.map((g) => [g.check_name, heldOf(g)?.orders.length ?? 0]));
   const statusHeld = Object.fromEntries(Object.entries(status.held).map(([check, h]) => [check, h.writes]));
-  if (JSON.stringify(statusHeld) !== JSON.stringify(heldByCheck)) throw new BrokenPromise(`recon status holds ${JSON.stringify(statusHeld)}; the guard items hold ${JSON.stringify(heldByCheck)}`);
+  if (!sameCounts(statusHeld, heldByCheck)) throw new BrokenPromise(`recon status holds ${JSON.stringify(statusHeld)}; the guard items hold ${JSON.stringify(heldByCheck)}`);
   const digest = await digestFigures(db, new Date());
   const digestHeld = Object.fromEntries((digest.heldNow ?? []).map((h) => [h.check, h.writes]));
-  if (JSON.stringify(digestHeld) !== JSON.stringify(heldByCheck)) throw new BrokenPromise(`the digest holds ${JSON.stringify(digestHeld)}; the guard items hold ${JSON.stringify(heldByCheck)}`);
+  if (!sameCounts(digestHeld, heldByCheck)) throw new BrokenPromise(`the digest holds ${JSON.stringify(digestHeld)}; the guard items hold ${JSON.stringify(heldByCheck)}`);
   if (guards.length > new Set(guards.map((g) => g.check_name)).size) throw new BrokenPromise('a check has two open guard items');
+  const metrics = await createMetrics({ db, connectors: sim.connectors, defaults: false }).registry.getMetricsAsJSON();
+  const gauge = (name: string) => metrics.find((m) => m.name === name)?.values ?? [];
+  const queueGauge = gauge('recon_review_queue_open')[0]?.value;
+  if (queueGauge !== open.length) throw new BrokenPromise(`/metrics says ${queueGauge} open items; the database has ${open.length}`);
+  const metricsHeld = Object.fromEntries(gauge('recon_guard_held_writes').map((v) => [String(v.labels.check), v.value]));
+  if (!sameCounts(metricsHeld, heldByCheck)) throw new BrokenPromise(`/metrics holds ${JSON.stringify(metricsHeld)}; the guard items hold ${JSON.stringify(heldByCheck)}`);
 
   // 7. An event answered 200 is stored once and, once the inbox is worked through, processed.
   if (step.kind === 'deliver' && !disturbed) {
@@ -544,6 +551,12 @@ async function checkPromises(sim: Sim, step: Step, index: number, cycle: CycleRe
       if (status !== undefined && status !== 'done') throw new BrokenPromise(`event ${answered} was answered 200 and is still ${status} after the inbox was worked through`);
     }
   }
+}
+
+/** Two `check → count` maps with the same entries, in any order. */
+function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const sorted = (m: Record<string, number>) => JSON.stringify(Object.entries(m).sort(([x], [y]) => x.localeCompare(y)));
+  return sorted(a) === sorted(b);
 }
 
 /** A resolved item's disagreement is gone: its values changed, or the policy or a link changed since. */
