@@ -19,7 +19,7 @@ import type { Logger } from '../log.ts';
 import { eventIsUsed } from '../reconcile/event.ts';
 import { googleCalendarInboxEvents, goHighLevelInboxEvents, hubSpotInboxEvents, stripeInboxEvents } from './events.ts';
 import { MalformedWebhookError, WebhookVerificationError, type WebhookProvider } from './verify/errors.ts';
-import { goHighLevelKeys, verifyGoHighLevelWebhook, type GoHighLevelKeys } from './verify/gohighlevel.ts';
+import { goHighLevelWebhookConfig, verifyGoHighLevelWebhook, type GoHighLevelWebhookConfig } from './verify/gohighlevel.ts';
 import { verifyGoogleCalendarNotification } from './verify/google.ts';
 import { publicRequestUri, verifyHubSpotWebhook } from './verify/hubspot.ts';
 import { stripeWebhookSecrets, verifyStripeWebhook } from './verify/stripe.ts';
@@ -36,15 +36,16 @@ export const WEBHOOK_PATHS: Readonly<Record<WebhookProvider, string>> = {
 export interface WebhookSecrets {
   stripe?: { secrets: string[] };
   hubspot?: { clientSecret: string; publicUrl: string };
-  gohighlevel?: { keys: GoHighLevelKeys };
+  gohighlevel?: GoHighLevelWebhookConfig;
   google_calendar?: { channelToken: string };
 }
 
 /**
  * The endpoints the environment turns on. Stripe needs `STRIPE_WEBHOOK_SECRET`; HubSpot needs
  * `HUBSPOT_CLIENT_SECRET` and `RECON_PUBLIC_URL` (its signature covers the full URI it called);
- * GoHighLevel signs with a key it publishes, so its endpoint is on whenever the policy uses it;
- * Calendar needs `GOOGLE_CALENDAR_CHANNEL_TOKEN`. A half-configured provider is a problem to report.
+ * GoHighLevel needs `GHL_WEBHOOK_PUBLIC_KEY` (its app's Ed25519 key; `GHL_APP_ID` narrows it to one
+ * app); Calendar needs `GOOGLE_CALENDAR_CHANNEL_TOKEN`. A half-configured provider, or a deprecated
+ * variable, is a problem to report; a key that cannot be read throws a `ConfigError` naming it.
  */
 export function webhookSecrets(env: Readonly<Record<string, unknown>>, systems: readonly string[]): { secrets: WebhookSecrets; problems: string[] } {
   const text = (name: string) => (typeof env[name] === 'string' && env[name] !== '' ? (env[name] as string) : undefined);
@@ -56,7 +57,10 @@ export function webhookSecrets(env: Readonly<Record<string, unknown>>, systems: 
   const publicUrl = text('RECON_PUBLIC_URL');
   if (hubspot && publicUrl) secrets.hubspot = { clientSecret: hubspot, publicUrl };
   else if (hubspot) problems.push('HUBSPOT_CLIENT_SECRET is set but RECON_PUBLIC_URL is not: HubSpot signs the full URI it calls, so its webhooks cannot be verified (the endpoint stays off)');
-  if (systems.includes('gohighlevel') || text('GHL_WEBHOOK_PUBLIC_KEY')) secrets.gohighlevel = { keys: goHighLevelKeys(env) };
+  const gohighlevel = goHighLevelWebhookConfig(env);
+  if (gohighlevel.config) secrets.gohighlevel = gohighlevel.config;
+  problems.push(...gohighlevel.problems);
+  if (!gohighlevel.config && text('GHL_APP_ID')) problems.push('GHL_APP_ID is set but GHL_WEBHOOK_PUBLIC_KEY is not: GoHighLevel webhooks cannot be verified (the endpoint stays off)');
   const channelToken = text('GOOGLE_CALENDAR_CHANNEL_TOKEN');
   if (channelToken) secrets.google_calendar = { channelToken };
   return { secrets, problems };
@@ -151,7 +155,8 @@ async function verifyAndRead(deps: IngestDeps, provider: WebhookProvider, reques
       return hubSpotInboxEvents(rawBody);
     }
     case 'gohighlevel': {
-      const verified = verifyGoHighLevelWebhook({ rawBody, headers, keys: secrets.gohighlevel!.keys, now });
+      const { keys, appId } = secrets.gohighlevel!;
+      const verified = verifyGoHighLevelWebhook({ rawBody, headers, keys, appId, now });
       return goHighLevelInboxEvents(verified.body);
     }
     case 'google_calendar': {

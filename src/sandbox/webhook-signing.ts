@@ -31,24 +31,34 @@ export function hubSpotSignatureHeaders(input: { uri: string; body: string; clie
 
 /** GoHighLevel's signing keys, as the sandbox holds them: made when first needed, never written anywhere. */
 export interface GoHighLevelSigner {
-  /** PEM (SPKI) of the RSA key behind `x-wh-signature`: what Recon's `GHL_WEBHOOK_PUBLIC_KEY` must hold. */
-  rsaPublicKeyPem: string;
-  /** PEM (SPKI) of the Ed25519 key behind `X-GHL-Signature`: `GHL_WEBHOOK_ED25519_PUBLIC_KEY`. */
-  ed25519PublicKeyPem: string;
+  /** The Ed25519 key behind `X-GHL-Signature`, as GoHighLevel shows it: what Recon's `GHL_WEBHOOK_PUBLIC_KEY` must hold. */
+  publicKeyPem: string;
+  /** The same key's raw 32 bytes in base64: one line, so it prints without quoting. */
+  publicKeyBase64: string;
+  /** The RSA key behind the legacy `x-wh-signature` (only with `legacyRsa`): not GoHighLevel's, so Recon refuses what it signs. */
+  legacyRsaPublicKeyPem: string | undefined;
   headers(body: string): Record<string, string>;
 }
 
-export function createGoHighLevelSigner(): GoHighLevelSigner {
-  // 2048 bits, not GoHighLevel's 4096: the scheme is the same and the key is made in a few milliseconds.
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+export interface GoHighLevelSignerOptions {
+  /** Also send the legacy RSA `x-wh-signature`, as GoHighLevel did until 1 July 2026. Default false: Ed25519 only, as it signs today. */
+  legacyRsa?: boolean;
+}
+
+export function createGoHighLevelSigner(options: GoHighLevelSignerOptions = {}): GoHighLevelSigner {
   const ed = generateKeyPairSync('ed25519');
+  // 2048 bits, not GoHighLevel's 4096: the scheme is the same and the key is made in a few milliseconds.
+  const rsa = options.legacyRsa ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : undefined;
   const pem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
+  // The last 32 bytes of an Ed25519 SPKI are the key itself.
+  const raw = ed.publicKey.export({ type: 'spki', format: 'der' }).subarray(-32);
   return {
-    rsaPublicKeyPem: pem(rsa.publicKey),
-    ed25519PublicKeyPem: pem(ed.publicKey),
+    publicKeyPem: pem(ed.publicKey),
+    publicKeyBase64: raw.toString('base64'),
+    legacyRsaPublicKeyPem: rsa ? pem(rsa.publicKey) : undefined,
     headers: (body) => ({
-      'x-wh-signature': sign('sha256', Buffer.from(body), rsa.privateKey).toString('base64'),
       'X-GHL-Signature': sign(null, Buffer.from(body), ed.privateKey).toString('base64'),
+      ...(rsa ? { 'x-wh-signature': sign('sha256', Buffer.from(body), rsa.privateKey).toString('base64') } : {}),
     }),
   };
 }

@@ -4,7 +4,8 @@
  * request. HubSpot: `deal.propertyChange` (and `contact.propertyChange`) for each property changed,
  * by Recon's API writes (`changeSource: INTEGRATION`, `sourceId` the app) and by people
  * (`CRM_UI`), in batches as HubSpot sends them. GoHighLevel is not faked here, so its webhooks go
- * out only when asked (`sendGoHighLevel`), signed with a key pair the sandbox makes for itself.
+ * out only when asked (`sendGoHighLevel`), signed as GoHighLevel signs today (Ed25519,
+ * `X-GHL-Signature`) with a key pair the sandbox makes for itself.
  *
  * Faults on request, as real delivery has them: duplicates, reordering, drops, and retries with
  * backoff when Recon answers other than 2xx. Everything is bounded: a delivery is tried at most
@@ -56,6 +57,10 @@ export interface WebhookSenderOptions {
   batchWindowMs?: number;
   /** The clock the signatures carry; default `Date.now`. */
   now?: () => number;
+  /** GoHighLevel webhooks also carry the legacy RSA `x-wh-signature` (signed with the sandbox's own RSA key, which Recon refuses). */
+  ghlLegacyRsa?: boolean;
+  /** The `appId` GoHighLevel webhooks carry when the event names none. */
+  ghlAppId?: string;
 }
 
 export interface WebhookSenderStats {
@@ -76,9 +81,11 @@ export interface WebhookSenderStats {
 }
 
 export interface WebhookSender {
-  /** What Recon needs to verify these webhooks, by variable name. Makes the GoHighLevel keys on first call. */
-  env(): Record<'STRIPE_WEBHOOK_SECRET' | 'HUBSPOT_CLIENT_SECRET' | 'RECON_PUBLIC_URL' | 'GHL_WEBHOOK_PUBLIC_KEY' | 'GHL_WEBHOOK_ED25519_PUBLIC_KEY', string>;
-  /** Sends a GoHighLevel webhook (`webhookId` and `timestamp` added when absent), signed with both schemes. */
+  /** What Recon needs to verify these webhooks, by variable name (`GHL_WEBHOOK_PUBLIC_KEY` as raw base64). Makes the GoHighLevel keys on first call. */
+  env(): Record<'STRIPE_WEBHOOK_SECRET' | 'HUBSPOT_CLIENT_SECRET' | 'RECON_PUBLIC_URL' | 'GHL_WEBHOOK_PUBLIC_KEY', string>;
+  /** The GoHighLevel signer, for its keys in other forms. Makes the keys on first call. */
+  goHighLevelSigner(): GoHighLevelSigner;
+  /** Sends a GoHighLevel webhook (`webhookId`, `timestamp` and `appId` added when absent), signed with `X-GHL-Signature` (and the legacy header with `ghlLegacyRsa`). */
   sendGoHighLevel(event: Record<string, unknown>): void;
   stats(): WebhookSenderStats;
   /** Resolves once nothing is queued, held, waiting to be retried or in flight: each delivered or given up. Held windows and batches go at once. */
@@ -123,7 +130,7 @@ export function startWebhookSender(state: SandboxState, options: WebhookSenderOp
   const now = options.now ?? Date.now;
   const random = seededRandom(options.seed ?? 1);
   let ghlSigner: GoHighLevelSigner | undefined;
-  const ghl = () => (ghlSigner ??= createGoHighLevelSigner());
+  const ghl = () => (ghlSigner ??= createGoHighLevelSigner({ legacyRsa: options.ghlLegacyRsa ?? false }));
 
   const stats: WebhookSenderStats = { events: 0, dropped: 0, duplicated: 0, attempts: 0, delivered: 0, eventsDelivered: 0, failed: 0, abandoned: 0 };
   let closed = false;
@@ -308,12 +315,17 @@ export function startWebhookSender(state: SandboxState, options: WebhookSenderOp
       STRIPE_WEBHOOK_SECRET: stripeSecrets[stripeSecrets.length - 1] as string,
       HUBSPOT_CLIENT_SECRET: hubspotSecret,
       RECON_PUBLIC_URL: publicBase,
-      GHL_WEBHOOK_PUBLIC_KEY: ghl().rsaPublicKeyPem,
-      GHL_WEBHOOK_ED25519_PUBLIC_KEY: ghl().ed25519PublicKeyPem,
+      GHL_WEBHOOK_PUBLIC_KEY: ghl().publicKeyBase64,
     }),
+    goHighLevelSigner: ghl,
     sendGoHighLevel: (event) => {
       if (closed) throw new Error('sandbox webhooks: the sender is closed');
-      const complete = { ...event, webhookId: event.webhookId ?? sandboxSecret('wh_'), timestamp: event.timestamp ?? new Date(now()).toISOString() };
+      const complete = {
+        ...event,
+        ...(options.ghlAppId !== undefined && event.appId === undefined ? { appId: options.ghlAppId } : {}),
+        webhookId: event.webhookId ?? sandboxSecret('wh_'),
+        timestamp: event.timestamp ?? new Date(now()).toISOString(),
+      };
       for (const copy of admit(complete)) stage({ vendor: 'gohighlevel', events: [copy], attempt: 1 });
     },
     stats: () => ({ ...stats }),

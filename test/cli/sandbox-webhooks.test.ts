@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { goHighLevelKeys } from '../../src/fastloop/verify/gohighlevel.ts';
+import { goHighLevelWebhookConfig } from '../../src/fastloop/verify/gohighlevel.ts';
 import { publicRequestUri, verifyHubSpotWebhook } from '../../src/fastloop/verify/hubspot.ts';
 import { verifyStripeWebhook } from '../../src/fastloop/verify/stripe.ts';
 
@@ -42,7 +42,7 @@ describe('recon sandbox --webhooks-to', () => {
       while (!stdout.includes('Press Ctrl-C')) await new Promise((resolve) => setTimeout(resolve, 20));
       const env = exported(stdout);
       expect(Object.keys(env)).toEqual(expect.arrayContaining(['STRIPE_WEBHOOK_SECRET', 'HUBSPOT_CLIENT_SECRET', 'RECON_PUBLIC_URL', 'GHL_WEBHOOK_PUBLIC_KEY']));
-      expect(goHighLevelKeys(env).rsa.asymmetricKeyType).toBe('rsa');
+      expect(goHighLevelWebhookConfig(env).config?.keys.ed25519.asymmetricKeyType).toBe('ed25519');
 
       const drift = await fetch(`${env.STRIPE_API_URL}/_sandbox/drift?stripe=1&hubspot=1`, { method: 'POST' });
       expect(drift.status).toBe(200);

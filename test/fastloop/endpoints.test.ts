@@ -2,12 +2,13 @@
  * The webhook endpoints over HTTP, as `recon serve` mounts them on its route table: correctly and
  * wrongly signed requests for each provider, and what each answer leaves in the inbox.
  */
+import { createPublicKey } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../src/config/load-policy.ts';
 import type { Policy } from '../../src/config/policy.ts';
-import { webhookSecrets } from '../../src/fastloop/ingest.ts';
+import { webhookSecrets, type WebhookSecrets } from '../../src/fastloop/ingest.ts';
 import { webhookRoutes } from '../../src/fastloop/routes.ts';
 import { closeServer, createRouteServer, listen } from '../../src/http/routes.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -20,6 +21,7 @@ const STRIPE_SECRET = 'whsec_test_endpoints';
 const HUBSPOT_SECRET = 'hubspot-client-secret-test';
 const PUBLIC_URL = 'https://recon.example.com';
 const ghl = createGoHighLevelSigner();
+const legacyGhl = createGoHighLevelSigner({ legacyRsa: true });
 const seconds = () => Math.floor(Date.now() / 1000);
 
 let hubspotPolicy: Policy;
@@ -29,6 +31,10 @@ const wakes = { count: 0 };
 
 async function serve(policy: Policy, env: Record<string, string>): Promise<string> {
   const { secrets } = webhookSecrets(env, policy.checks.flatMap((c) => [c.source.system, c.target.system]));
+  return serveWith(policy, secrets);
+}
+
+async function serveWith(policy: Policy, secrets: WebhookSecrets): Promise<string> {
   const routes = webhookRoutes({ db: database.db, policy, secrets, logger: silentLogger, stored: () => wakes.count++ });
   const server = await listen(createRouteServer(routes, { logger: silentLogger }), 0, '127.0.0.1');
   servers.push(server);
@@ -38,12 +44,26 @@ async function serve(policy: Policy, env: Record<string, string>): Promise<strin
 let withSecrets: string;
 let withoutSecrets: string;
 let gohighlevel: string;
+let gohighlevelOff: string;
+const ghlKeyForms: Record<string, string> = {};
+let gohighlevelOneApp: string;
+let gohighlevelHoldingLegacyKey: string;
 beforeAll(async () => {
   hubspotPolicy = await loadPolicy(EXAMPLE_POLICY);
   ghlPolicy = await loadPolicy(GOHIGHLEVEL_POLICY);
   withSecrets = await serve(hubspotPolicy, { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, HUBSPOT_CLIENT_SECRET: HUBSPOT_SECRET, RECON_PUBLIC_URL: PUBLIC_URL });
   withoutSecrets = await serve(hubspotPolicy, {});
-  gohighlevel = await serve(ghlPolicy, { GHL_WEBHOOK_PUBLIC_KEY: ghl.rsaPublicKeyPem });
+  gohighlevel = await serve(ghlPolicy, { GHL_WEBHOOK_PUBLIC_KEY: ghl.publicKeyPem });
+  gohighlevelOff = await serve(ghlPolicy, {});
+  const raw = Buffer.from(ghl.publicKeyBase64, 'base64');
+  for (const [form, key] of [['PEM', ghl.publicKeyPem], ['raw base64', ghl.publicKeyBase64], ['hex', raw.toString('hex')]] as const) {
+    ghlKeyForms[form] = await serve(ghlPolicy, { GHL_WEBHOOK_PUBLIC_KEY: key });
+  }
+  gohighlevelOneApp = await serve(ghlPolicy, { GHL_WEBHOOK_PUBLIC_KEY: ghl.publicKeyBase64, GHL_APP_ID: 'app_recon' });
+  // GoHighLevel's RSA private key is nowhere to be had: this endpoint holds the legacy signer's key
+  // where the published one goes, as if the sandbox were GoHighLevel before 1 July 2026.
+  const { secrets } = webhookSecrets({ GHL_WEBHOOK_PUBLIC_KEY: ghl.publicKeyPem }, ['gohighlevel']);
+  gohighlevelHoldingLegacyKey = await serveWith(ghlPolicy, { gohighlevel: { ...secrets.gohighlevel!, keys: { ...secrets.gohighlevel!.keys, rsa: createPublicKey(legacyGhl.legacyRsaPublicKeyPem!) } } });
 });
 afterAll(async () => {
   for (const server of servers) await closeServer(server);
@@ -199,37 +219,86 @@ describe('POST /webhooks/hubspot', () => {
   });
 });
 
-function ghlEvent(type = 'OpportunityStatusUpdate', timestamp = new Date().toISOString()) {
+function ghlEvent(type = 'OpportunityStatusUpdate', timestamp = new Date().toISOString(), appId?: string) {
   n++;
-  return JSON.stringify({ type, locationId: 'loc_sandbox', id: `opp_${n}`, status: 'won', timestamp, webhookId: `wh_${n}` });
+  return JSON.stringify({ type, locationId: 'loc_sandbox', id: `opp_${n}`, status: 'won', ...(appId ? { appId } : {}), timestamp, webhookId: `wh_${n}` });
 }
-const postGhl = (body: string, headers = ghl.headers(body)) => post(gohighlevel, '/webhooks/gohighlevel', body, { 'x-wh-signature': headers['x-wh-signature'] as string });
+const postGhl = (body: string, headers = ghl.headers(body), base = gohighlevel) => post(base, '/webhooks/gohighlevel', body, headers);
 
 describe('POST /webhooks/gohighlevel', () => {
-  it('stores an event signed with RSA-SHA256 by the configured key', async () => {
-    const response = await postGhl(ghlEvent());
-    expect(response.status).toBe(200);
+  it.each(['PEM', 'raw base64', 'hex'])('stores an event signed only with X-GHL-Signature when the key is given as %s', async (form) => {
+    const body = ghlEvent();
+    const headers = ghl.headers(body);
+    expect(Object.keys(headers)).toEqual(['X-GHL-Signature']);
+    expect((await postGhl(body, headers, ghlKeyForms[form])).status).toBe(200);
     expect(await inbox()).toEqual([expect.objectContaining({ provider: 'gohighlevel', type: 'OpportunityStatusUpdate' })]);
   });
 
-  it('refuses a body signed by another key with 401', async () => {
+  it('refuses a body changed after it was signed with 401 and stores nothing', async () => {
+    const body = ghlEvent();
+    expect((await postGhl(body.replace('"won"', '"lost"'), ghl.headers(body))).status).toBe(401);
+    expect(await inbox()).toEqual([]);
+  });
+
+  it('refuses a body signed by another key with 401 and stores nothing', async () => {
     const other = createGoHighLevelSigner();
     const body = ghlEvent();
     expect((await postGhl(body, other.headers(body))).status).toBe(401);
     expect(await inbox()).toEqual([]);
   });
 
-  it('refuses an event whose timestamp is past the replay window with 401', async () => {
+  it('refuses an event whose timestamp is past the replay window with 401 and stores nothing', async () => {
     expect((await postGhl(ghlEvent('OpportunityStatusUpdate', new Date(Date.now() - 600_000).toISOString()))).status).toBe(401);
+    expect(await inbox()).toEqual([]);
+  });
+
+  it("refuses another app's event with 401 when GHL_APP_ID is set, and stores nothing", async () => {
+    const body = ghlEvent('OpportunityStatusUpdate', undefined, 'app_someone_else');
+    const response = await postGhl(body, ghl.headers(body), gohighlevelOneApp);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: 'webhook.foreign_app' });
+    expect(await inbox()).toEqual([]);
+  });
+
+  it('stores an event of the app GHL_APP_ID names', async () => {
+    const body = ghlEvent('OpportunityStatusUpdate', undefined, 'app_recon');
+    expect((await postGhl(body, ghl.headers(body), gohighlevelOneApp)).status).toBe(200);
+    expect(await inbox()).toHaveLength(1);
+  });
+
+  it('stores an event signed only with the legacy RSA x-wh-signature under the published key', async () => {
+    const body = ghlEvent();
+    const rsaOnly = { 'x-wh-signature': legacyGhl.headers(body)['x-wh-signature'] as string };
+    expect((await postGhl(body, rsaOnly, gohighlevelHoldingLegacyKey)).status).toBe(200);
+    expect(await inbox()).toHaveLength(1);
+  });
+
+  it('refuses an event signed only with RSA by a key other than the published one with 401 and stores nothing', async () => {
+    const body = ghlEvent();
+    expect((await postGhl(body, { 'x-wh-signature': legacyGhl.headers(body)['x-wh-signature'] as string })).status).toBe(401);
+    expect(await inbox()).toEqual([]);
+  });
+
+  it('judges an event carrying both headers by X-GHL-Signature: a good legacy RSA signature does not rescue a bad Ed25519 one', async () => {
+    const body = ghlEvent();
+    const headers = { 'X-GHL-Signature': createGoHighLevelSigner().headers(body)['X-GHL-Signature'] as string, 'x-wh-signature': legacyGhl.headers(body)['x-wh-signature'] as string };
+    expect((await postGhl(body, headers, gohighlevelHoldingLegacyKey)).status).toBe(401);
+    expect(await inbox()).toEqual([]);
+  });
+
+  it('has no endpoint without GHL_WEBHOOK_PUBLIC_KEY: 404, and stores nothing', async () => {
+    expect((await postGhl(ghlEvent(), undefined, gohighlevelOff)).status).toBe(404);
+    expect(await inbox()).toEqual([]);
   });
 
   it('refuses an event timestamped in the future with 401', async () => {
     expect((await postGhl(ghlEvent('OpportunityStatusUpdate', new Date(Date.now() + 600_000).toISOString()))).status).toBe(401);
   });
 
-  it('answers a signed event without its webhookId with 400', async () => {
+  it('answers a signed event without its webhookId with 400 and stores nothing', async () => {
     const body = JSON.stringify({ type: 'OpportunityStatusUpdate', id: 'opp_x', timestamp: new Date().toISOString() });
     expect((await postGhl(body)).status).toBe(400);
+    expect(await inbox()).toEqual([]);
   });
 
   it('answers an event delivered twice 200 both times and keeps one copy', async () => {

@@ -1,9 +1,10 @@
+import { createPublicKey } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { goHighLevelInboxEvents, hubSpotInboxEvents, stripeInboxEvents } from '../../src/fastloop/events.ts';
-import { goHighLevelKeys, verifyGoHighLevelWebhook } from '../../src/fastloop/verify/gohighlevel.ts';
+import { goHighLevelWebhookConfig, verifyGoHighLevelWebhook } from '../../src/fastloop/verify/gohighlevel.ts';
 import { publicRequestUri, verifyHubSpotWebhook } from '../../src/fastloop/verify/hubspot.ts';
 import { verifyStripeWebhook } from '../../src/fastloop/verify/stripe.ts';
 import { applyHubSpotUpdate, changeStripeSubscription, createSandboxState } from '../../src/sandbox/state.ts';
@@ -224,16 +225,37 @@ describe('the sandbox webhook sender', () => {
     expect(sender.stats().abandoned).toBe(1);
   });
 
-  it('posts GoHighLevel webhooks signed with its own keys, which Recon verifies with the keys it prints', async () => {
+  it('posts GoHighLevel webhooks signed as GoHighLevel signs today, with X-GHL-Signature alone, which Recon verifies with the key it prints', async () => {
     const { sender, received } = await world();
     sender.sendGoHighLevel({ type: 'OpportunityStatusUpdate', locationId: 'loc1', id: 'opp1', status: 'won' });
     await sender.flush();
     const request = received[0] as Received;
-    const env = sender.env();
-    const rsaOnly = verifyGoHighLevelWebhook({ rawBody: request.body, headers: request.headers, keys: goHighLevelKeys({ GHL_WEBHOOK_PUBLIC_KEY: env.GHL_WEBHOOK_PUBLIC_KEY }), now: Date.now });
-    const both = verifyGoHighLevelWebhook({ rawBody: request.body, headers: request.headers, keys: goHighLevelKeys(env), now: Date.now });
-    expect([rsaOnly.scheme, both.scheme]).toEqual(['rsa-sha256', 'ed25519']);
-    expect(goHighLevelInboxEvents(both.body)[0]).toMatchObject({ type: 'OpportunityStatusUpdate', objectId: 'opp1', eventId: rsaOnly.webhookId });
+    expect(request.headers['x-ghl-signature']).toBeDefined();
+    expect(request.headers['x-wh-signature']).toBeUndefined();
+    const { keys } = goHighLevelWebhookConfig(sender.env()).config!;
+    const verified = verifyGoHighLevelWebhook({ rawBody: request.body, headers: request.headers, keys, now: Date.now });
+    expect(verified.scheme).toBe('ed25519');
+    expect(goHighLevelInboxEvents(verified.body)[0]).toMatchObject({ type: 'OpportunityStatusUpdate', objectId: 'opp1', eventId: verified.webhookId });
+  });
+
+  it('adds the legacy RSA x-wh-signature when asked, signed with its own RSA key, which Recon does not take for GoHighLevel\'s', async () => {
+    const { sender, received } = await world({ ghlLegacyRsa: true });
+    sender.sendGoHighLevel({ type: 'OpportunityStatusUpdate', locationId: 'loc1', id: 'opp1', status: 'won' });
+    await sender.flush();
+    const request = received[0] as Received;
+    const { keys } = goHighLevelWebhookConfig(sender.env()).config!;
+    const rsaOnly = { 'x-wh-signature': request.headers['x-wh-signature'] };
+    expect(verifyGoHighLevelWebhook({ rawBody: request.body, headers: request.headers, keys, now: Date.now }).scheme).toBe('ed25519');
+    expect(() => verifyGoHighLevelWebhook({ rawBody: request.body, headers: rsaOnly, keys, now: Date.now })).toThrow(/published RSA key/);
+    const asIfPublished = { ...keys, rsa: createPublicKey(sender.goHighLevelSigner().legacyRsaPublicKeyPem!) };
+    expect(verifyGoHighLevelWebhook({ rawBody: request.body, headers: rsaOnly, keys: asIfPublished, now: Date.now }).scheme).toBe('rsa-sha256');
+  });
+
+  it('names the app in GoHighLevel webhooks when given one', async () => {
+    const { sender, received } = await world({ ghlAppId: 'app_sandbox' });
+    sender.sendGoHighLevel({ type: 'OpportunityStatusUpdate', locationId: 'loc1', id: 'opp1', status: 'won' });
+    await sender.flush();
+    expect(JSON.parse((received[0] as Received).body.toString('utf8'))).toMatchObject({ appId: 'app_sandbox' });
   });
 
   it('resolves flush at once when nothing is queued', async () => {

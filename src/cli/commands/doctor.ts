@@ -86,7 +86,7 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
 const WEBHOOK_VARIABLES = {
   stripe: 'STRIPE_WEBHOOK_SECRET',
   hubspot: 'HUBSPOT_CLIENT_SECRET and RECON_PUBLIC_URL',
-  gohighlevel: 'GHL_WEBHOOK_PUBLIC_KEY',
+  gohighlevel: "GHL_WEBHOOK_PUBLIC_KEY to your app's Ed25519 public key (PEM, base64 or hex), with which GoHighLevel signs every webhook (X-GHL-Signature),",
   google_calendar: 'GOOGLE_CALENDAR_CHANNEL_TOKEN (then run recon calendar watch)',
 } as const;
 

@@ -75,11 +75,11 @@ export async function sandboxCommand(options: SandboxOptions, ctx: CommandContex
   return 0;
 }
 
-/** The variables that let Recon verify the sandbox's webhooks; PEM keys on one line, `\n` written out (Recon reads it back). */
+/** The variables that let Recon verify the sandbox's webhooks; GoHighLevel's Ed25519 key as raw base64, one line as its settings show it. */
 function webhookLines(webhooks: WebhookSender, url: string): string[] {
-  const quoted = (value: string) => `'${value.replaceAll('\n', '\\n')}'`;
   return [
     `Webhooks: Stripe events and HubSpot deal changes are POSTed to ${url}/webhooks/{stripe,hubspot}, signed; verify them with:`,
-    ...Object.entries(webhooks.env()).map(([name, value]) => `  export ${name}=${name.startsWith('GHL_') ? quoted(value) : value}`),
+    ...Object.entries(webhooks.env()).map(([name, value]) => `  export ${name}=${value}`),
+    '  (GHL_WEBHOOK_PUBLIC_KEY is the Ed25519 key the sandbox signs GoHighLevel webhooks with, X-GHL-Signature, as GoHighLevel does today)',
   ];
 }

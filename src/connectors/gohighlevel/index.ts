@@ -3,6 +3,7 @@ import { ConfigError } from '../../domain/errors.ts';
 import { defineConnector } from '../definition.ts';
 import { createGoHighLevelConnector, GHL_RATE_LIMITS } from './adapter.ts';
 import { GHL_API_VERSION } from './client.ts';
+import { GHL_WEBHOOK_ENV } from './webhook-env.ts';
 
 const url = z.url({ message: 'expected a URL such as http://127.0.0.1:12111' });
 
@@ -23,14 +24,7 @@ export const gohighlevel = defineConnector({
     },
     GHL_LOCATION_ID: { schema: z.string().min(1), description: 'the sub-account (location) id Recon reconciles', required: true },
     GHL_API_URL: { schema: url, description: 'another base URL (the sandbox); default https://services.leadconnectorhq.com' },
-    GHL_WEBHOOK_PUBLIC_KEY: {
-      schema: z.string().refine((pem) => pem.includes('PUBLIC KEY'), { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----...)' }),
-      description: "GoHighLevel's published RSA public key (PEM) that verifies x-wh-signature on webhooks",
-    },
-    GHL_WEBHOOK_ED25519_PUBLIC_KEY: {
-      schema: z.string().refine((pem) => pem.includes('PUBLIC KEY'), { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----...)' }),
-      description: "GoHighLevel's Ed25519 public key (PEM) that verifies X-GHL-Signature on webhooks, where GoHighLevel sends it",
-    },
+    ...GHL_WEBHOOK_ENV,
     GHL_STRIPE_ID_FIELD: {
       schema: z.string().min(1),
       description: 'the id of the opportunity custom field holding the Stripe customer id (cus_...), for matching by shared id',

@@ -20,7 +20,9 @@ export type WebhookVerificationCode =
   /** A signature or timestamp header that cannot be read. */
   | 'webhook.malformed_header'
   /** A Google Calendar notification for a channel Recon did not open (or has since closed). */
-  | 'webhook.unknown_channel';
+  | 'webhook.unknown_channel'
+  /** A GoHighLevel event signed for another marketplace app than `GHL_APP_ID`. */
+  | 'webhook.foreign_app';
 
 /** The request is not proven to come from the vendor: answer 401 and store nothing. */
 export class WebhookVerificationError extends ReconError {

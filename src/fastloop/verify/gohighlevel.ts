@@ -1,25 +1,27 @@
 /**
- * GoHighLevel webhook signatures. `x-wh-signature` is a base64 RSA-SHA256 (PKCS#1 v1.5) signature of
- * the raw body, checked against the public key GoHighLevel publishes. The newer `X-GHL-Signature` is
- * an Ed25519 signature; GoHighLevel's authentication guide in this repo does not describe it, so
- * Recon reads it as a base64 Ed25519 signature over the raw body, checked against
- * `GHL_WEBHOOK_ED25519_PUBLIC_KEY` (a PEM SPKI key) when that is set. With both headers and the
- * Ed25519 key set, Ed25519 decides; a failure there is not rescued by the RSA header.
+ * GoHighLevel webhook signatures, as GoHighLevel signs today (its Webhook Integration Guide; its SDK
+ * `@gohighlevel/api-client` 3.x): `X-GHL-Signature` is a base64 Ed25519 signature of the raw body,
+ * checked against the app's public key from `GHL_WEBHOOK_PUBLIC_KEY`. The legacy `x-wh-signature`
+ * (base64 RSA-SHA256, PKCS#1 v1.5), which GoHighLevel stopped sending on 1 July 2026, is read only
+ * when no `X-GHL-Signature` came, and only against the RSA key GoHighLevel published: with both
+ * headers, Ed25519 decides, and its failure is not rescued by the RSA one.
  *
  * Replay protection lives in the body (`timestamp`, `webhookId`), so the body is parsed only after
- * its signature is proven. Pure: the clock and keys are passed in.
+ * its signature is proven; so is `appId`, which ties an event to one marketplace app. Pure: the
+ * clock and keys are passed in.
  */
 import { createPublicKey, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { ConfigError } from '../../domain/errors.ts';
+import { Ed25519KeyError, readEd25519PublicKey } from '../../util/ed25519-key.ts';
 import { MalformedWebhookError, WebhookVerificationError } from './errors.ts';
 import { checkWindow, headerValue, rawBytes } from './request.ts';
 import type { RawBody, WebhookHeaders } from './request.ts';
 
 /**
- * The RSA public key GoHighLevel publishes for `x-wh-signature`, copied from its Webhook
- * Authentication guide (test/specs/gohighlevel/WebhookAuthentication.md). When GoHighLevel rotates
- * it, set `GHL_WEBHOOK_PUBLIC_KEY` until this constant is updated.
+ * The RSA public key GoHighLevel publishes for the legacy `x-wh-signature`, copied from its Webhook
+ * Authentication guide (test/specs/gohighlevel/WebhookAuthentication.md). The only key an RSA
+ * signature is checked against: GoHighLevel stopped sending the header on 1 July 2026.
  */
 export const GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
 MIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEAokvo/r9tVgcfZ5DysOSC
@@ -37,20 +39,33 @@ T1hhTiaCeIY/OwwwNUY2yvcCAwEAAQ==
 -----END PUBLIC KEY-----
 `;
 
-/** GoHighLevel suggests five minutes; the same ahead, for clock skew. */
+/** GoHighLevel suggests five minutes, as Stripe and HubSpot allow; the same ahead, for clock skew. */
 export const GOHIGHLEVEL_REPLAY_WINDOW_MS = 5 * 60 * 1000;
 
+/** The variable that holds the Ed25519 key; the one before it, still read, says it is deprecated. */
+export const GOHIGHLEVEL_KEY_VARIABLE = 'GHL_WEBHOOK_PUBLIC_KEY';
+export const GOHIGHLEVEL_DEPRECATED_KEY_VARIABLE = 'GHL_WEBHOOK_ED25519_PUBLIC_KEY';
+
 export interface GoHighLevelKeys {
-  /** For `x-wh-signature`. */
+  /** For `X-GHL-Signature`: the app's Ed25519 key. */
+  ed25519: KeyObject;
+  /** For the legacy `x-wh-signature`: GoHighLevel's published RSA key. */
   rsa: KeyObject;
-  /** For `X-GHL-Signature`, when configured. */
-  ed25519?: KeyObject | undefined;
+}
+
+/** What proves a GoHighLevel webhook: the keys, and the app its events must name when set. */
+export interface GoHighLevelWebhookConfig {
+  keys: GoHighLevelKeys;
+  /** `GHL_APP_ID`: a body naming another `appId` (or none) is refused. */
+  appId?: string | undefined;
 }
 
 export interface GoHighLevelWebhookRequest {
   rawBody: RawBody;
   headers: WebhookHeaders;
   keys: GoHighLevelKeys;
+  /** When set, the body's `appId` must be this. */
+  appId?: string | undefined;
   /** Milliseconds since the epoch. */
   now: () => number;
   replayWindowMs?: number;
@@ -58,7 +73,7 @@ export interface GoHighLevelWebhookRequest {
 
 export interface VerifiedGoHighLevelWebhook {
   /** Which header proved the body. */
-  scheme: 'rsa-sha256' | 'ed25519';
+  scheme: 'ed25519' | 'rsa-sha256';
   /** The body's `webhookId`: the key to refuse a second delivery. */
   webhookId: string;
   /** The body's `timestamp`, epoch milliseconds. */
@@ -67,30 +82,50 @@ export interface VerifiedGoHighLevelWebhook {
   body: Record<string, unknown>;
 }
 
-/** A PEM key from the environment; `\n` written literally (as many secret stores do) is accepted. */
-function pemKey(name: string, value: string, type: 'rsa' | 'ed25519'): KeyObject {
-  let key: KeyObject;
+let publishedRsaKey: KeyObject | undefined;
+
+/** GoHighLevel's published RSA key, parsed once: a 4096-bit key costs more to parse than to check with. */
+export function publishedGoHighLevelRsaKey(): KeyObject {
+  return (publishedRsaKey ??= createPublicKey(GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY));
+}
+
+const text = (env: Readonly<Record<string, unknown>>, name: string) => (typeof env[name] === 'string' && env[name] !== '' ? (env[name] as string) : undefined);
+
+/** The Ed25519 key in `name`, or a `ConfigError` naming it and saying what was expected. */
+function ed25519Key(name: string, value: string): KeyObject {
   try {
-    key = createPublicKey(value.includes('\\n') ? value.replaceAll('\\n', '\n') : value);
+    return readEd25519PublicKey(value);
   } catch (error) {
-    throw new ConfigError(`${name} is not a PEM public key`, { code: 'config.env', hint: 'paste the whole key, from -----BEGIN PUBLIC KEY----- to -----END PUBLIC KEY-----', cause: error });
+    if (!(error instanceof Ed25519KeyError)) throw error;
+    const legacy = error.keyType === 'rsa'
+      ? "; GoHighLevel's legacy RSA key is built in and needs no variable, and GoHighLevel has signed only with Ed25519 (X-GHL-Signature) since 1 July 2026"
+      : '';
+    throw new ConfigError(`${name} is ${error.message}${legacy}`, {
+      code: 'config.env',
+      hint: "copy the webhook public key from your GoHighLevel app's settings (Advanced settings, Webhooks) as it is shown",
+    });
   }
-  if (key.asymmetricKeyType !== type) throw new ConfigError(`${name} is a ${key.asymmetricKeyType ?? 'unknown'} key; expected ${type}`, { code: 'config.env' });
-  return key;
 }
 
 /**
- * The keys to check GoHighLevel webhooks with: `GHL_WEBHOOK_PUBLIC_KEY` or else the published one,
- * and `GHL_WEBHOOK_ED25519_PUBLIC_KEY` when set. Throws a `ConfigError` naming the variable when a
- * key cannot be read. Parse once at start and reuse: parsing a 4096-bit key costs more than a check.
+ * How to verify GoHighLevel webhooks, from the environment: undefined (the endpoint is off) when no
+ * Ed25519 key is set. `problems` are lines to warn with (a deprecated variable). Throws a
+ * `ConfigError` naming the variable when a key cannot be read. Parse once at start and reuse.
  */
-export function goHighLevelKeys(env: Readonly<Record<string, unknown>>): GoHighLevelKeys {
-  const rsa = typeof env.GHL_WEBHOOK_PUBLIC_KEY === 'string' && env.GHL_WEBHOOK_PUBLIC_KEY !== '' ? env.GHL_WEBHOOK_PUBLIC_KEY : undefined;
-  const ed = typeof env.GHL_WEBHOOK_ED25519_PUBLIC_KEY === 'string' && env.GHL_WEBHOOK_ED25519_PUBLIC_KEY !== '' ? env.GHL_WEBHOOK_ED25519_PUBLIC_KEY : undefined;
-  return {
-    rsa: pemKey(rsa ? 'GHL_WEBHOOK_PUBLIC_KEY' : 'the published GoHighLevel key', rsa ?? GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY, 'rsa'),
-    ed25519: ed === undefined ? undefined : pemKey('GHL_WEBHOOK_ED25519_PUBLIC_KEY', ed, 'ed25519'),
-  };
+export function goHighLevelWebhookConfig(env: Readonly<Record<string, unknown>>): { config: GoHighLevelWebhookConfig | undefined; problems: string[] } {
+  const current = text(env, GOHIGHLEVEL_KEY_VARIABLE);
+  const deprecated = text(env, GOHIGHLEVEL_DEPRECATED_KEY_VARIABLE);
+  const problems: string[] = [];
+  if (deprecated !== undefined) {
+    problems.push(current === undefined
+      ? `${GOHIGHLEVEL_DEPRECATED_KEY_VARIABLE} is deprecated: rename it to ${GOHIGHLEVEL_KEY_VARIABLE}, which now holds GoHighLevel's Ed25519 key (PEM, base64 or hex)`
+      : `${GOHIGHLEVEL_DEPRECATED_KEY_VARIABLE} is deprecated and ignored: ${GOHIGHLEVEL_KEY_VARIABLE} is set; unset ${GOHIGHLEVEL_DEPRECATED_KEY_VARIABLE}`);
+  }
+  const name = current !== undefined ? GOHIGHLEVEL_KEY_VARIABLE : GOHIGHLEVEL_DEPRECATED_KEY_VARIABLE;
+  const value = current ?? deprecated;
+  if (value === undefined) return { config: undefined, problems };
+  const appId = text(env, 'GHL_APP_ID');
+  return { config: { keys: { ed25519: ed25519Key(name, value), rsa: publishedGoHighLevelRsaKey() }, appId }, problems };
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -102,34 +137,39 @@ function signatureBytes(header: string, name: string): Buffer {
   return Buffer.from(header, 'base64');
 }
 
-/** Which signature to check, by the headers present and the keys configured. */
+/** Whether `signature` signs `body` under `key`; a signature of the wrong size is simply false. */
+function verifies(algorithm: 'sha256' | null, body: Buffer, key: KeyObject, signature: Buffer): boolean {
+  try {
+    return verify(algorithm, body, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Which signature proves the body: Ed25519 when its header came, else the legacy RSA one. */
 function proveSignature(request: GoHighLevelWebhookRequest, body: Buffer): VerifiedGoHighLevelWebhook['scheme'] {
   const ed = headerValue(request.headers, 'X-GHL-Signature', 'gohighlevel');
-  const rsa = headerValue(request.headers, 'x-wh-signature', 'gohighlevel');
-  if (ed !== undefined && request.keys.ed25519) {
+  if (ed !== undefined) {
     // Ed25519 signs the message itself: no digest is named.
-    if (!verify(null, body, request.keys.ed25519, signatureBytes(ed, 'X-GHL-Signature'))) {
-      throw new WebhookVerificationError('gohighlevel', 'webhook.bad_signature', 'X-GHL-Signature does not verify the body under GHL_WEBHOOK_ED25519_PUBLIC_KEY');
+    if (!verifies(null, body, request.keys.ed25519, signatureBytes(ed, 'X-GHL-Signature'))) {
+      throw new WebhookVerificationError('gohighlevel', 'webhook.bad_signature', `X-GHL-Signature does not verify the body under ${GOHIGHLEVEL_KEY_VARIABLE}`, {
+        hint: `check that ${GOHIGHLEVEL_KEY_VARIABLE} holds the public key of the app whose webhooks come here`,
+      });
     }
     return 'ed25519';
   }
-  if (rsa === undefined) {
-    throw new WebhookVerificationError('gohighlevel', 'webhook.missing_signature', ed === undefined ? 'GoHighLevel webhook has no x-wh-signature header' : 'GoHighLevel webhook carries only X-GHL-Signature, and no Ed25519 key is configured', {
-      hint: ed === undefined ? undefined : 'set GHL_WEBHOOK_ED25519_PUBLIC_KEY to the Ed25519 public key GoHighLevel publishes',
-    });
-  }
-  if (!verify('sha256', body, request.keys.rsa, signatureBytes(rsa, 'x-wh-signature'))) {
-    throw new WebhookVerificationError('gohighlevel', 'webhook.bad_signature', "x-wh-signature does not verify the body under GoHighLevel's public key", {
-      hint: 'if GoHighLevel has rotated its key, set GHL_WEBHOOK_PUBLIC_KEY to the new one',
-    });
+  const rsa = headerValue(request.headers, 'x-wh-signature', 'gohighlevel');
+  if (rsa === undefined) throw new WebhookVerificationError('gohighlevel', 'webhook.missing_signature', 'GoHighLevel webhook has no X-GHL-Signature header');
+  if (!verifies('sha256', body, request.keys.rsa, signatureBytes(rsa, 'x-wh-signature'))) {
+    throw new WebhookVerificationError('gohighlevel', 'webhook.bad_signature', "x-wh-signature (GoHighLevel's legacy RSA signature) does not verify the body under GoHighLevel's published RSA key");
   }
   return 'rsa-sha256';
 }
 
 /**
- * Throws a `WebhookVerificationError` unless the raw body is signed by GoHighLevel and its `timestamp`
- * is within the replay window; a signed body that is not JSON with `webhookId` and an ISO `timestamp`
- * is a `MalformedWebhookError`.
+ * Throws a `WebhookVerificationError` unless the raw body is signed by GoHighLevel, its `timestamp`
+ * is within the replay window and, when `appId` is given, it names that app; a signed body that is
+ * not JSON with `webhookId` and an ISO `timestamp` is a `MalformedWebhookError`.
  */
 export function verifyGoHighLevelWebhook(request: GoHighLevelWebhookRequest): VerifiedGoHighLevelWebhook {
   const raw = rawBytes(request.rawBody);
@@ -147,5 +187,10 @@ export function verifyGoHighLevelWebhook(request: GoHighLevelWebhookRequest): Ve
   const sentAt = typeof timestamp === 'string' && ISO_WITH_ZONE.test(timestamp) ? Date.parse(timestamp) : Number.NaN;
   if (Number.isNaN(sentAt)) throw new MalformedWebhookError('gohighlevel', 'GoHighLevel webhook has no ISO timestamp to refuse a replay by');
   checkWindow('gohighlevel', 'GoHighLevel webhook timestamp', sentAt, request.now(), request.replayWindowMs ?? GOHIGHLEVEL_REPLAY_WINDOW_MS);
+  if (request.appId !== undefined && record.appId !== request.appId) {
+    // Another app's genuine event, replayed here, is signed too: only the body says whose it is.
+    const named = typeof record.appId === 'string' ? `appId ${JSON.stringify(record.appId)}` : 'no appId';
+    throw new WebhookVerificationError('gohighlevel', 'webhook.foreign_app', `GoHighLevel webhook names ${named}, not GHL_APP_ID's ${JSON.stringify(request.appId)}`);
+  }
   return { scheme, webhookId, sentAt, body: record };
 }

@@ -6,7 +6,7 @@ export { verifyStripeWebhook, stripeWebhookSecrets, signStripePayload, parseStri
 export type { StripeWebhookRequest, VerifiedStripeWebhook } from './stripe.ts';
 export { verifyHubSpotWebhook, signHubSpotRequest, hubSpotSignedUri, publicRequestUri, HUBSPOT_MAX_AGE_MS } from './hubspot.ts';
 export type { HubSpotWebhookRequest, VerifiedHubSpotWebhook } from './hubspot.ts';
-export { verifyGoHighLevelWebhook, goHighLevelKeys, GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY, GOHIGHLEVEL_REPLAY_WINDOW_MS } from './gohighlevel.ts';
-export type { GoHighLevelKeys, GoHighLevelWebhookRequest, VerifiedGoHighLevelWebhook } from './gohighlevel.ts';
+export { verifyGoHighLevelWebhook, goHighLevelWebhookConfig, GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY, GOHIGHLEVEL_REPLAY_WINDOW_MS } from './gohighlevel.ts';
+export type { GoHighLevelKeys, GoHighLevelWebhookConfig, GoHighLevelWebhookRequest, VerifiedGoHighLevelWebhook } from './gohighlevel.ts';
 export { verifyGoogleCalendarNotification, calendarIdOf } from './google.ts';
 export type { GoogleCalendarNotificationRequest, VerifiedGoogleCalendarNotification, GoogleResourceState } from './google.ts';
