@@ -1,6 +1,7 @@
 /**
  * Compiles src/ to dist/ (run by `npm ci` and `npm install` as the `prepare` step, and by
- * `npm run build`; `--if-stale` builds only when a source changed since), so `recon` starts as plain JavaScript instead of transpiling at each start.
+ * `npm run build`; `--if-stale` builds only when a source changed since), so `recon` starts as
+ * plain JavaScript instead of transpiling at each start.
  * Emits without type-checking (`npm run typecheck` does that): a type error never breaks an
  * install. The build goes to a folder of its own and replaces dist/ whole, so a process starting
  * meanwhile sees the old build, the new one, or none (and then runs the sources through tsx).
@@ -17,7 +18,7 @@ import { compiledIsCurrent, DIST, ROOT, STAMP } from '../bin/compiled.js';
 if (process.argv.includes('--if-stale') && compiledIsCurrent()) process.exit(0);
 
 const root = fileURLToPath(ROOT);
-const dist = fileURLToPath(DIST);
+const dist = fileURLToPath(DIST).replace(/\/$/, '');
 
 let tsc;
 try {
@@ -29,7 +30,7 @@ try {
 }
 
 const started = new Date();
-const staging = `${dist.replace(/\/$/, '')}.building-${process.pid}`;
+const staging = `${dist}.building-${process.pid}`;
 rmSync(staging, { recursive: true, force: true });
 const { status, error } = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--noCheck', '--outDir', staging], { cwd: root, stdio: 'inherit' });
 if (status !== 0) {
@@ -41,6 +42,19 @@ if (status !== 0) {
 const stamp = join(staging, '.built');
 closeSync(openSync(stamp, 'w'));
 utimesSync(stamp, started, started);
-if (existsSync(dist)) rmSync(dist, { recursive: true, force: true });
-renameSync(staging, dist);
+// Renames only, so that two builds at once (two test runs) cannot delete each other's files.
+const previous = `${dist}.old-${process.pid}`;
+try {
+  renameSync(dist, previous);
+} catch (error) {
+  if (error.code !== 'ENOENT') throw error;
+}
+try {
+  renameSync(staging, dist);
+} catch (error) {
+  // Another build put its dist/ there first: as good as ours if it is current.
+  rmSync(staging, { recursive: true, force: true });
+  if (!compiledIsCurrent()) throw error;
+}
+rmSync(previous, { recursive: true, force: true });
 if (!existsSync(fileURLToPath(STAMP))) throw new Error('recon build: dist/.built is missing after the build');
