@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateScenario } from '../../src/sandbox/generate.ts';
 import { googleCalendarEnv } from '../../src/sandbox/google-calendar-auth.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.ts';
-import { RUN_WITHIN_MS, runRecon, START_WITHIN_MS, STOP_WITHIN_MS, startRecon, type ReconChild } from '../support/child.ts';
+import { RUN_WITHIN_MS, runRecon, servePort, START_WITHIN_MS, STOP_WITHIN_MS, startRecon, type ReconChild } from '../support/child.ts';
 
 let dir: string;
 let sandbox: RunningSandbox;
@@ -16,16 +16,15 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'recon-serve-'));
   const { state } = generateScenario({ customers: 40, seed: 3, now: Date.now() });
   sandbox = await startSandbox(state, { rateLimits: false });
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  base = `http://127.0.0.1:${port}`;
   child = startRecon(['serve'], {
     ...googleCalendarEnv(state.calendar, { dir, baseUrl: sandbox.urls.google_calendar as string }),
-    PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', PORT: String(port), RECON_DB_DIR: join(dir, 'db'),
+    PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', PORT: '0', RECON_DB_DIR: join(dir, 'db'),
     RECON_CONFIG: 'examples/recon.config.hubspot.yml', STRIPE_SECRET_KEY: 'sk_test_serve', STRIPE_API_URL: sandbox.stripeUrl,
     HUBSPOT_ACCESS_TOKEN: 'pat-serve', HUBSPOT_API_URL: sandbox.hubspotUrl,
     SLACK_BOT_TOKEN: 'xoxb-test-serve', SLACK_SIGNING_SECRET: 'serve-secret', SLACK_API_URL: sandbox.slackUrl,
   });
   await child.waitUntil('"Slack app listening" on stderr', () => child.stderr().includes('Slack app listening'), START_WITHIN_MS);
+  base = `http://127.0.0.1:${await servePort(child)}`;
 }, START_WITHIN_MS + 30_000);
 
 afterAll(async () => {

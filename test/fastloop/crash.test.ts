@@ -4,7 +4,6 @@
  */
 import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { changeStripeSubscription, type StripeEvent } from '../../src/sandbox/st
 import { generateScenario } from '../../src/sandbox/generate.ts';
 import { googleCalendarEnv } from '../../src/sandbox/google-calendar-auth.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.ts';
-import { answers, START_WITHIN_MS, STOP_WITHIN_MS, startRecon, type ReconChild } from '../support/child.ts';
+import { answers, servePort, START_WITHIN_MS, STOP_WITHIN_MS, startRecon, type ReconChild } from '../support/child.ts';
 import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
 import { EXAMPLE_POLICY } from '../support/world.ts';
 
@@ -43,15 +42,9 @@ describe('recon serve killed while processing a webhook event', () => {
       dbDir = await mkdtemp(join(tmpdir(), 'recon-fastloop-crash-'));
       database = { RECON_DB_DIR: dbDir };
     }
-    port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as { port: number };
-        probe.close(() => resolve(free));
-      });
-    });
     env = {
       ...googleCalendarEnv(scenario.state.calendar, { dir: keyDir, baseUrl: sandbox.urls.google_calendar as string }),
-      PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', PORT: String(port), RECON_CONFIG: EXAMPLE_POLICY,
+      PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', PORT: '0', RECON_CONFIG: EXAMPLE_POLICY,
       STRIPE_SECRET_KEY: 'sk_test_fastloop_crash', STRIPE_API_URL: sandbox.stripeUrl, STRIPE_WEBHOOK_SECRET: SECRET,
       HUBSPOT_ACCESS_TOKEN: 'pat-test-fastloop-crash', HUBSPOT_API_URL: sandbox.hubspotUrl, HUBSPOT_APP_ID: String(scenario.state.hubspot.appId),
       ...database,
@@ -66,10 +59,11 @@ describe('recon serve killed while processing a webhook event', () => {
     await pgDatabase?.close();
   });
 
-  /** Starts `recon serve` and resolves once /healthz answers; fails with what serve printed if it does not. */
+  /** Starts `recon serve` on a port of the kernel's choice and resolves once /healthz answers; fails with what serve printed if it does not. */
   async function serve(): Promise<ReconChild> {
     const started = startRecon(['serve'], env);
     child = started;
+    port = await servePort(started);
     await started.waitUntil('GET /healthz to answer 200', () => answers(`http://127.0.0.1:${port}/healthz`), START_WITHIN_MS);
     return started;
   }

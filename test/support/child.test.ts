@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startNode } from './child.ts';
+import { servePort, startNode } from './child.ts';
 
 const env = { PATH: process.env.PATH };
 
@@ -32,5 +32,15 @@ describe('a test child process', () => {
     const child = startNode(['-e', 'setTimeout(() => console.log("ready"), 200); setTimeout(() => {}, 5000)'], env, 'serve');
     await child.waitUntil('"ready"', () => child.stdout().includes('ready'), 20_000);
     expect((await child.stop()).signal).toBe('SIGTERM');
+  });
+
+  it('reads the port serve logs once it listens, not a port named in an earlier line', async () => {
+    const lines = ['{"level":30,"port":5432,"msg":"database ready"}', '{"level":40,"port":41234,"webhooks":[],"msg":"recon serve: SLACK_BOT_TOKEN is not set"}'];
+    const child = startNode(['-e', `${lines.map((line) => `console.error(${JSON.stringify(line)})`).join(';')}; setTimeout(() => {}, 5000)`], env, 'serve');
+    try {
+      expect(await servePort(child, 20_000)).toBe(41234);
+    } finally {
+      await child.stop('SIGKILL');
+    }
   });
 });

@@ -135,6 +135,16 @@ export async function runRecon(args: string[], env: NodeJS.ProcessEnv, withinMs 
   return { ...exit, stdout: child.stdout(), stderr: child.stderr() };
 }
 
+/**
+ * The port a `recon serve` started with PORT=0 listens on, from the line it logs once listening
+ * (at info with Slack, warn without): the kernel's choice, so no other process can take it first.
+ */
+export async function servePort(serve: ReconChild, withinMs = START_WITHIN_MS): Promise<number> {
+  const listening = () => /^\{[^\n]*"port":(\d+)[^\n]*"msg":"recon serve: [^\n]*$/m.exec(serve.stderr());
+  await serve.waitUntil('recon serve to log the port it listens on', () => listening() !== null, withinMs);
+  return Number(listening()?.[1]);
+}
+
 /** True once GET `url` answers 2xx; false while nothing listens or it answers otherwise. */
 export async function answers(url: string): Promise<boolean> {
   return fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
