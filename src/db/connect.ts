@@ -65,12 +65,12 @@ export async function openDatabase(target: DbTarget): Promise<OpenDatabase> {
     };
   }
   const dir = target.embeddedDir ?? '.recon/db';
+  const [{ PGlite, types: pgliteTypes }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
   let unlock = async () => {};
   if (!dir.startsWith('memory://')) {
     await mkdir(dir, { recursive: true });
     unlock = await lockDirectory(dir);
   }
-  const [{ PGlite, types: pgliteTypes }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
   const pglite = new PGlite(dir, {
     ...(target.snapshot ? { loadDataDir: target.snapshot } : {}),
     parsers: { [pgliteTypes.INT8]: (value: string) => value },
