@@ -1,5 +1,5 @@
 /**
- * Whether dist/ (the JavaScript `npm run build` compiles from src/) is current: it exists and no
+ * Whether dist/ (the JavaScript `npm run build` bundles from src/) is current: it exists and no
  * file under src/ changed after the build started. A build writes dist/.built last and dates it
  * to its own start, so a comparison of modification times is the whole check: one stat per
  * source file, a few milliseconds, no hashing.

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { sql } from 'kysely';
+import { packageRoot } from '../util/package-root.ts';
 import type { OpenDatabase } from './connect.ts';
 
-export const MIGRATIONS_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../migrations');
+export const MIGRATIONS_DIR = join(packageRoot(import.meta.url), 'migrations');
 
 export interface MigrationFile {
   name: string;
