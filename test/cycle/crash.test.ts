@@ -54,7 +54,8 @@ describe('a cycle killed in the middle of applying', () => {
   afterAll(async () => {
     await child?.stop('SIGKILL');
     await sandbox.close();
-    if (dbDir) await rm(dbDir, { recursive: true, force: true });
+    // The lock file sits beside the directory: a child killed at the wrong moment leaves it behind.
+    if (dbDir) await Promise.all([rm(dbDir, { recursive: true, force: true }), rm(`${dbDir}.lock`, { force: true })]);
     if (keyDir) await rm(keyDir, { recursive: true, force: true });
     await pgDatabase?.close();
   });
