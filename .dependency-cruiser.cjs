@@ -48,7 +48,7 @@ module.exports = {
     {
       name: 'config-stays-low', severity: 'error',
       comment: 'config/ reads the environment and the policy; it may name the registry of systems, nothing above it.',
-      from: { path: layer('config') }, to: { path: '^src/', pathNot: [anyOf('domain', 'config'), '^src/connectors/(registry|definition)\\.ts$', '^src/connectors/[^/]+/index\\.ts$'] },
+      from: { path: layer('config') }, to: { path: '^src/', pathNot: [anyOf('domain', 'config'), '^src/connectors/(registry|catalog|definition)\\.ts$', '^src/connectors/[^/]+/(index|declaration)\\.ts$'] },
     },
     {
       name: 'sandbox-is-a-vendor', severity: 'error',

@@ -2,7 +2,7 @@
  * `npm run bench`: each scenario in a fresh process (so peak RSS is its own), a table of every
  * figure beside its target and a verdict, and bench/results/latest.json.
  * `npm run bench -- --quick` runs smaller sizes; `npm run bench -- --check` exits 1 when a row
- * misses its target; `--only engine,cycles,status,slack,ack,webhooks` runs some scenarios. BENCH_DATABASE_URL adds the
+ * misses its target; `--only engine,cycles,status,slack,ack,webhooks,cli` runs some scenarios. BENCH_DATABASE_URL adds the
  * real-Postgres rows.
  */
 import { execFileSync } from 'node:child_process';
@@ -136,6 +136,26 @@ if (wanted('webhooks')) {
     row(name, 'answers other than 200', Object.entries(r.statuses as Record<string, number>).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0), '0', Object.keys(r.statuses).every((s) => s === '200'));
     row(name, `final state: writes left for a cycle, failed, dead letters (inbox drained in ${r.drainSeconds} s)`, `${r.finalState.wouldWrite}, ${r.finalState.failed}, ${r.deadLetters}`, '0, 0, 0', r.finalState.wouldWrite === 0 && r.finalState.failed === 0 && r.deadLetters === 0);
   }
+}
+
+interface CliMeasured { command: string; runs: number; medianSeconds: number; minSeconds: number; maxSeconds: number; medianPeakRssMb: number }
+if (wanted('cli')) {
+  process.stderr.write('the command line: each command a separate process, the embedded database, through recon serve, and Postgres with BENCH_DATABASE_URL...\n');
+  const r = run('bench/cli.ts', [quick ? 5 : 9], { ...process.env, BENCH_DATABASE_URL: pgUrl });
+  results.push(r);
+  const seconds = (m: CliMeasured) => `${m.medianSeconds} (${m.minSeconds}–${m.maxSeconds})`;
+  const timed = (scenario: string, m: CliMeasured, limit: number) =>
+    row(scenario, `${m.command}: wall s, median of ${m.runs} processes (min–max)`, seconds(m), `≤ ${limit}`, m.medianSeconds <= limit);
+  for (const m of [r.version, r.help] as CliMeasured[]) timed('cli, no database', m, 0.3);
+  for (const m of r.embedded.commands as CliMeasured[]) timed('cli, embedded database, no serve', m, 1);
+  for (const m of r.embedded.throughServe as CliMeasured[]) timed('cli, embedded database, through recon serve', m, 0.3);
+  for (const m of (r.postgres?.commands ?? []) as CliMeasured[]) timed('cli, Postgres (DATABASE_URL)', m, 0.3);
+  const pglite = r.embedded.pglite as CliMeasured;
+  const status = (r.embedded.commands as CliMeasured[])[0] as CliMeasured;
+  row('cli, embedded database, no serve', `PGlite alone on the same files (start, one read, close): wall s; peak RSS, MB`, `${seconds(pglite)}; ${pglite.medianPeakRssMb}`);
+  const over = status.medianPeakRssMb - pglite.medianPeakRssMb;
+  row('cli, embedded database, no serve', `${status.command}: peak RSS over PGlite's own, MB (${status.medianPeakRssMb} − ${pglite.medianPeakRssMb})`, over, '≤ 200', over <= 200);
+  row('cli, embedded database, no serve', `${status.command}: wall over PGlite's own, s (Recon's share)`, +(status.medianSeconds - pglite.medianSeconds).toFixed(3));
 }
 
 const verdict = (ok: boolean | null) => (ok === null ? '' : ok ? 'met' : 'MISSED');

@@ -5,15 +5,16 @@
 import type { Env } from './config/env.ts';
 import type { Policy } from './config/policy.ts';
 import { connectorDefinition } from './connectors/registry.ts';
-import { openDatabase, type OpenDatabase } from './db/connect.ts';
-import { migrate } from './db/migrate.ts';
-import { databaseError } from './db/errors.ts';
+import type { OpenDatabase } from './db/connect.ts';
 import { createStore } from './db/store.ts';
-import { ConfigError, ReconError } from './domain/errors.ts';
+import { ConfigError } from './domain/errors.ts';
 import type { ConnectorsBySystem } from './domain/ports.ts';
 import type { SystemName } from './domain/records.ts';
 import type { ReconStore } from './domain/store.ts';
 import type { Logger } from './log.ts';
+
+/** Opens the configured database and brings its schema up to date (in db/, so that the CLI reaches it without this module). */
+export { openMigratedDatabase } from './db/open.ts';
 
 /** The systems a policy reads or writes. */
 export function systemsOf(policy: Policy): Set<SystemName> {
@@ -35,19 +36,6 @@ export function buildConnectors(env: Env, policy: Policy, logger: Logger): Conne
     connectors[system] = definition.create({ env: own, crm: policy.crm, logger: logger.child({ system }) });
   }
   return connectors;
-}
-
-/** Opens the configured database and brings its schema up to date. */
-export async function openMigratedDatabase(env: Pick<Env, 'DATABASE_URL' | 'RECON_DB_DIR'>, logger: Logger): Promise<OpenDatabase> {
-  const database = await openDatabase({ url: env.DATABASE_URL, embeddedDir: env.RECON_DB_DIR });
-  try {
-    const { applied } = await migrate(database);
-    if (applied.length) logger.info({ applied, database: database.describe }, 'migrations applied');
-  } catch (error) {
-    await database.close().catch((closeError: unknown) => logger.debug({ err: closeError }, 'could not close the database after a failed start'));
-    throw error instanceof ReconError ? error : databaseError(error, database.describe);
-  }
-  return database;
 }
 
 /** The store port over an open database. */

@@ -1,8 +1,7 @@
 import { loadEnv, type Env } from '../config/env.ts';
-import { loadPolicy } from '../config/load-policy.ts';
 import type { Policy } from '../config/policy.ts';
 import type { OpenDatabase } from '../db/connect.ts';
-import { secretVariables } from '../connectors/registry.ts';
+import { secretVariables } from '../connectors/catalog.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { defaultTimeZone } from './time.ts';
 
@@ -38,11 +37,13 @@ export function commandContext(overrides: ContextOverrides = {}): CommandContext
     stderr: overrides.stderr ?? process.stderr,
     now: overrides.now ?? Date.now,
     timeZone: overrides.timeZone ?? defaultTimeZone(),
-    // Loaded when first used: `recon --help` needs no database driver.
-    openDatabase: overrides.openDatabase ?? (async () => (await import('../main.ts')).openMigratedDatabase(env, logger)),
+    // Loaded when first used, and without main.ts (the connectors and their SDKs): `recon status` needs only a driver.
+    openDatabase: overrides.openDatabase ?? (async () => (await import('../db/open.ts')).openMigratedDatabase(env, logger)),
   };
 }
 
-export function loadConfiguredPolicy(env: Env): Promise<Policy> {
+/** The policy file, validated; its parser (YAML, cron) loads with it, for the commands that read one. */
+export async function loadConfiguredPolicy(env: Env): Promise<Policy> {
+  const { loadPolicy } = await import('../config/load-policy.ts');
   return loadPolicy(env.RECON_CONFIG);
 }

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { commandContext, type ContextOverrides, type Output } from './context.ts';
+import type { ContextOverrides, Output } from './context.ts';
 import { reportFailure, reportUsage } from './errors.ts';
 import { buildProgram } from './program.ts';
 
@@ -16,6 +16,9 @@ export async function main(argv: string[], overrides: ContextOverrides = {}): Pr
   let code = 0;
   const program = buildProgram({ stdout, stderr }, async (command, invoke) => {
     try {
+      // Loaded only when a command runs: the environment, the logger and the connectors'
+      // declarations are not what `recon --version` or `--help` need.
+      const { commandContext } = await import('./context.ts');
       code = await invoke(commandContext({ ...overrides, stdout, stderr }));
     } catch (error) {
       code = reportFailure(error, command, stderr, debug);

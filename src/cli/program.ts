@@ -3,8 +3,10 @@
  * load only when they run, so `recon --help` and `recon status` do not load the Slack app.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import type { CommandContext, Output } from './context.ts';
+import { packageRoot } from '../util/package-root.ts';
 import { collect, duration, itemId, limit, port, positiveInteger, since } from './options.ts';
 
 /** Runs a command's module with the context built for it; the caller turns what it throws into an exit code. */
@@ -164,5 +166,5 @@ not allowed.`)
 }
 
 function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(packageRoot(import.meta.url), 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -6,7 +6,7 @@
 import { ReconError, errorMessage } from '../domain/errors.ts';
 import type { CommandContext } from './context.ts';
 import { READ_ONLY_PATHS } from './read-api.ts';
-import { databaseReports, type LogQuery, type QueueQuery, type Reports } from './reports.ts';
+import type { LogQuery, QueueQuery, Reports } from './reports.ts';
 import { runningServe, type ServeFile } from './serve-file.ts';
 
 export interface ReportSource extends Reports {
@@ -20,6 +20,8 @@ export async function openReports(ctx: CommandContext): Promise<ReportSource> {
     const serve = await runningServe(ctx.env.RECON_DB_DIR);
     if (serve) return serveReports(serve);
   }
+  // The queries (and Kysely with them) load only here: asking serve needs neither.
+  const { databaseReports } = await import('./reports.ts');
   const database = await ctx.openDatabase();
   return { ...databaseReports(database.db, database.describe), via: database.describe, close: () => database.close() };
 }

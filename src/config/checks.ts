@@ -1,13 +1,13 @@
 import type { Check, CheckSide } from '../domain/check.ts';
 import { isFinancialField } from '../domain/check.ts';
-import { connectorDefinition } from '../connectors/registry.ts';
+import { connectorDeclaration } from '../connectors/catalog.ts';
 import type { CheckPolicy, Policy } from './policy.ts';
 
 const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** The object a side reads when the policy does not name one: the system's first. */
 export function defaultObject(system: string): string {
-  return connectorDefinition(system)?.objects[0]?.name ?? 'records';
+  return connectorDeclaration(system)?.objects[0]?.name ?? 'records';
 }
 
 const fieldKey = (s: CheckPolicy['source']) => `${s.system}:${s.object ?? defaultObject(s.system)}:${s.field}`;
@@ -20,7 +20,7 @@ const fieldKey = (s: CheckPolicy['source']) => `${s.system}:${s.object ?? defaul
 export function financialFields(checks: readonly CheckPolicy[]): Set<string> {
   const fields = new Set<string>();
   for (const c of checks) {
-    for (const s of [c.source, c.target]) if (s.financial || connectorDefinition(s.system)?.allFieldsFinancial) fields.add(fieldKey(s));
+    for (const s of [c.source, c.target]) if (s.financial || connectorDeclaration(s.system)?.allFieldsFinancial) fields.add(fieldKey(s));
   }
   return fields;
 }
@@ -29,7 +29,7 @@ export function financialFields(checks: readonly CheckPolicy[]): Set<string> {
 export function resolveCheck(policy: CheckPolicy, financial: ReadonlySet<string> = new Set()): Check {
   const side = (s: CheckPolicy['source']): CheckSide => {
     const field = { system: s.system, object: s.object ?? defaultObject(s.system), field: s.field };
-    const allFinancial = connectorDefinition(s.system)?.allFieldsFinancial === true;
+    const allFinancial = connectorDeclaration(s.system)?.allFieldsFinancial === true;
     return { ...field, financial: s.financial === true || allFinancial || isFinancialField(field, financial) };
   };
   const toSet = (values: string[] | undefined) => (values ? new Set(values) : undefined);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.ts';
-import { CONNECTORS } from '../connectors/registry.ts';
+import { DECLARATIONS } from '../connectors/catalog.ts';
 import { describeIssues } from './errors.ts';
 
 const url = z.url({ message: 'expected a URL such as http://127.0.0.1:12111' });
@@ -26,7 +26,7 @@ const baseSchema = z.object({
 
 /** Every variable of every connector, optional here: `buildConnectors` requires what the policy uses. */
 const connectorShape = Object.fromEntries(
-  CONNECTORS.flatMap((definition) => Object.entries(definition.env).map(([name, variable]) => [name, variable.schema.optional()])),
+  DECLARATIONS.flatMap((declaration) => Object.entries(declaration.env).map(([name, variable]) => [name, variable.schema.optional()])),
 );
 
 export const envSchema = baseSchema.extend(connectorShape);

@@ -1,6 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
-import { CRM_NAMES, SYSTEM_NAMES } from '../connectors/registry.ts';
+import { CRM_NAMES, SYSTEM_NAMES } from '../connectors/catalog.ts';
 import { parseDuration } from './duration.ts';
 
 const systemName = z.string().refine((name) => SYSTEM_NAMES.includes(name), {

@@ -1,8 +1,10 @@
 /**
- * What a system is to Recon, declared once in its folder's `index.ts` and listed in
- * `registry.ts`: the policy's system names, the environment, secrets to redact, `doctor`, the
- * wiring in `main.ts` and the sandbox all read it from there. Adding a system is one folder and
- * one line in the registry.
+ * What a system is to Recon, declared once in its folder's `declaration.ts` and listed in
+ * `catalog.ts`; its folder's `index.ts` adds the factory of its connector, listed in `registry.ts`.
+ * The policy's system names, the environment, secrets to redact, `doctor`, the wiring in
+ * `main.ts` and the sandbox all read them from there. Adding a system is one folder and one line
+ * in each list (a test checks that the two agree). The declaration stays apart so that what
+ * only needs the names and the environment (`recon status`) never loads a vendor's SDK.
  */
 import type { z } from 'zod';
 import type { Connector } from '../domain/ports.ts';
@@ -30,7 +32,8 @@ export interface ConnectorContext {
   logger: Logger;
 }
 
-export interface ConnectorDefinition {
+/** What a system is to Recon, without its factory: light to import (`declaration.ts` of its folder). */
+export interface ConnectorDeclaration {
   /** The name the policy uses: `stripe`, `hubspot`, `gohighlevel`, `google_calendar`. */
   name: string;
   displayName: string;
@@ -47,11 +50,20 @@ export interface ConnectorDefinition {
   limits: readonly (RateLimit & { what: string })[];
   /** The API version the connector pins, as `doctor` prints it. */
   apiVersion: string;
+}
+
+/** A system's declaration and the factory of its connector (`index.ts` of its folder). */
+export interface ConnectorDefinition extends ConnectorDeclaration {
   /** Builds the connector from validated variables; throws a ConfigError naming a missing one. */
   create(context: ConnectorContext): Connector;
 }
 
-/** Declares a connector; the identity function, for type checking and a place to document. */
+/** Declares what a system is; the identity function, for type checking and a place to document. */
+export function declareConnector<const D extends ConnectorDeclaration>(declaration: D): D {
+  return declaration;
+}
+
+/** Defines a connector: its declaration and its factory; the identity function, as above. */
 export function defineConnector<const D extends ConnectorDefinition>(definition: D): D {
   return definition;
 }

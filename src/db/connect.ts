@@ -1,10 +1,7 @@
 import { processIsRunning } from '../util/process.ts';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../domain/errors.ts';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
-import pg from 'pg';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -34,15 +31,18 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-// bigint (int8) ids and counts come back as strings on both drivers: never lossy numbers.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => value);
-
 /** The embedded Postgres's shared buffers (Postgres' default is 128MB). */
 export const EMBEDDED_SHARED_BUFFERS = '32MB';
 
-/** Opens Kysely over `pg` when a URL is given, over embedded PGlite otherwise. */
+/**
+ * Opens Kysely over `pg` when a URL is given, over embedded PGlite otherwise. Each driver is
+ * loaded only when used: a command on Postgres never loads the embedded database's WebAssembly.
+ */
 export async function openDatabase(target: DbTarget): Promise<OpenDatabase> {
   if (target.url) {
+    const { default: pg } = await import('pg');
+    // bigint (int8) ids and counts come back as strings on both drivers: never lossy numbers.
+    pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => value);
     const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const { hostname, port, pathname } = new URL(target.url);
@@ -65,6 +65,7 @@ export async function openDatabase(target: DbTarget): Promise<OpenDatabase> {
     };
   }
   const dir = target.embeddedDir ?? '.recon/db';
+  const [{ PGlite, types: pgliteTypes }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
   let unlock = async () => {};
   if (!dir.startsWith('memory://')) {
     await mkdir(dir, { recursive: true });

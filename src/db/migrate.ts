@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { sql } from 'kysely';
+import { packageRoot } from '../util/package-root.ts';
 import type { OpenDatabase } from './connect.ts';
 
-export const MIGRATIONS_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../migrations');
+export const MIGRATIONS_DIR = join(packageRoot(import.meta.url), 'migrations');
 
 export interface MigrationFile {
   name: string;
@@ -24,6 +24,19 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationFil
   );
 }
 
+/**
+ * Whether every file is recorded as applied with its checksum: what nearly every start finds, in
+ * two reads and without the lock or a write, so a read-only command changes nothing. Anything else
+ * (a new database, a new file, a changed one) takes the full path below.
+ */
+async function isCurrent(database: OpenDatabase, files: readonly MigrationFile[]): Promise<boolean> {
+  const table = await sql<{ present: boolean }>`SELECT to_regclass('recon_migrations') IS NOT NULL AS present`.execute(database.db);
+  if (!table.rows[0]?.present) return false;
+  const recorded = await sql<{ name: string; checksum: string }>`SELECT name, checksum FROM recon_migrations`.execute(database.db);
+  const checksums = new Map(recorded.rows.map((row) => [row.name, row.checksum]));
+  return files.every((file) => checksums.get(file.name) === file.checksum);
+}
+
 const LOCK_ID = 7_265_301; // any constant: serialises migrators of several replicas
 
 /**
@@ -32,6 +45,7 @@ const LOCK_ID = 7_265_301; // any constant: serialises migrators of several repl
  */
 export async function migrate(database: OpenDatabase, dir = MIGRATIONS_DIR): Promise<{ applied: string[] }> {
   const files = await readMigrations(dir);
+  if (await isCurrent(database, files)) return { applied: [] };
   // CREATE TABLE IF NOT EXISTS races between sessions on Postgres: take the lock first.
   await database.runScript(`
     BEGIN;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateScenario } from '../../src/sandbox/generate.ts';
 import { googleCalendarEnv } from '../../src/sandbox/google-calendar-auth.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.ts';
+import { RUN_WITHIN_MS, runRecon } from '../support/child.ts';
 
 let dir: string;
 let sandbox: RunningSandbox;
@@ -25,17 +25,7 @@ afterAll(async () => {
 
 /** Runs the CLI in a child process; asynchronously, so the sandbox in this process keeps answering. */
 function recon(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/recon.js', ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', RECON_DB_DIR: join(dir, 'db'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runRecon(args, { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', RECON_DB_DIR: join(dir, 'db'), ...env });
 }
 
 const sandboxEnv = () => ({
@@ -47,7 +37,7 @@ const sandboxEnv = () => ({
   HUBSPOT_API_URL: sandbox.hubspotUrl,
 });
 
-describe('the recon command', () => {
+describe('the recon command', { timeout: RUN_WITHIN_MS + 10_000 }, () => {
   it('exits 2 and names the key path when the policy is wrong', async () => {
     const policy = join(dir, 'bad.yml');
     await writeFile(policy, 'crm: hubspot\nchecks:\n  - name: x\n    source: { system: stripe, field: s }\n    target: { system: hubspot, object: deals, field: t }\n    rule: sometimes\n');

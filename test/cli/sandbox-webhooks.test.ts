@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { goHighLevelWebhookConfig } from '../../src/fastloop/verify/gohighlevel.ts';
 import { publicRequestUri, verifyHubSpotWebhook } from '../../src/fastloop/verify/hubspot.ts';
 import { verifyStripeWebhook } from '../../src/fastloop/verify/stripe.ts';
+import { START_WITHIN_MS, STOP_WITHIN_MS, startRecon } from '../support/child.ts';
 
 /** `export A=1 B=2` and `export C='...'` lines of the output, as a shell would read them. */
 function exported(stdout: string): Record<string, string> {
@@ -33,20 +33,16 @@ describe('recon sandbox --webhooks-to', () => {
     });
     await new Promise<void>((resolve) => recon.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(recon.address() as AddressInfo).port}`;
-    const child = spawn(process.execPath, ['bin/recon.js', 'sandbox', '--customers', '40', '--no-rate-limits', '--webhooks-to', url], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = startRecon(['sandbox', '--customers', '40', '--no-rate-limits', '--webhooks-to', url], { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent' });
     try {
-      let stdout = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      while (!stdout.includes('Press Ctrl-C')) await new Promise((resolve) => setTimeout(resolve, 20));
-      const env = exported(stdout);
+      await child.waitUntil('"Press Ctrl-C" on stdout', () => child.stdout().includes('Press Ctrl-C'), START_WITHIN_MS);
+      const env = exported(child.stdout());
       expect(Object.keys(env)).toEqual(expect.arrayContaining(['STRIPE_WEBHOOK_SECRET', 'HUBSPOT_CLIENT_SECRET', 'RECON_PUBLIC_URL', 'GHL_WEBHOOK_PUBLIC_KEY']));
       expect(goHighLevelWebhookConfig(env).config?.keys.ed25519.asymmetricKeyType).toBe('ed25519');
 
       const drift = await fetch(`${env.STRIPE_API_URL}/_sandbox/drift?stripe=1&hubspot=1`, { method: 'POST' });
       expect(drift.status).toBe(200);
-      while (received.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      await child.waitUntil('two webhooks posted to the listener', () => received.length >= 2, START_WITHIN_MS);
       const stripe = received.find((request) => request.path === '/webhooks/stripe');
       const hubspot = received.find((request) => request.path === '/webhooks/hubspot');
       expect(() => verifyStripeWebhook({ rawBody: stripe?.body ?? '', headers: stripe?.headers ?? {}, secrets: env.STRIPE_WEBHOOK_SECRET ?? '', now: Date.now })).not.toThrow();
@@ -55,10 +51,8 @@ describe('recon sandbox --webhooks-to', () => {
         clientSecret: env.HUBSPOT_CLIENT_SECRET ?? '', now: Date.now,
       })).not.toThrow();
     } finally {
-      const closed = new Promise((resolve) => child.on('close', resolve));
-      child.kill('SIGINT');
-      expect(await closed).toBe(0);
+      expect((await child.stop('SIGINT', STOP_WITHIN_MS)).code).toBe(0);
       await new Promise((resolve) => recon.close(resolve));
     }
-  });
+  }, 2 * START_WITHIN_MS + STOP_WITHIN_MS + 10_000);
 });

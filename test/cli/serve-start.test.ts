@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { expect, it } from 'vitest';
 import { generateScenario } from '../../src/sandbox/generate.ts';
 import { googleCalendarEnv } from '../../src/sandbox/google-calendar-auth.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
+import { RUN_WITHIN_MS, runRecon } from '../support/child.ts';
 
 it('recon serve stops with one line and exit code 2 when Slack refuses the bot token', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'recon-serve-start-'));
@@ -13,19 +13,13 @@ it('recon serve stops with one line and exit code 2 when Slack refuses the bot t
   const sandbox = await startSandbox(state, { rateLimits: false });
   sandbox.slack.token = 'xoxb-test-the-installed-one';
   try {
-    const child = spawn(process.execPath, ['bin/recon.js', 'serve'], {
-      env: {
-        PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', PORT: '0', RECON_DB_DIR: join(dir, 'db'),
-        RECON_CONFIG: 'examples/recon.config.hubspot.yml', STRIPE_SECRET_KEY: 'sk_test_serve', STRIPE_API_URL: sandbox.stripeUrl,
-        HUBSPOT_ACCESS_TOKEN: 'pat-serve', HUBSPOT_API_URL: sandbox.hubspotUrl,
-        ...googleCalendarEnv(state.calendar, { dir, baseUrl: sandbox.urls.google_calendar as string }),
-        SLACK_BOT_TOKEN: 'xoxb-test-revoked', SLACK_SIGNING_SECRET: 'serve-secret', SLACK_API_URL: sandbox.slackUrl,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const { code, stderr } = await runRecon(['serve'], {
+      PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', PORT: '0', RECON_DB_DIR: join(dir, 'db'),
+      RECON_CONFIG: 'examples/recon.config.hubspot.yml', STRIPE_SECRET_KEY: 'sk_test_serve', STRIPE_API_URL: sandbox.stripeUrl,
+      HUBSPOT_ACCESS_TOKEN: 'pat-serve', HUBSPOT_API_URL: sandbox.hubspotUrl,
+      ...googleCalendarEnv(state.calendar, { dir, baseUrl: sandbox.urls.google_calendar as string }),
+      SLACK_BOT_TOKEN: 'xoxb-test-revoked', SLACK_SIGNING_SECRET: 'serve-secret', SLACK_API_URL: sandbox.slackUrl,
     });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(2);
     expect(stderr).toMatch(/^recon( serve)?: Slack refused SLACK_BOT_TOKEN \(auth\.test: invalid_auth\)[^\n]*\n$/);
     expect(stderr).not.toContain('xoxb-test-revoked');
@@ -33,4 +27,4 @@ it('recon serve stops with one line and exit code 2 when Slack refuses the bot t
     await sandbox.close();
     await rm(dir, { recursive: true, force: true });
   }
-}, 30_000);
+}, RUN_WITHIN_MS + 30_000);

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,44 +5,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateScenario } from '../../src/sandbox/generate.ts';
 import { googleCalendarEnv } from '../../src/sandbox/google-calendar-auth.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.ts';
+import { RUN_WITHIN_MS, runRecon, servePort, START_WITHIN_MS, STOP_WITHIN_MS, startRecon, type ReconChild } from '../support/child.ts';
 
 let dir: string;
 let sandbox: RunningSandbox;
-let child: ChildProcess;
+let child: ReconChild;
 let base: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'recon-serve-'));
   const { state } = generateScenario({ customers: 40, seed: 3, now: Date.now() });
   sandbox = await startSandbox(state, { rateLimits: false });
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  base = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, ['bin/recon.js', 'serve'], {
-    env: {
-      ...googleCalendarEnv(state.calendar, { dir, baseUrl: sandbox.urls.google_calendar as string }),
-      PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', PORT: String(port), RECON_DB_DIR: join(dir, 'db'),
-      RECON_CONFIG: 'examples/recon.config.hubspot.yml', STRIPE_SECRET_KEY: 'sk_test_serve', STRIPE_API_URL: sandbox.stripeUrl,
-      HUBSPOT_ACCESS_TOKEN: 'pat-serve', HUBSPOT_API_URL: sandbox.hubspotUrl,
-      SLACK_BOT_TOKEN: 'xoxb-test-serve', SLACK_SIGNING_SECRET: 'serve-secret', SLACK_API_URL: sandbox.slackUrl,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  child = startRecon(['serve'], {
+    ...googleCalendarEnv(state.calendar, { dir, baseUrl: sandbox.urls.google_calendar as string }),
+    PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', PORT: '0', RECON_DB_DIR: join(dir, 'db'),
+    RECON_CONFIG: 'examples/recon.config.hubspot.yml', STRIPE_SECRET_KEY: 'sk_test_serve', STRIPE_API_URL: sandbox.stripeUrl,
+    HUBSPOT_ACCESS_TOKEN: 'pat-serve', HUBSPOT_API_URL: sandbox.hubspotUrl,
+    SLACK_BOT_TOKEN: 'xoxb-test-serve', SLACK_SIGNING_SECRET: 'serve-secret', SLACK_API_URL: sandbox.slackUrl,
   });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`recon serve did not start:\n${log}`)), 30_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('Slack app listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`recon serve exited with ${code}:\n${log}`)));
-  });
-});
+  await child.waitUntil('"Slack app listening" on stderr', () => child.stderr().includes('Slack app listening'), START_WITHIN_MS);
+  base = `http://127.0.0.1:${await servePort(child)}`;
+}, START_WITHIN_MS + 30_000);
 
 afterAll(async () => {
-  if (child.exitCode === null) child.kill('SIGTERM');
+  await child.stop('SIGTERM');
   await sandbox.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -67,27 +52,17 @@ describe('recon serve', () => {
   });
 
   it('answers recon status and recon queue while it holds the embedded database', async () => {
-    const run = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const cli = spawn(process.execPath, ['bin/recon.js', ...args], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', RECON_DB_DIR: join(dir, 'db'), RECON_CONFIG: 'examples/recon.config.hubspot.yml' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      cli.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      cli.on('close', (code) => resolve({ code, stdout, stderr }));
+    const run = (args: string[]) => runRecon(args, {
+      PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', RECON_DB_DIR: join(dir, 'db'), RECON_CONFIG: 'examples/recon.config.hubspot.yml',
     });
     const status = await run(['status', '--json']);
     expect(status.stderr).toBe('');
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ database: expect.stringContaining('embedded'), queue: { open: 0 } });
     expect((await run(['queue', '--json'])).code).toBe(0);
-  });
+  }, 2 * RUN_WITHIN_MS + 10_000);
 
   it('stops cleanly on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-  });
+    expect((await child.stop('SIGTERM', STOP_WITHIN_MS)).code).toBe(0);
+  }, STOP_WITHIN_MS + 10_000);
 });

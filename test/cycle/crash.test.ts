@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { migrate } from '../../src/db/migrate.ts';
 import { generateScenario } from '../../src/sandbox/generate.ts';
 import { googleCalendarEnv } from '../../src/sandbox/google-calendar-auth.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.ts';
+import { RUN_WITHIN_MS, startRecon, type ReconChild } from '../support/child.ts';
 import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
 import { EXAMPLE_POLICY } from '../support/world.ts';
 
@@ -23,7 +23,7 @@ describe('a cycle killed in the middle of applying', () => {
   let keyDir: string | null = null;
   let pgDatabase: TestDatabase | null = null;
   let childEnv: NodeJS.ProcessEnv;
-  let child: ChildProcess | null = null;
+  let child: ReconChild | null = null;
 
   beforeAll(async () => {
     sandbox = await startSandbox(scenario.state, { rateLimits: false });
@@ -52,17 +52,19 @@ describe('a cycle killed in the middle of applying', () => {
   });
 
   afterAll(async () => {
+    await child?.stop('SIGKILL');
     await sandbox.close();
-    if (dbDir) await rm(dbDir, { recursive: true, force: true });
+    // The lock file sits beside the directory: a child killed at the wrong moment leaves it behind.
+    if (dbDir) await Promise.all([rm(dbDir, { recursive: true, force: true }), rm(`${dbDir}.lock`, { force: true })]);
     if (keyDir) await rm(keyDir, { recursive: true, force: true });
     await pgDatabase?.close();
   });
 
-  const run = () =>
-    new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child = spawn(process.execPath, ['bin/recon.js', 'run', '--json'], { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-      child.on('exit', (code, signal) => resolve({ code, signal }));
-    });
+  /** One `recon run` to its end (or its kill); a run that outlasts its bound fails with what it printed. */
+  const run = () => {
+    child = startRecon(['run', '--json'], childEnv);
+    return child.waitForExit(RUN_WITHIN_MS);
+  };
 
   async function inspect(fn: (db: OpenDatabase) => Promise<void>) {
     const db = TEST_DATABASE_URL ? (pgDatabase as TestDatabase) : await openDatabase({ embeddedDir: dbDir ?? undefined });
@@ -80,12 +82,12 @@ describe('a cycle killed in the middle of applying', () => {
       beforeWrite: () => {
         if (!killed && child) {
           killed = true;
-          child.kill('SIGKILL');
+          child.process.kill('SIGKILL');
         }
       },
     });
     const first = await run();
-    expect(first.signal).toBe('SIGKILL');
+    expect(first.signal, child?.stderr()).toBe('SIGKILL');
     const landed = scenario.state.writes.length;
     expect(landed).toBeGreaterThan(0);
 
@@ -96,7 +98,7 @@ describe('a cycle killed in the middle of applying', () => {
 
     sandbox.faults.set({});
     const second = await run();
-    expect(second.code).toBe(0);
+    expect(second.code, child?.stderr()).toBe(0);
 
     const safe = scenario.injected.filter((i) => i.expected === 'auto_fix').map((i) => i.targetId).sort();
     const writtenIds = scenario.state.writes.map((w) => w.id);
@@ -112,5 +114,5 @@ describe('a cycle killed in the middle of applying', () => {
       }
       expect(await db.selectFrom('write_intents').selectAll().where('settled_at', 'is', null).execute()).toEqual([]);
     });
-  });
+  }, 2 * RUN_WITHIN_MS + 30_000);
 });

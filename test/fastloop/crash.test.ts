@@ -2,10 +2,8 @@
  * `recon serve` killed (SIGKILL) after storing a webhook event and while processing it: restarted,
  * it takes the event back and finishes it, and the CRM is written once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,10 +13,13 @@ import { changeStripeSubscription, type StripeEvent } from '../../src/sandbox/st
 import { generateScenario } from '../../src/sandbox/generate.ts';
 import { googleCalendarEnv } from '../../src/sandbox/google-calendar-auth.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.ts';
+import { answers, servePort, START_WITHIN_MS, STOP_WITHIN_MS, startRecon, type ReconChild } from '../support/child.ts';
 import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
 import { EXAMPLE_POLICY } from '../support/world.ts';
 
 const SECRET = 'whsec_test_fast_loop_crash';
+/** From a stored event to its CRM write (the fast loop holds a batch up to 5 s while webhooks pour in). */
+const PROCESSED_WITHIN_MS = 60_000;
 
 describe('recon serve killed while processing a webhook event', () => {
   const scenario = generateScenario({ customers: 60, seed: 5, now: Date.now() });
@@ -28,7 +29,7 @@ describe('recon serve killed while processing a webhook event', () => {
   let pgDatabase: TestDatabase | null = null;
   let env: NodeJS.ProcessEnv;
   let port: number;
-  let child: ChildProcess | null = null;
+  let child: ReconChild | null = null;
 
   beforeAll(async () => {
     sandbox = await startSandbox(scenario.state, { rateLimits: false });
@@ -41,15 +42,9 @@ describe('recon serve killed while processing a webhook event', () => {
       dbDir = await mkdtemp(join(tmpdir(), 'recon-fastloop-crash-'));
       database = { RECON_DB_DIR: dbDir };
     }
-    port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as { port: number };
-        probe.close(() => resolve(free));
-      });
-    });
     env = {
       ...googleCalendarEnv(scenario.state.calendar, { dir: keyDir, baseUrl: sandbox.urls.google_calendar as string }),
-      PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', PORT: String(port), RECON_CONFIG: EXAMPLE_POLICY,
+      PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', PORT: '0', RECON_CONFIG: EXAMPLE_POLICY,
       STRIPE_SECRET_KEY: 'sk_test_fastloop_crash', STRIPE_API_URL: sandbox.stripeUrl, STRIPE_WEBHOOK_SECRET: SECRET,
       HUBSPOT_ACCESS_TOKEN: 'pat-test-fastloop-crash', HUBSPOT_API_URL: sandbox.hubspotUrl, HUBSPOT_APP_ID: String(scenario.state.hubspot.appId),
       ...database,
@@ -57,23 +52,21 @@ describe('recon serve killed while processing a webhook event', () => {
   });
 
   afterAll(async () => {
-    child?.kill('SIGKILL');
+    await child?.stop('SIGKILL');
     await sandbox.close();
-    if (dbDir) await rm(dbDir, { recursive: true, force: true });
+    // The lock file sits beside the directory: a child killed at the wrong moment leaves it behind.
+    if (dbDir) await Promise.all([rm(dbDir, { recursive: true, force: true }), rm(`${dbDir}.lock`, { force: true })]);
     await rm(keyDir, { recursive: true, force: true });
     await pgDatabase?.close();
   });
 
-  /** Starts `recon serve` and resolves once /healthz answers. */
-  async function serve(): Promise<{ exited: Promise<NodeJS.Signals | null> }> {
-    const started = spawn(process.execPath, ['bin/recon.js', 'serve'], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+  /** Starts `recon serve` on a port of the kernel's choice and resolves once /healthz answers; fails with what serve printed if it does not. */
+  async function serve(): Promise<ReconChild> {
+    const started = startRecon(['serve'], env);
     child = started;
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => started.once('exit', (_code, signal) => resolve(signal)));
-    for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-      if (ok) return { exited };
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    port = await servePort(started);
+    await started.waitUntil('GET /healthz to answer 200', () => answers(`http://127.0.0.1:${port}/healthz`), START_WITHIN_MS);
+    return started;
   }
 
   async function inspect<T>(fn: (db: OpenDatabase) => Promise<T>): Promise<T> {
@@ -99,7 +92,7 @@ describe('recon serve killed while processing a webhook event', () => {
     // Killed as the CRM write goes out: the event was stored and claimed, its processing not finished.
     sandbox.faults.set({
       beforeWrite: () => {
-        child?.kill('SIGKILL');
+        child?.process.kill('SIGKILL');
       },
     });
     changeStripeSubscription(scenario.state, subscription.id, { status: 'canceled' }, Date.now());
@@ -109,22 +102,19 @@ describe('recon serve killed while processing a webhook event', () => {
       method: 'POST', body, headers: { 'content-type': 'application/json', 'stripe-signature': `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.${body}`).digest('hex')}` },
     });
     expect(answer.status).toBe(200);
-    expect(await first.exited).toBe('SIGKILL');
+    expect((await first.waitForExit(PROCESSED_WITHIN_MS)).signal, first.stderr()).toBe('SIGKILL');
     sandbox.faults.set({});
     expect(await inspect((d) => d.db.selectFrom('inbox').select('status').execute())).toEqual([{ status: 'processing' }]);
 
     const second = await serve();
     // The embedded database is the running process's alone: its metrics say when the event is done.
-    for (let tries = 0; ; tries++) {
-      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
-      if (/^recon_fastloop_events_processed_total\{provider="stripe"/m.test(metrics)) break;
-      if (tries > 150) throw new Error('the event was not processed after the restart');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    child?.kill('SIGTERM');
-    await second.exited;
+    await second.waitUntil('the event to be processed (recon_fastloop_events_processed_total in /metrics)', async () => {
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+      return /^recon_fastloop_events_processed_total\{provider="stripe"/m.test(metrics);
+    }, PROCESSED_WITHIN_MS);
+    expect((await second.stop('SIGTERM', STOP_WITHIN_MS)).code, second.stderr()).toBe(0);
     expect(await inspect((d) => d.db.selectFrom('inbox').select('status').execute())).toEqual([{ status: 'done' }]);
     expect(hubspot.deals.get(dealId)?.properties.dealstage).toBe('closedlost');
     expect(scenario.state.writes.filter((w) => w.id === dealId)).toHaveLength(1);
-  });
+  }, 2 * START_WITHIN_MS + 2 * PROCESSED_WITHIN_MS + STOP_WITHIN_MS + 30_000);
 });

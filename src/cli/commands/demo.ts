@@ -2,7 +2,6 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadEnv } from '../../config/env.ts';
 import { loadPolicy } from '../../config/load-policy.ts';
 import { changesOfRuns } from '../../db/repositories/changes.ts';
@@ -26,11 +25,12 @@ import { createProgress } from '../progress.ts';
 import { renderChanges, renderEscalation, renderExceptions, renderSummary, type Labels } from '../render.ts';
 import { renderTable } from '../table.ts';
 import { WebClient } from '@slack/web-api';
+import { packageRoot } from '../../util/package-root.ts';
 import { slackLogger } from '../../slack/app.ts';
 import { SLACK_RETRIES, webClientPort } from '../../slack/port.ts';
 import { postEscalations } from '../../slack/posting.ts';
 
-const EXAMPLES = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../examples');
+const EXAMPLES = join(packageRoot(import.meta.url), 'examples');
 export const EXAMPLE_POLICY = resolve(EXAMPLES, 'recon.config.hubspot.yml');
 
 /** Each CRM the demo can show: its seeded world, its example policy, and the variables that point Recon at the sandbox's fake. */

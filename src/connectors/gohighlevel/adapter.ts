@@ -16,15 +16,8 @@ import {
   ghlContactAnswerSchema, ghlContactSchema, ghlContactsPageSchema, ghlOpportunityAnswerSchema, ghlOpportunitySchema,
   ghlOpportunitySearchSchema, ghlPipelineSchema, ghlPipelinesSchema, ghlSucceededSchema, type GhlSearchMeta,
 } from './schemas.ts';
-
-/**
- * GoHighLevel's documented limits for API v2, counted per app (or Private Integration) per
- * location: a burst of 100 requests per 10 s, and 200,000 requests a day.
- */
-export const GHL_RATE_LIMITS = {
-  burst: { requests: 100, perMs: 10_000 },
-  daily: { requests: 200_000, perMs: 86_400_000 },
-} as const satisfies Record<string, RateLimit>;
+import { GHL_RATE_LIMITS } from './declaration.ts';
+export { GHL_RATE_LIMITS };
 
 export interface GoHighLevelConnectorOptions {
   /** `GHL_ACCESS_TOKEN`: a Private Integration token of the sub-account (or an OAuth access token). */

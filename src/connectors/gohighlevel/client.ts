@@ -5,9 +5,8 @@ import { ApiError, parseRetryAfter, withRetry, type RetryMode, type RetryOptions
 import { jsonOf, sendJson } from '../http/json.ts';
 import { parseRaw } from '../raw.ts';
 import { ghlErrorBodySchema } from './schemas.ts';
-
-/** The API version every request names in its `Version` header; the spec accepts only this one. */
-export const GHL_API_VERSION = '2021-07-28';
+import { GHL_API_VERSION } from './declaration.ts';
+export { GHL_API_VERSION };
 
 export const GHL_DEFAULT_API_URL = 'https://services.leadconnectorhq.com';
 

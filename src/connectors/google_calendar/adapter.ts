@@ -13,13 +13,9 @@ import {
   type Booking, type BookingMapContext, type PersonBookings,
 } from './mappers.ts';
 import { googleEventSchema, googleEventsPageSchema, type GoogleEvent, type ServiceAccountCredentials } from './schemas.ts';
+import { GOOGLE_CALENDAR_PROJECT_RATE_LIMIT, GOOGLE_CALENDAR_RATE_LIMIT } from './declaration.ts';
 
-/**
- * Google's documented default quota per user (a service account is one) per project: 600 requests
- * a minute, over a sliding window. The project's own 10,000 a minute is shared by every user.
- */
-export const GOOGLE_CALENDAR_RATE_LIMIT: RateLimit = { requests: 600, perMs: 60_000 };
-export const GOOGLE_CALENDAR_PROJECT_RATE_LIMIT: RateLimit = { requests: 10_000, perMs: 60_000 };
+export { GOOGLE_CALENDAR_PROJECT_RATE_LIMIT, GOOGLE_CALENDAR_RATE_LIMIT };
 
 /** The largest page `events.list` answers. */
 export const EVENTS_PAGE_SIZE = 2500;

@@ -16,15 +16,9 @@ import {
   hubspotBatchResponseSchema, hubspotCollectionSchema, hubspotObjectSchema, hubspotPipelineSchema, hubspotPipelinesSchema,
   hubspotPropertiesSchema, hubspotPropertySchema, hubspotSearchResponseSchema, type HubSpotObject,
 } from './schemas.ts';
+import { HUBSPOT_RATE_LIMITS, HUBSPOT_SEARCH_RATE_LIMIT } from './declaration.ts';
 
-/** HubSpot's documented burst limits per private app: 100 requests per 10 s, 150 on Professional and Enterprise. */
-export const HUBSPOT_RATE_LIMITS = {
-  starter: { requests: 100, perMs: 10_000 },
-  professional: { requests: 150, perMs: 10_000 },
-} as const satisfies Record<string, RateLimit>;
-
-/** The CRM search endpoints' own limit: 4 requests per second per account (on top of the burst limit). */
-export const HUBSPOT_SEARCH_RATE_LIMIT: RateLimit = { requests: 4, perMs: 1000 };
+export { HUBSPOT_RATE_LIMITS, HUBSPOT_SEARCH_RATE_LIMIT };
 
 export interface HubSpotConnectorOptions {
   /** `HUBSPOT_ACCESS_TOKEN` (private app or OAuth access token). */

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { ApiError, parseRetryAfter, type RequestInfo } from '../http/retry.ts';
+import { STRIPE_API_VERSION } from './declaration.ts';
 
 export interface StripeClientOptions {
   secretKey: string;
@@ -25,13 +26,7 @@ export function sdkAddress(apiUrl: string): { host: string; port: number; protoc
   return { host: url.hostname, port, protocol };
 }
 
-/**
- * The Stripe API version every request names (`Stripe-Version`), pinned here rather than left to
- * the SDK's default, so an SDK upgrade never changes the shapes Stripe answers with unnoticed. It
- * is the version stripe-node 23.1 was generated for; the raw schemas also accept the 2023-08-16
- * shapes of the published spec (the subscription period moved to its items in between).
- */
-export const STRIPE_API_VERSION = '2026-10-28.endive';
+export { STRIPE_API_VERSION };
 
 /** The Stripe SDK client. Our retry layer retries, so the SDK does not (`maxNetworkRetries: 0`). */
 export function createStripeClient(options: StripeClientOptions): Stripe {
