@@ -43,7 +43,9 @@ describe.runIf(TEST_DATABASE_URL)('replicas starting at once', () => {
   it('migrate a fresh schema once between them, without errors', async () => {
     const database = await openTestDatabase();
     try {
-      await sql`DROP TABLE IF EXISTS recon_migrations, inbox, push_channels, inbox_dropped, fastloop_cursors, decision_log, schedule_slots, suppressions, review_items, changes, write_intents, discrepancies, runs, links, entities CASCADE`.execute(database.db);
+      // Every table of this schema, whatever the migrations have added since this test was written.
+      const { rows } = await sql<{ tablename: string }>`SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`.execute(database.db);
+      await sql.raw(`DROP TABLE IF EXISTS ${rows.map((r) => `"${r.tablename}"`).join(', ')} CASCADE`).execute(database.db);
       await sql`DROP FUNCTION IF EXISTS changes_are_append_only() CASCADE`.execute(database.db);
       const replicas = await Promise.all([database.replica(), database.replica(), database.replica()]);
       try {
