@@ -8,7 +8,7 @@ import type { OpenDatabase } from './connect.ts';
 import { withAdvisoryLock } from './locks.ts';
 import { appendChanges, lastAppliedWrites, logOutcomes, recordIntents, unsettledIntents } from './repositories/changes.ts';
 import { saveDiscrepancies } from './repositories/discrepancies.ts';
-import { carryOverHeld, guardAutoFixes } from './repositories/guard.ts';
+import { carryOverHeld, guardAutoFixes, previewAutoFixes } from './repositories/guard.ts';
 import { linkByPerson, linkedCounterparts, loadLinks, saveLinks, streamLinks } from './repositories/links.ts';
 import {
   assertClaimHeld, claimItem, closeObsoleteItems, releaseClaim, renewClaim, reopenAbandonedDecisions, resolveVanished, reviewItem,
@@ -48,6 +48,7 @@ function storeOn(database: OpenDatabase, db: Handle, inTransaction: boolean): Re
     resolveVanished: (check, runId, stillFound, entities) => resolveVanished(db, check, runId, stillFound, entities),
     refusedWrites: (check) => refusedWrites(db, check),
     guardAutoFixes: (request) => transaction((trx) => guardAutoFixes(trx, request)),
+    previewAutoFixes: (request) => previewAutoFixes(db, request),
     carryOverHeld: (itemId, taken) => transaction((trx) => carryOverHeld(trx, itemId, taken)),
     closeObsoleteItems: (checks) => closeObsoleteItems(db, checks),
     reopenAbandonedDecisions: (check, before) => reopenAbandonedDecisions(db, check, before, transaction),

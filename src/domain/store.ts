@@ -276,6 +276,8 @@ export interface ReconStore {
    * keeps every held write until a person releases or dismisses it, or reads show its records agree.
    */
   guardAutoFixes(request: GuardRequest): Promise<GuardOutcome>;
+  /** What {@link guardAutoFixes} would let through now and hold, changing nothing: for a dry run. */
+  previewAutoFixes(request: GuardRequest): Promise<{ admitted: number; held: number }>;
   /**
    * After a person settled guard item `itemId`: writes held while the decision ran (not among
    * `taken`, keys of {@link heldKey}) go on waiting in the check's open guard item.

@@ -13,7 +13,7 @@ import type { PlannedWrite, Resolution } from '../domain/discrepancy.ts';
 import { ConfigError, errorMessage, ReconError } from '../domain/errors.ts';
 import type { ConnectorsBySystem, ObjectDescription, PageProgress } from '../domain/ports.ts';
 import type { FieldValue, SystemName, SystemRecord } from '../domain/records.ts';
-import { recordKey, type AppliedWrite, type Decided, type Escalation, type NewLinkPair, type ReconStore, type RunMode } from '../domain/store.ts';
+import { recordKey, type AppliedWrite, type Decided, type GuardRequest, type Escalation, type NewLinkPair, type ReconStore, type RunMode } from '../domain/store.ts';
 import { MATCHED_BY, type LinkState } from '../engine/match.ts';
 import { needsHistory, planCheck } from '../engine/plan.ts';
 import { decide, type RuleContext } from '../engine/rules.ts';
@@ -391,16 +391,19 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
   const limit = maxAutoFixes(deps.policy, check.name, population);
 
   if (dryRun) {
-    stats.wouldWrite = orders.length;
+    // As the real run would: what the guard's budget (and an item still holding writes) lets through.
+    const preview = options.guard ? await deps.store.previewAutoFixes(guardRequest(deps, check, limit, orders, plan.decided, touchedEntities(source, target), options)) : { admitted: orders.length, held: 0 };
+    const wouldSend = orders.slice(0, preview.admitted);
+    stats.wouldWrite = wouldSend.length;
     stats.plan = {
-      writes: orders.map((o) => ({ write: o.write, category: o.category, rule: o.rule ?? '', reason: o.reason ?? '' } satisfies PlannedChange)),
+      writes: wouldSend.map((o) => ({ write: o.write, category: o.category, rule: o.rule ?? '', reason: o.reason ?? '' } satisfies PlannedChange)),
       escalations: escalations.map(({ discrepancy: d, resolution: r }) => ({
         category: d.category, reason: r.reason, explanation: r.explanation,
         source: d.source ? { system: d.source.system, object: d.source.object, id: d.source.id, value: d.sourceValue } : null,
         target: d.target ? { system: d.target.system, object: d.target.object, id: d.target.id, value: d.targetValue } : null,
       } satisfies PlannedEscalation)),
     };
-    if (options.guard && orders.length > limit) stats.warnings.push(`${orders.length} writes would exceed the guard of ${limit} for this check: a real run would write none of them and ask a person to release them`);
+    if (preview.held > 0) stats.warnings.push(`the blast-radius guard (${limit} fixes per ${formatDuration(guardWindowMs(deps.policy, check.name))}) would hold ${preview.held} of ${orders.length} writes of this check for a person to release`);
     return { population, touched: new Set() };
   }
 
@@ -473,7 +476,12 @@ function refusalExplanation(writes: PlannedWrite[], error: string): string {
  * Puts a pass's auto-fixes to the check's rolling guard, naming what the pass read so that held
  * writes whose record now agrees (or waits for a person on its own) leave the guard's item.
  */
-async function guardOrders(deps: CycleDeps, check: Check, limit: number, orders: (WriteOrder & { category: string })[], decided: Decided[], read: Set<string>, options: ResolveOptions) {
+function guardOrders(deps: CycleDeps, check: Check, limit: number, orders: (WriteOrder & { category: string })[], decided: Decided[], read: Set<string>, options: ResolveOptions) {
+  return deps.store.guardAutoFixes(guardRequest(deps, check, limit, orders, decided, read, options));
+}
+
+/** A pass's fixes as the guard weighs them. */
+function guardRequest(deps: CycleDeps, check: Check, limit: number, orders: (WriteOrder & { category: string })[], decided: Decided[], read: Set<string>, options: ResolveOptions): GuardRequest {
   const undetermined = new Set<string>();
   const handedOver = new Set<string>();
   for (const { discrepancy: d, resolution: r } of decided) {
@@ -483,14 +491,14 @@ async function guardOrders(deps: CycleDeps, check: Check, limit: number, orders:
   }
   const windowMs = guardWindowMs(deps.policy, check.name);
   const window = formatDuration(windowMs);
-  return deps.store.guardAutoFixes({
+  return {
     check: check.name, runId: options.runId, origin: options.origin,
     allOrNothing: options.actor === 'auto',
     limit, windowMs, window, recordsRead: options.population, now: new Date((deps.now ?? Date.now)()),
     orders: orders.map((o) => ({ write: o.write, fingerprint: o.fingerprint, rule: o.rule, reason: o.reason, category: o.category })),
     read, undetermined, handedOver,
     explain: (held) => `${held} fixes of check ${check.name} are held: more than its guard of ${limit} per ${window} (${guardWords(deps.policy, check.name)}) would have been made on their own. Nothing held was written; release them if they are right.`,
-  });
+  };
 }
 
 function guardWords(policy: Policy, check: string): string {

@@ -80,6 +80,18 @@ describe('the blast-radius guard over time', () => {
     expect((await guardItems()).map((i) => i.status)).toEqual(['approved']);
   });
 
+  it('plans in a dry run what the guard lets through, as the real run then does', async () => {
+    world = await startWorld(database, { customers: 101, driftRate: 0.15, seed: 5 });
+    const w = world;
+    const dry = await cycle(w, w.policy, { full: true, dryRun: true, checks: ['payment-status'] });
+    expect(dry.checks[0]?.wouldWrite).toBe(0);
+    expect(dry.checks[0]?.warnings.join(' ')).toMatch(/the blast-radius guard \(25 fixes per 1h\) would hold \d+ of \d+ writes of this check/);
+    const real = await cycle(w, w.policy, { full: true, checks: ['payment-status'] });
+    expect(real.checks[0]?.autoFixed).toBe(0);
+    const again = await cycle(w, w.policy, { full: true, dryRun: true, checks: ['payment-status'] });
+    expect(again.checks[0]?.wouldWrite).toBe(0);
+  });
+
   it('closes its item, saying so, once a full read shows every held record already agrees', async () => {
     world = await startWorld(database, { customers: 101, driftRate: 0.15, seed: 5 });
     const w = world;

@@ -78,16 +78,9 @@ async function saveGuardItem(tx: DbOrTx, existing: ReviewItem | undefined, holdi
   return { opened: 1, refreshed: 0 };
 }
 
-/**
- * Puts one pass's auto-fixes of a check to its guard. In order: held writes whose record this
- * pass read and found agreeing (or waiting for a person on its own) leave the item; while the item
- * still holds writes, every new fix is held too (a person has not looked yet); otherwise the
- * fixes spend what is left of the window's budget, a cycle all or none, the fast loop as many as
- * fit. What is admitted is counted as spent before anything is sent.
- */
-export async function guardAutoFixes(tx: DbOrTx, request: GuardRequest): Promise<GuardOutcome> {
-  await lockCheck(tx, request.check);
-  const item = await openGuardItem(tx, request.check);
+/** What the guard would do with a pass's fixes, read from the database and changing nothing. */
+async function assess(db: DbOrTx, request: GuardRequest) {
+  const item = await openGuardItem(db, request.check);
   const previous = heldOf(item)?.orders ?? [];
   const fresh = new Set(request.orders.map((o) => heldKey(o.write)));
   let agreed = 0;
@@ -102,11 +95,8 @@ export async function guardAutoFixes(tx: DbOrTx, request: GuardRequest): Promise
         else agreed++;
         return false;
       });
-
-  // What left the window no longer counts: the table keeps one window's worth per check.
   const windowStart = new Date(request.now.getTime() - request.windowMs);
-  await tx.deleteFrom('guard_spend').where('check_name', '=', request.check).where('at', '<=', windowStart).execute();
-  const spent = await tx
+  const spent = await db
     .selectFrom('guard_spend')
     .select(sql<string>`count(*)`.as('n'))
     .where('check_name', '=', request.check)
@@ -115,6 +105,27 @@ export async function guardAutoFixes(tx: DbOrTx, request: GuardRequest): Promise
   const remaining = Math.max(0, request.limit - Number(spent?.n ?? 0));
   const tripped = kept.length > 0 || item?.status === 'deciding';
   const admitCount = tripped ? 0 : request.allOrNothing ? (request.orders.length <= remaining ? request.orders.length : 0) : Math.min(remaining, request.orders.length);
+  return { item, kept, agreed, handedOver, admitCount, windowStart };
+}
+
+/** How many of a pass's fixes the guard would let through now, and how many it would hold: for a dry run. */
+export async function previewAutoFixes(db: DbOrTx, request: GuardRequest): Promise<{ admitted: number; held: number }> {
+  const { admitCount } = await assess(db, request);
+  return { admitted: admitCount, held: request.orders.length - admitCount };
+}
+
+/**
+ * Puts one pass's auto-fixes of a check to its guard. In order: held writes whose record this
+ * pass read and found agreeing (or waiting for a person on its own) leave the item; while the item
+ * still holds writes, every new fix is held too (a person has not looked yet); otherwise the
+ * fixes spend what is left of the window's budget, a cycle all or none, the fast loop as many as
+ * fit. What is admitted is counted as spent before anything is sent.
+ */
+export async function guardAutoFixes(tx: DbOrTx, request: GuardRequest): Promise<GuardOutcome> {
+  await lockCheck(tx, request.check);
+  const { item, kept, agreed, handedOver, admitCount, windowStart } = await assess(tx, request);
+  // What left the window no longer counts: the table keeps one window's worth per check.
+  await tx.deleteFrom('guard_spend').where('check_name', '=', request.check).where('at', '<=', windowStart).execute();
   const admitted = Array.from({ length: admitCount }, (_, i) => i);
   const heldAt = request.now.toISOString();
   const newlyHeld = request.orders.slice(admitCount).map((o) => ({ ...o, heldAt, origin: request.origin }));
