@@ -36,6 +36,12 @@ describe('the guard’s budget', () => {
     expect(cycle).toMatchObject({ admitted: [], held: 5 });
   });
 
+  it('leaves the database alone for a pass with no fix while no guard item is open', async () => {
+    const outcome = await storeFor(database).guardAutoFixes(request(0, 0));
+    expect(outcome).toMatchObject({ admitted: [], held: 0, opened: 0 });
+    expect(await database.db.selectFrom('guard_checks').selectAll().execute()).toEqual([]);
+  });
+
   it('counts only what is inside the window', async () => {
     const store = storeFor(database);
     await store.guardAutoFixes(request(0, 12, { now: new Date(Date.now() - 2 * 3_600_000) }));

@@ -122,6 +122,9 @@ export async function previewAutoFixes(db: DbOrTx, request: GuardRequest): Promi
  * fit. What is admitted is counted as spent before anything is sent.
  */
 export async function guardAutoFixes(tx: DbOrTx, request: GuardRequest): Promise<GuardOutcome> {
+  const none: GuardOutcome = { admitted: [], held: 0, opened: 0, refreshed: 0, agreed: 0, handedOver: 0, closed: false };
+  // Most webhook events have no fix to make; with no guard item open either, there is nothing to weigh or lock.
+  if (request.orders.length === 0 && !(await openGuardItem(tx, request.check))) return none;
   await lockCheck(tx, request.check);
   const { item, kept, agreed, handedOver, admitCount, windowStart } = await assess(tx, request);
   // What left the window no longer counts: the table keeps one window's worth per check.
