@@ -277,7 +277,11 @@ async function decision(sim: Sim, step: Extract<Step, { kind: 'decide' }>): Prom
         : Promise.resolve(null);
   const writesOf = async () => Number((await sim.db.db.selectFrom('changes').select((eb) => eb.fn.countAll<string>().as('n')).where('origin', '=', `decision:${item.id}`).executeTakeFirstOrThrow()).n);
   const before = await writesOf();
-  const [result, other] = await Promise.all([decideItem(deps, request), alongside]);
+  // Both finish before the step does, even when one dies: nothing may go on writing while the promises are checked.
+  const [first, second] = await Promise.allSettled([decideItem(deps, request), alongside]);
+  if (first.status === 'rejected') throw first.reason;
+  if (second.status === 'rejected') throw second.reason;
+  const [result, other] = [first.value, second.value];
   if (step.stranger) {
     if (result.kind !== 'refused') throw new BrokenPromise(`a person who is not an approver decided item ${item.id}: ${result.message}`);
     if ((await writesOf()) !== before && step.alongside !== 'same_item') throw new BrokenPromise(`a refused decision wrote to item ${item.id}'s records`);
