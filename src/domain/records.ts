@@ -19,6 +19,13 @@ export interface FieldChange {
   sourceType?: string | undefined;
 }
 
+/** One entry of a field's history: a value it held, from when, written by whom. */
+export interface FieldEntry {
+  value: FieldValue;
+  changedAt: number | null;
+  changedBy: ChangedBy;
+}
+
 /**
  * One object of one system, normalised. Connectors' mappers produce these; the engine reads only these.
  *
@@ -43,6 +50,12 @@ export interface SystemRecord {
   updatedAt: number | null;
   /** The last change of a field, for the fields whose history the system gave. */
   history: Record<string, FieldChange>;
+  /**
+   * Every value of a field the system's history holds, newest first, for the fields whose history
+   * was asked for; given only where the system can name Recon's own writes in it (HubSpot with
+   * `HUBSPOT_APP_ID` set), so that whether a write of Recon's landed can be told after a crash.
+   */
+  trail?: Record<string, FieldEntry[]>;
   /** A URL a person can open, or null. */
   url: string | null;
 }

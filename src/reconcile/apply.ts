@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { PlannedWrite } from '../domain/discrepancy.ts';
 import { errorMessage } from '../domain/errors.ts';
 import type { CallPriority, Connector, ConnectorsBySystem, WriteOutcome } from '../domain/ports.ts';
-import type { FieldValue, SystemName, SystemRecord } from '../domain/records.ts';
+import type { FieldEntry, FieldValue, SystemName, SystemRecord } from '../domain/records.ts';
 import type { ChangeOutcome, LoggedOutcome, ReconStore, WriteAttempt, WriteIntent } from '../domain/store.ts';
 import { sameValue, stableJson } from '../engine/values.ts';
 import type { Logger } from '../log.ts';
@@ -212,8 +212,8 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Settles writes a crashed process left unconfirmed: re-reads each target and logs `applied` when
- * it holds the new value, `failed` when it still holds the old one (the write never landed), and
- * `stale` otherwise. Only call it where no other live process can be writing the same intents
+ * it holds the new value or its history shows Recon's write (a person changed it since), `failed`
+ * when it still holds the old one (the write never landed), and `stale` otherwise. Only call it where no other live process can be writing the same intents
  * (under the check's lock).
  */
 export async function settleInterruptedWrites(
@@ -233,7 +233,8 @@ export async function settleInterruptedWrites(
       const first = chunk[0] as (typeof chunk)[number];
       const connector = connectorFor(ctx, first.system as SystemName);
       const fields = [...new Set(chunk.map((c) => c.field))];
-      const current = new Map((await connector.read(first.object, chunk.map((c) => c.external_id), fields)).map((r) => [r.id, r]));
+      // With the fields' history where the system keeps one: a write that landed and was changed since shows only there.
+      const current = new Map((await connector.read(first.object, chunk.map((c) => c.external_id), fields, { withHistory: true })).map((r) => [r.id, r]));
       const entries: LoggedOutcome[] = [];
       for (const intent of chunk) {
         const record = current.get(intent.external_id);
@@ -246,8 +247,11 @@ export async function settleInterruptedWrites(
           continue;
         }
         const now = record.fields[intent.field] ?? null;
+        const landed = landedPerTrail(record.trail?.[intent.field], a.before as FieldValue, a.after as FieldValue, new Date(intent.created_at).getTime());
         if (sameValue(now, a.after as FieldValue)) {
           entries.push({ attempt: { ...a, reason: `${a.reason ?? ''} (confirmed after an interrupted run)`.trim() }, outcome: 'applied' });
+        } else if (landed === true) {
+          entries.push({ attempt: { ...a, reason: `${a.reason ?? ''} (confirmed by the field's history after an interrupted run; changed since to ${stableJson(now)})`.trim() }, outcome: 'applied' });
         } else if (sameValue(now, a.before as FieldValue)) {
           entries.push({ attempt: a, outcome: 'failed', error: 'interrupted before the write was confirmed; the target still holds the old value' });
         } else {
@@ -260,6 +264,20 @@ export async function settleInterruptedWrites(
   }
   if (intents.length) ctx.logger.warn({ ...settled }, 'settled writes left unconfirmed by an interrupted run');
   return settled;
+}
+
+/**
+ * Whether a write of Recon's from `before` to `after`, intended at `intendedAt`, shows in a field's
+ * history (newest first): an entry of `after` by Recon newer than the entry of `before` the field
+ * held when the write was intended. An older write of the same value, since undone, does not count;
+ * a person putting `before` back afterwards does not hide it. Null when there is no history.
+ */
+export function landedPerTrail(trail: readonly FieldEntry[] | undefined, before: FieldValue, after: FieldValue, intendedAt: number): boolean | null {
+  if (trail === undefined) return null;
+  const wrote = trail.findIndex((entry) => entry.changedBy === 'recon' && sameValue(entry.value, after));
+  if (wrote === -1) return false;
+  const held = trail.findIndex((entry) => sameValue(entry.value, before) && entry.changedAt !== null && entry.changedAt <= intendedAt);
+  return held === -1 || wrote < held;
 }
 
 /** An intent as the change log records its attempt. */

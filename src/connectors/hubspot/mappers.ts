@@ -1,5 +1,5 @@
 import {
-  normaliseEmail, type ChangedBy, type FieldChange, type FieldValue, type SystemRecord,
+  normaliseEmail, type ChangedBy, type FieldChange, type FieldEntry, type FieldValue, type SystemRecord,
 } from '../../domain/records.ts';
 import type { FieldDescription, ObjectDescription, Vocabulary } from '../../domain/ports.ts';
 import type { HubSpotHistoryEntry, HubSpotObject, HubSpotPipeline, HubSpotProperty, HubSpotStandardError } from './schemas.ts';
@@ -99,6 +99,14 @@ export function lastChange(entries: readonly HubSpotHistoryEntry[], ownSourceId:
   };
 }
 
+/** A property's history, newest first (ties in HubSpot's own order), as values Recon compares. */
+export function fieldTrail(field: string, entries: readonly HubSpotHistoryEntry[], context: Pick<HubSpotMapContext, 'numberProperties' | 'ownSourceId'>): FieldEntry[] {
+  return entries
+    .map((entry, order) => ({ entry, order, at: parseTimestamp(entry.timestamp) }))
+    .sort((a, b) => (b.at ?? -Infinity) - (a.at ?? -Infinity) || a.order - b.order)
+    .map(({ entry, at }) => ({ value: propertyValue(field, entry.value, context.numberProperties), changedAt: at, changedBy: changedByOf(entry, context.ownSourceId) }));
+}
+
 /** Associated contact ids of a deal, in HubSpot's order, without repeats (labelled associations repeat ids). */
 export function associatedContactIds(object: HubSpotObject): string[] {
   const results = object.associations?.contacts?.results ?? [];
@@ -130,9 +138,11 @@ export function toHubSpotRecord(
   }
 
   const history: Record<string, FieldChange> = {};
+  const trail: Record<string, FieldEntry[]> = {};
   for (const [field, entries] of Object.entries(raw.propertiesWithHistory ?? {})) {
     const change = lastChange(entries, context.ownSourceId);
     if (change) history[field] = change;
+    if (context.ownSourceId !== null) trail[field] = fieldTrail(field, entries, context);
   }
 
   const stripeId = raw.properties[context.stripeIdProperty]?.trim();
@@ -148,6 +158,7 @@ export function toHubSpotRecord(
     aliases,
     updatedAt: parseTimestamp(modified) ?? parseTimestamp(raw.updatedAt),
     history,
+    ...(Object.keys(trail).length > 0 ? { trail } : {}),
     url: context.portalId !== null ? `https://app.hubspot.com/contacts/${context.portalId}/record/${typeId}/${raw.id}` : null,
   };
 }
