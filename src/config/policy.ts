@@ -147,12 +147,19 @@ export type CheckPolicy = Policy['checks'][number];
 export type CheckSide = CheckPolicy['source'];
 export type MapEntry = z.output<typeof mapEntry>;
 
+const knownZones = new Map<string, boolean>();
+
+/** Whether Intl knows the zone; remembered, as building a formatter per policy parse is slow. */
 function isTimeZone(zone: string): boolean {
+  const known = knownZones.get(zone);
+  if (known !== undefined) return known;
+  let answer = true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
   } catch {
     // Intl throws a RangeError for a zone it does not know: that is the answer, not a failure.
-    return false;
+    answer = false;
   }
+  if (knownZones.size < 1_000) knownZones.set(zone, answer);
+  return answer;
 }

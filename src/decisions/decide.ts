@@ -55,6 +55,8 @@ export interface DecisionDeps {
   describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
   /** How often a decision under way renews its claim. Default every minute. */
   renewEveryMs?: number;
+  /** Waits between rounds of retried writes (default: real time); injectable for tests and the simulation. */
+  sleep?: (ms: number) => Promise<void>;
   /** Where decisions come from when not Slack (`cli`), kept in each decision-log row's detail. */
   via?: string;
 }
@@ -378,6 +380,7 @@ async function carryOut(
     tally = await applyWrites(
       {
         store, connectors: deps.connectors, actor: request.user, origin, runId: null, logger: deps.logger,
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
         beforeSend: (tx) => tx.assertClaimHeld(item.id, claimedAt, () => new ClaimLost('this decision lost its claim on the item; nothing was sent')),
       },
       orders,

@@ -35,6 +35,8 @@ export interface CycleDeps {
   describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
   /** The webhooks `recon serve` takes, for counting what they missed; absent when none are on. */
   fastLoop?: FastLoopCoverage;
+  /** Waits between rounds of retried writes (default: real time); injectable for tests and the simulation. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 
@@ -436,7 +438,7 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
   stats.reviewItems = { ...items, opened: items.opened + stats.reviewItems.opened, refreshed: items.refreshed + stats.reviewItems.refreshed };
 
   if (admitted.length > 0) {
-    const tally = await applyWrites({ store, connectors: deps.connectors, actor: options.actor, origin: options.origin, runId, logger: log }, admitted);
+    const tally = await applyWrites({ store, connectors: deps.connectors, actor: options.actor, origin: options.origin, runId, logger: log, ...(deps.sleep ? { sleep: deps.sleep } : {}) }, admitted);
     stats.autoFixed = tally.applied;
     stats.noop = tally.noop;
     stats.stale = tally.stale;

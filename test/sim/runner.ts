@@ -64,6 +64,29 @@ function policyText(variant: { dropBooking: boolean; remapPastDue: boolean }): s
   return text;
 }
 
+/** The four policies a history moves between, each parsed once (Recon never mutates a parsed policy). */
+const parsedPolicies = new Map<string, Policy>();
+function policyOf(variant: { dropBooking: boolean; remapPastDue: boolean }): Policy {
+  const text = policyText(variant);
+  const policy = parsedPolicies.get(text) ?? deepFreeze(parsePolicy(text));
+  parsedPolicies.set(text, policy);
+  return policy;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/**
+ * Backoff between retries of a vendor's 5xx or 429, shortened: the simulation checks what Recon
+ * decides after a fault, not how long it waits (the connectors' own tests pin the waits).
+ */
+const QUICK_RETRY = { baseDelayMs: 1, maxDelayMs: 4 };
+
 /** A promise broken: which, at which step, and what was seen. */
 export class BrokenPromise extends Error {}
 
@@ -143,18 +166,18 @@ async function startSim(db: TestDatabase, seed: number, customers: number): Prom
     HUBSPOT_APP_ID: String(scenario.state.hubspot.appId),
   }) as Record<string, unknown>;
   const variant = { dropBooking: false, remapPastDue: false };
-  const policy = parsePolicy(policyText(variant));
+  const policy = policyOf(variant);
   // The sandbox answers every request: the vendors' pacing (HubSpot's search at 4 a second, Stripe's 25 a second
   // in test mode) is the benchmarks' to measure, not the simulation's, which is about promises.
   const connectors: ConnectorsBySystem = {
     ...buildConnectors(env as never, policy, silentLogger),
     hubspot: createHubSpotConnector({
       accessToken: 'pat-test-recon-simulation', apiUrl: sandbox.hubspotUrl, portalId: scenario.state.hubspot.portalId, ownSourceId: String(scenario.state.hubspot.appId),
-      rateLimit: { requests: 1_000_000, perMs: 10_000 }, searchRateLimit: { requests: 100_000, perMs: 1_000 }, logger: silentLogger,
+      rateLimit: { requests: 1_000_000, perMs: 10_000 }, searchRateLimit: { requests: 100_000, perMs: 1_000 }, logger: silentLogger, retry: QUICK_RETRY,
     }),
     stripe: createStripeConnector({
       secretKey: 'sk_test_recon_simulation', apiUrl: sandbox.stripeUrl, crmSystem: 'hubspot', logger: silentLogger,
-      rateLimit: { requests: 100_000, perMs: 1_000 }, endpointRateLimit: null,
+      rateLimit: { requests: 100_000, perMs: 1_000 }, endpointRateLimit: null, retry: QUICK_RETRY,
     }),
   };
   const budget = { left: null as number | null };
@@ -190,10 +213,12 @@ function deliveriesOf(sim: Sim, change: SandboxChange): Delivery[] {
   }));
 }
 
-const cycleDeps = (sim: Sim) => ({ store: sim.store, connectors: sim.connectors, policy: sim.policy, logger: silentLogger, describe: sim.describe });
+/** Rounds of retried writes wait a moment, not seconds (as QUICK_RETRY). */
+const quickSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, 2)));
+const cycleDeps = (sim: Sim) => ({ store: sim.store, connectors: sim.connectors, policy: sim.policy, logger: silentLogger, describe: sim.describe, sleep: quickSleep });
 
 function setPolicy(sim: Sim): void {
-  sim.policy = parsePolicy(policyText(sim.variant));
+  sim.policy = policyOf(sim.variant);
 }
 
 /** Delivers some of the waiting webhooks through the real ingest (signature checked), then works the inbox through. */
@@ -270,7 +295,7 @@ async function decision(sim: Sim, step: Extract<Step, { kind: 'decide' }>): Prom
           : step.action === 'release' ? { action: 'release', itemId: item.id, user }
             : step.action === 'retry' ? { action: 'retry', itemId: item.id, user }
               : { action: 'pick', itemId: item.id, user, candidate: candidates.find((c) => c.system === 'hubspot')?.id ?? 'none' };
-  const deps = { store: sim.store, connectors: sim.connectors, policy: sim.policy, directory: { membersOf: async () => [] }, logger: silentLogger, describe: sim.describe };
+  const deps = { store: sim.store, connectors: sim.connectors, policy: sim.policy, directory: { membersOf: async () => [] }, logger: silentLogger, describe: sim.describe, sleep: quickSleep };
   const alongside = step.alongside === 'cycle' ? runCycle(cycleDeps(sim), { full: true }).then(() => null)
     : step.alongside === 'deliver' ? deliver(sim, { kind: 'deliver', take: 3, shuffle: true, duplicate: false, forge: false }).then(() => null)
       : step.alongside === 'same_item' ? decideItem(deps, { ...request, user: LEAD } as DecisionRequest)

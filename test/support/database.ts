@@ -22,7 +22,6 @@ export interface TestDatabase extends OpenDatabase {
   replica(): Promise<OpenDatabase>;
 }
 
-const TABLES = ['guard_spend', 'guard_checks', 'inbox', 'push_channels', 'inbox_dropped', 'fastloop_cursors', 'decision_log', 'schedule_slots', 'suppressions', 'review_items', 'changes', 'write_intents', 'discrepancies', 'runs', 'links', 'entities'];
 
 /**
  * A migrated database for one test file: an embedded in-memory PGlite, or, when TEST_DATABASE_URL
@@ -52,11 +51,16 @@ export async function openTestDatabase(options: { migrationsDir?: string } = {})
   const snapshot = snapshotPath ? new Blob([await readFile(snapshotPath)]) : undefined;
   const database = await openDatabase({ url, embeddedDir: 'memory://', snapshot });
   await migrate(database, options.migrationsDir);
+  let tables: string[] | undefined;
   return {
     ...database,
     url,
     async reset() {
-      await sql.raw(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`).execute(database.db);
+      // Every table the migrations made (a new one included without a list to keep), but their own ledger.
+      tables ??= (await sql<{ name: string }>`
+        SELECT quote_ident(tablename) AS name FROM pg_tables
+        WHERE schemaname = current_schema() AND tablename <> 'recon_migrations' ORDER BY tablename`.execute(database.db)).rows.map((r) => r.name);
+      if (tables.length > 0) await sql.raw(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`).execute(database.db);
     },
     async replica() {
       if (!url) throw new Error('replicas need a real Postgres: set TEST_DATABASE_URL');
