@@ -2,7 +2,9 @@
  * What `recon serve` exposes at `GET /metrics` (Prometheus text format, with prom-client): webhook
  * receipts by provider, type and outcome; events processed and the time from receipt to write;
  * the inbox's depth and dead letters; cycles, discrepancies, fixes and escalations; the review
- * queue; API calls per system. Figures that live in the database are read when scraped.
+ * queue; API calls per system; the vendor budgets (requests sent, 429s, time waited for budget by
+ * priority, this replica's share, a fallback in force). Figures that live in the database are read
+ * when scraped.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from './db/connect.ts';
@@ -14,6 +16,7 @@ import type { ConnectorsBySystem } from './domain/ports.ts';
 import type { ReceiptOutcome } from './fastloop/ingest.ts';
 import type { CycleResult } from './reconcile/cycle.ts';
 import type { EventResult } from './reconcile/event.ts';
+import type { BudgetObserver } from './util/shared-limiter.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -22,6 +25,8 @@ export interface Metrics {
   /** An inbox event processed (or failed), as the worker reports it. */
   eventProcessed(event: StoredEvent, result: EventResult | null, error: unknown, now?: number): void;
   cycleFinished(result: CycleResult): void;
+  /** Where the vendor budgets report (main.ts `sharedBudgets`). */
+  readonly budgets: BudgetObserver;
   /** The text `/metrics` answers with. */
   render(): Promise<string>;
 }
@@ -102,8 +107,29 @@ export function createMetrics(deps: { db: Db; connectors: ConnectorsBySystem; de
     },
   });
 
+  const budgetSent = new Counter({ name: 'recon_vendor_requests_total', help: 'Vendor requests this process sent, by budget (vendor:credential digest:limit) and priority.', labelNames: ['budget', 'priority'] as const, registers: [registry] });
+  const budgetThrottled = new Counter({ name: 'recon_vendor_throttled_total', help: '429 answers this process received, by budget.', labelNames: ['budget'] as const, registers: [registry] });
+  const budgetWait = new Histogram({
+    name: 'recon_budget_wait_seconds', help: 'Time a request waited for the shared vendor budget, by budget and priority (a person is interactive, a cycle background).',
+    labelNames: ['budget', 'priority'] as const, buckets: [0.005, 0.02, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+  });
+  const budgetShare = new Gauge({ name: 'recon_budget_share', help: "This replica's share of the requests in the budget's current window.", labelNames: ['budget'] as const, registers: [registry] });
+  const budgetReplicas = new Gauge({ name: 'recon_budget_replicas', help: 'Replicas that asked the shared budget in the last 30 s, as this one last saw.', labelNames: ['budget'] as const, registers: [registry] });
+  const budgetFallback = new Gauge({ name: 'recon_budget_fallback', help: '1 while the shared budget does not answer and this replica uses its own share of the limit.', labelNames: ['budget'] as const, registers: [registry] });
+  const budgets: BudgetObserver = {
+    sent: (budget, priority) => budgetSent.inc({ budget, priority }),
+    waited: (budget, priority, ms) => budgetWait.observe({ budget, priority }, ms / 1000),
+    throttled: (budget) => budgetThrottled.inc({ budget }),
+    share: (budget, share, replicas) => {
+      budgetShare.set({ budget }, share);
+      budgetReplicas.set({ budget }, replicas);
+    },
+    fallback: (budget, on) => budgetFallback.set({ budget }, on ? 1 : 0),
+  };
+
   return {
     registry,
+    budgets,
     webhookReceived(provider, type, outcome) {
       received.inc({ provider, type: type || 'none', outcome });
     },

@@ -5,6 +5,7 @@
  */
 import { latestChanges } from '../db/repositories/changes.ts';
 import { latestDecisions } from '../db/repositories/decision-log.ts';
+import { throttlesLastHour } from '../db/repositories/budget.ts';
 import { heldOf, openGuardItems } from '../db/repositories/guard.ts';
 import { openItemsPage, queueFigures, reviewItem } from '../db/repositories/review-items.ts';
 import { latestRunPerCheck } from '../db/repositories/runs.ts';
@@ -46,6 +47,8 @@ export interface StatusReport {
   queue: { open: number; byCategory: Record<string, number>; oldest: { id: string; check: string; category: string; openedAt: string } | null };
   /** Writes the blast-radius guard holds for a person, per check (only checks holding some). */
   held: Record<string, { itemId: string; writes: number }>;
+  /** 429s the vendors answered in the last hour, per budget (`vendor:credential digest:limit`). */
+  throttledLastHour: Record<string, number>;
 }
 
 export interface QueueQuery {
@@ -172,7 +175,7 @@ export function databaseReports(db: Db, describe: string): Reports {
 
   return {
     async status() {
-      const [runs, queue, guards] = await Promise.all([latestRunPerCheck(db), queueFigures(db), openGuardItems(db)]);
+      const [runs, queue, guards, throttled] = await Promise.all([latestRunPerCheck(db), queueFigures(db), openGuardItems(db), throttlesLastHour(db)]);
       return {
         database: describe,
         runs: runs.map((r) => {
@@ -190,6 +193,7 @@ export function databaseReports(db: Db, describe: string): Reports {
           oldest: queue.oldest ? { id: queue.oldest.id, check: queue.oldest.check_name, category: queue.oldest.category, openedAt: isoTime(queue.oldest.opened_at) } : null,
         },
         held: Object.fromEntries(guards.map((g) => [g.check_name, { itemId: g.id, writes: heldOf(g)?.orders.length ?? 0 }])),
+        throttledLastHour: throttled,
       };
     },
 

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type { Connector } from '../domain/ports.ts';
 import type { Logger } from '../log.ts';
 import type { RateLimit } from '../util/limiter.ts';
+import type { LimiterFactory } from '../util/shared-limiter.ts';
 
 export type ConnectorRole = 'billing' | 'crm' | 'calendar';
 
@@ -30,6 +31,8 @@ export interface ConnectorContext {
   /** The CRM the policy names, for ids other systems hold for it (Stripe `metadata.crm_id`). */
   crm: string;
   logger: Logger;
+  /** Makes the connector's rate limiters; absent, each lives in this process (one process, the embedded database). */
+  limiters?: LimiterFactory | undefined;
 }
 
 /** What a system is to Recon, without its factory: light to import (`declaration.ts` of its folder). */

@@ -205,7 +205,30 @@ export interface GuardSpendTable {
   at: CreatedAt;
 }
 
+export interface VendorBudgetsTable {
+  key: string;
+  sent: number[];
+  window_start: number;
+  used: number;
+  paused_until: number;
+}
+
+export interface BudgetReplicasTable {
+  replica: string;
+  seen_at: Date;
+}
+
+export interface VendorThrottlesTable {
+  id: Generated<string>;
+  key: string;
+  replica: string;
+  at: CreatedAt;
+}
+
 export interface Database {
+  vendor_budgets: VendorBudgetsTable;
+  budget_replicas: BudgetReplicasTable;
+  vendor_throttles: VendorThrottlesTable;
   guard_checks: GuardChecksTable;
   guard_spend: GuardSpendTable;
   inbox: InboxTable;

@@ -4,7 +4,7 @@ import type { Directory } from '../../decisions/authorize.ts';
 import type { DecisionRequest, DecisionResult } from '../../decisions/decide.ts';
 import { createDecisions } from '../../decisions/service.ts';
 import { ConfigError } from '../../domain/errors.ts';
-import { buildConnectors, storeFor } from '../../main.ts';
+import { buildConnectors, sharedBudgets, storeFor } from '../../main.ts';
 import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
 import { plainText } from '../render.ts';
 import { runningServe } from '../serve-file.ts';
@@ -40,8 +40,10 @@ export async function decideCommand(itemId: string, action: DecideAction, value:
     });
   }
   const policy = await loadConfiguredPolicy(ctx.env);
-  const connectors = buildConnectors(ctx.env, policy, ctx.logger);
+  const budgets = sharedBudgets(ctx.env, ctx.logger);
+  const connectors = buildConnectors(ctx.env, policy, ctx.logger, budgets.limiters);
   const database = await ctx.openDatabase();
+  budgets.recordThrottlesIn(database);
   try {
     const decisions = createDecisions({ store: storeFor(database), connectors, policy, logger: ctx.logger, directory: slackDirectory(ctx.env), via: 'cli' });
     const result = await decisions.decide(request);
@@ -56,6 +58,7 @@ export async function decideCommand(itemId: string, action: DecideAction, value:
     }
     return code;
   } finally {
+    await budgets.close();
     await database.close();
   }
 }

@@ -5,7 +5,7 @@ import { DEFAULT_FULL_RECONCILE, type Policy } from '../../config/policy.ts';
 import { loadPolicy } from '../../config/load-policy.ts';
 import { connectorDefinition } from '../../connectors/registry.ts';
 import { errorMessage } from '../../domain/errors.ts';
-import { buildConnectors, openMigratedDatabase, systemsOf } from '../../main.ts';
+import { buildConnectors, openMigratedDatabase, sharedBudgets, systemsOf } from '../../main.ts';
 import { preflight, problemLine } from '../../reconcile/preflight.ts';
 import { slackLogger } from '../../slack/app.ts';
 import { SLACK_RETRIES, webClientPort, type SlackPort } from '../../slack/port.ts';
@@ -32,7 +32,11 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
     say('FAIL', `database: ${errorMessage(error)}`);
   }
 
-  const connectors = buildConnectors(ctx.env, policy, ctx.logger);
+  const budgets = sharedBudgets(ctx.env, ctx.logger);
+  const connectors = buildConnectors(ctx.env, policy, ctx.logger, budgets.limiters);
+  say('info', budgets.shared
+    ? 'vendor rate limits: one budget per credential in Postgres, shared by every replica and command on DATABASE_URL (people first)'
+    : 'vendor rate limits: kept in this process (the embedded database serves one process)');
   let reachable = true;
   for (const system of systemsOf(policy)) {
     const definition = connectorDefinition(system);
@@ -79,6 +83,7 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
     const path = WEBHOOK_PATHS[provider as keyof typeof WEBHOOK_PATHS];
     say(on ? 'ok' : 'info', `${connectorDefinition(provider)?.displayName ?? provider} webhooks: ${on ? `on (POST ${base}${path})` : `off, ${path} answers 404: set ${variable} to take them`}`);
   }
+  await budgets.close();
   return mismatch ? 2 : failures ? 1 : 0;
 }
 

@@ -1,5 +1,5 @@
 import { runCycle, type CycleResult } from '../../reconcile/cycle.ts';
-import { buildConnectors, storeFor } from '../../main.ts';
+import { buildConnectors, sharedBudgets, storeFor } from '../../main.ts';
 import { loadConfiguredPolicy, type CommandContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { renderSummary } from '../render.ts';
@@ -18,8 +18,11 @@ export interface RunOptions {
 
 export async function runCommand(options: RunOptions, ctx: CommandContext): Promise<number> {
   const policy = await loadConfiguredPolicy(ctx.env);
-  const connectors = buildConnectors(ctx.env, policy, ctx.logger);
+  // On Postgres, this run takes its vendor requests from the budget every replica shares.
+  const budgets = sharedBudgets(ctx.env, ctx.logger);
+  const connectors = buildConnectors(ctx.env, policy, ctx.logger, budgets.limiters);
   const database = await ctx.openDatabase();
+  budgets.recordThrottlesIn(database);
   const progress = createProgress(ctx.stderr, { json: options.json });
   try {
     const result = await runCycle(
@@ -30,6 +33,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     ctx.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSummary(result)}\n`);
     return exitCodeOf(result);
   } finally {
+    await budgets.close();
     await database.close();
   }
 }

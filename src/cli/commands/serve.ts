@@ -14,7 +14,7 @@ import { cachedHealth } from '../../reconcile/health.ts';
 import { closeServer, createRouteServer, listen, sendAnswer, type Route } from '../../http/routes.ts';
 import { InFlight } from '../../jobs/in-flight.ts';
 import { startSchedules } from '../../jobs/schedules.ts';
-import { buildConnectors, openMigratedDatabase, storeFor } from '../../main.ts';
+import { buildConnectors, openMigratedDatabase, sharedBudgets, storeFor } from '../../main.ts';
 import { createSlackApp, registerListeners } from '../../slack/app.ts';
 import { postEscalations } from '../../slack/posting.ts';
 import { buildStatus } from '../../slack/status-input.ts';
@@ -39,7 +39,9 @@ const CHANNEL_RENEW_EVERY_MS = 6 * 3_600_000;
 export async function serveCommand(ctx: CommandContext): Promise<number> {
   const { env, logger } = ctx;
   const policy = await loadConfiguredPolicy(env);
-  const connectors = buildConnectors(env, policy, logger);
+  // On Postgres, every replica takes its vendor requests from one budget per credential (people first, fleet-wide).
+  const budgets = sharedBudgets(env, logger);
+  const connectors = buildConnectors(env, policy, logger, budgets.limiters);
   // For `recon status`, `queue`, `log` and `show` while this process holds the embedded database.
   const readToken = newServeToken();
   let readApi: ReadOnlyApi | null = null;
@@ -50,7 +52,9 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   // connection the fast loop or a cycle holds. The embedded database is one connection anyway.
   const ingest = database.kind === 'postgres' ? await openDatabase({ url: env.DATABASE_URL, poolSize: INGEST_CONNECTIONS }) : database;
   readApi = readOnlyApi(databaseReports(database.db, database.describe), readToken);
+  budgets.recordThrottlesIn(database);
   const metrics = createMetrics({ db: database.db, connectors });
+  budgets.observe(metrics.budgets);
   const webhooks = webhookSecrets(env, Object.keys(connectors));
   for (const problem of webhooks.problems) logger.warn(problem);
   const webhookSystems = enabledProviders(webhooks.secrets);
@@ -144,6 +148,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   const unfinished = await inFlight.drain(DRAIN_MS);
   if (unfinished) logger.warn({ unfinished }, 'recon serve: stopped with work unfinished; the next cycle settles its writes');
   if (ingest !== database) await ingest.close();
+  await budgets.close();
   await database.close();
   return 0;
 

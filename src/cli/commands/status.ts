@@ -38,5 +38,9 @@ export function renderStatus(status: StatusReport, now: number, timeZone: string
     ? `Review queue: ${open} open (${Object.entries(byCategory).map(([k, n]) => `${k} ${n}`).join(', ')}); the oldest, ${oldest?.id}, opened ${oldest ? humanTime(oldest.openedAt, now, timeZone) : ''}. \`recon queue\` lists them.`
     : 'Review queue: empty.';
   const held = Object.entries(status.held).map(([check, h]) => `Held by the blast-radius guard: ${h.writes} writes of ${check} (item ${h.itemId}; \`recon decide ${h.itemId} release\` makes them).`);
-  return [runs, queue, ...held].join('\n\n');
+  const throttled = Object.entries(status.throttledLastHour);
+  const limits = throttled.length
+    ? `Rate limits: ${throttled.map(([budget, n]) => `${n} × 429 from ${budget}`).join(', ')} in the last hour.`
+    : 'Rate limits: no 429 in the last hour.';
+  return [runs, queue, ...held, limits].join('\n\n');
 }

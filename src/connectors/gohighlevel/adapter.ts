@@ -4,7 +4,8 @@ import type {
 import type { SystemRecord } from '../../domain/records.ts';
 import { silentLogger, type Logger } from '../../log.ts';
 import { mapConcurrent } from '../../util/concurrency.ts';
-import { createRateLimiter, type LimiterClock, type RateLimit } from '../../util/limiter.ts';
+import type { LimiterClock, RateLimit } from '../../util/limiter.ts';
+import { localLimiters, type LimiterFactory } from '../../util/shared-limiter.ts';
 import { ApiError, type RetryOptions } from '../http/retry.ts';
 import { parseRaw } from '../raw.ts';
 import { GoHighLevelClient } from './client.ts';
@@ -34,6 +35,8 @@ export interface GoHighLevelConnectorOptions {
   rateLimit?: RateLimit | undefined;
   dailyLimit?: RateLimit | undefined;
   limiterClock?: Partial<LimiterClock> | undefined;
+  /** Makes this connector's rate limiters: in this process (default) or shared by the replicas on one Postgres. */
+  limiters?: LimiterFactory | undefined;
   retry?: RetryOptions | undefined;
   /** Per request. Default 30 s. */
   timeoutMs?: number | undefined;
@@ -79,12 +82,13 @@ export class GoHighLevelConnector implements Connector {
     if (!options.locationId) throw new Error('gohighlevel: a location id is required (GHL_LOCATION_ID)');
     this.logger = options.logger ?? silentLogger;
     const clock = options.limiterClock ? { clock: options.limiterClock } : {};
+    const make = (name: string, limit: RateLimit) => (options.limiters ?? localLimiters)({ system: 'gohighlevel', credential: `${options.locationId}:${options.accessToken}`, name }, { ...limit, ...clock });
     this.client = new GoHighLevelClient({
       accessToken: options.accessToken, apiUrl: options.apiUrl, timeoutMs: options.timeoutMs, retry: options.retry,
       fetch: options.fetch, logger: this.logger, now: options.now,
       limiters: {
-        burst: createRateLimiter({ ...(options.rateLimit ?? GHL_RATE_LIMITS.burst), ...clock }),
-        daily: createRateLimiter({ ...(options.dailyLimit ?? GHL_RATE_LIMITS.daily), ...clock }),
+        burst: make('burst', options.rateLimit ?? GHL_RATE_LIMITS.burst),
+        daily: make('daily', options.dailyLimit ?? GHL_RATE_LIMITS.daily),
       },
     });
     this.context = {

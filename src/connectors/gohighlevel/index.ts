@@ -6,7 +6,7 @@ import { gohighlevelDeclaration } from './declaration.ts';
 /** GoHighLevel as Recon connects to it: its declaration and the factory of its connector. */
 export const gohighlevel = defineConnector({
   ...gohighlevelDeclaration,
-  create({ env, logger }) {
+  create({ env, logger, limiters }) {
     const accessToken = env.GHL_ACCESS_TOKEN as string | undefined;
     if (!accessToken) {
       throw new ConfigError('GHL_ACCESS_TOKEN is not set: the policy reads GoHighLevel (a Private Integration token of the sub-account)', { code: 'config.missing_env' });
@@ -21,6 +21,7 @@ export const gohighlevel = defineConnector({
       apiUrl: env.GHL_API_URL as string | undefined,
       stripeIdField: env.GHL_STRIPE_ID_FIELD as string | undefined,
       logger,
+      limiters,
     });
   },
 });

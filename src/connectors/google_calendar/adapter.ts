@@ -4,7 +4,8 @@ import type {
 import { normaliseEmail, type SystemName, type SystemRecord } from '../../domain/records.ts';
 import { silentLogger, type Logger } from '../../log.ts';
 import { chunk } from '../../util/concurrency.ts';
-import { createRateLimiter, type LimiterClock, type RateLimit, type RateLimiter } from '../../util/limiter.ts';
+import type { LimiterClock, RateLimit, RateLimiter } from '../../util/limiter.ts';
+import { localLimiters, type LimiterFactory } from '../../util/shared-limiter.ts';
 import { ApiError, withRetry, type RetryOptions } from '../http/retry.ts';
 import { parseRaw } from '../raw.ts';
 import { createCalendarClient, toApiError, type GoogleCalendarClient } from './client.ts';
@@ -41,6 +42,8 @@ export interface GoogleCalendarConnectorOptions {
   rateLimit?: RateLimit | undefined;
   limiter?: RateLimiter | undefined;
   limiterClock?: Partial<LimiterClock> | undefined;
+  /** Makes this connector's rate limiters: in this process (default) or shared by the replicas on one Postgres. */
+  limiters?: LimiterFactory | undefined;
   retry?: RetryOptions | undefined;
   timeoutMs?: number | undefined;
   /**
@@ -144,10 +147,10 @@ export class GoogleCalendarConnector implements Connector {
   constructor(private readonly options: GoogleCalendarConnectorOptions) {
     if (!options.calendarId) throw new Error('google_calendar: a calendar id is required (GOOGLE_CALENDAR_ID)');
     this.client = options.client ?? createCalendarClient({ key: options.key, apiUrl: options.apiUrl, timeoutMs: options.timeoutMs });
-    this.limiter = options.limiter ?? createRateLimiter({
-      ...(options.rateLimit ?? GOOGLE_CALENDAR_RATE_LIMIT),
-      ...(options.limiterClock ? { clock: options.limiterClock } : {}),
-    });
+    this.limiter = options.limiter ?? (options.limiters ?? localLimiters)(
+      { system: 'google_calendar', credential: options.key.client_email, name: 'calendar' },
+      { ...(options.rateLimit ?? GOOGLE_CALENDAR_RATE_LIMIT), ...(options.limiterClock ? { clock: options.limiterClock } : {}) },
+    );
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.calendarId = options.calendarId;

@@ -7,7 +7,7 @@ import { googleCalendarDeclaration } from './declaration.ts';
 /** Google Calendar as Recon connects to it: its declaration and the factory of its connector. */
 export const googleCalendar = defineConnector({
   ...googleCalendarDeclaration,
-  create({ env, crm, logger }) {
+  create({ env, crm, logger, limiters }) {
     const keyFile = env.GOOGLE_APPLICATION_CREDENTIALS as string | undefined;
     const calendarId = env.GOOGLE_CALENDAR_ID as string | undefined;
     if (!keyFile) {
@@ -18,6 +18,7 @@ export const googleCalendar = defineConnector({
     }
     return createGoogleCalendarConnector({
       key: readServiceAccountKey(keyFile), calendarId, apiUrl: env.GOOGLE_API_URL as string | undefined, crmSystem: crm, logger,
+      limiters,
     });
   },
 });

@@ -4,7 +4,8 @@ import type {
 import { normaliseEmail, type SystemRecord } from '../../domain/records.ts';
 import { silentLogger, type Logger } from '../../log.ts';
 import { chunk, mapConcurrent } from '../../util/concurrency.ts';
-import { combineLimiters, createRateLimiter, type LimiterClock, type RateLimit, type RateLimiter } from '../../util/limiter.ts';
+import { combineLimiters, type LimiterClock, type RateLimit, type RateLimiter } from '../../util/limiter.ts';
+import { localLimiters, type LimiterFactory } from '../../util/shared-limiter.ts';
 import { ApiError, type RetryOptions } from '../http/retry.ts';
 import { parseRaw } from '../raw.ts';
 import { HubSpotClient } from './client.ts';
@@ -40,6 +41,8 @@ export interface HubSpotConnectorOptions {
   /** The search endpoints' own limit. Default {@link HUBSPOT_SEARCH_RATE_LIMIT}. */
   searchRateLimit?: RateLimit | undefined;
   limiterClock?: Partial<LimiterClock> | undefined;
+  /** Makes this connector's rate limiters: in this process (default) or shared by the replicas on one Postgres. */
+  limiters?: LimiterFactory | undefined;
   retry?: RetryOptions | undefined;
   /** Per request. Default 30 s. */
   timeoutMs?: number | undefined;
@@ -112,14 +115,15 @@ export class HubSpotConnector implements Connector {
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     const clock = options.limiterClock ? { clock: options.limiterClock } : {};
-    const limiter = options.limiter ?? createRateLimiter({ ...(options.rateLimit ?? HUBSPOT_RATE_LIMITS.starter), ...clock });
+    const make = (name: string, limit: RateLimit) => (options.limiters ?? localLimiters)({ system: 'hubspot', credential: options.accessToken, name }, { ...limit, ...clock });
+    const limiter = options.limiter ?? make('general', options.rateLimit ?? HUBSPOT_RATE_LIMITS.starter);
     const shared = {
       accessToken: options.accessToken, apiUrl: options.apiUrl, timeoutMs: options.timeoutMs,
       retry: options.retry, fetch: options.fetch, logger: this.logger, now: options.now,
     };
     this.client = new HubSpotClient({ ...shared, limiter });
     // Search has a limit of its own on top of the app's; both count the same requests.
-    this.searchClient = this.client.withLimiter(combineLimiters(createRateLimiter({ ...(options.searchRateLimit ?? HUBSPOT_SEARCH_RATE_LIMIT), ...clock }), limiter));
+    this.searchClient = this.client.withLimiter(combineLimiters(make('search', options.searchRateLimit ?? HUBSPOT_SEARCH_RATE_LIMIT), limiter));
     this.context = {
       stripeIdProperty: options.stripeIdProperty ?? 'stripe_customer_id',
       numberProperties: new Set(options.numberProperties ?? DEFAULT_NUMBER_PROPERTIES),

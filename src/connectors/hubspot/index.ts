@@ -6,7 +6,7 @@ import { hubspotDeclaration } from './declaration.ts';
 /** HubSpot as Recon connects to it: its declaration and the factory of its connector. */
 export const hubspot = defineConnector({
   ...hubspotDeclaration,
-  create({ env, logger }) {
+  create({ env, logger, limiters }) {
     const accessToken = env.HUBSPOT_ACCESS_TOKEN as string | undefined;
     if (!accessToken) {
       throw new ConfigError('HUBSPOT_ACCESS_TOKEN is not set: the policy reads HubSpot (a private app token with crm.objects.deals and contacts scopes)', { code: 'config.missing_env' });
@@ -19,6 +19,7 @@ export const hubspot = defineConnector({
       ownSourceId: env.HUBSPOT_APP_ID as string | undefined,
       ...(rate ? { rateLimit: { requests: rate, perMs: 10_000 } } : {}),
       logger,
+      limiters,
     });
   },
 });

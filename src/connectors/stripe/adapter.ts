@@ -7,7 +7,8 @@ import type {
 import type { SystemName, SystemRecord } from '../../domain/records.ts';
 import { silentLogger, type Logger } from '../../log.ts';
 import { chunk, mapConcurrent } from '../../util/concurrency.ts';
-import { combineLimiters, createRateLimiter, type LimiterClock, type RateLimit, type RateLimiter } from '../../util/limiter.ts';
+import { combineLimiters, type LimiterClock, type RateLimit, type RateLimiter } from '../../util/limiter.ts';
+import { localLimiters, type LimiterFactory } from '../../util/shared-limiter.ts';
 import { ApiError, withRetry, type RetryMode, type RetryOptions } from '../http/retry.ts';
 import { parseRaw } from '../raw.ts';
 import { createStripeClient, toApiError } from './client.ts';
@@ -35,6 +36,8 @@ export interface StripeConnectorOptions {
   limiter?: RateLimiter;
   /** Injected clock for the limiter built here (tests). */
   limiterClock?: Partial<LimiterClock>;
+  /** Makes this connector's rate limiters: in this process (default) or shared by the replicas on one Postgres. */
+  limiters?: LimiterFactory | undefined;
   /** Retry of failed requests: attempts, backoff, injected sleep and random (tests). */
   retry?: RetryOptions;
   /** Per request. Default 30 s. */
@@ -140,10 +143,7 @@ export class StripeConnector implements Connector {
     if (!options.secretKey) throw new Error('stripe: a secret key is required (STRIPE_SECRET_KEY)');
     this.testMode = isTestKey(options.secretKey);
     this.stripe = options.client ?? createStripeClient(options);
-    this.limiter = options.limiter ?? createRateLimiter({
-      ...(options.rateLimit ?? { requests: this.testMode ? 25 : 100, perMs: 1000 }),
-      ...(options.limiterClock ? { clock: options.limiterClock } : {}),
-    });
+    this.limiter = options.limiter ?? this.makeLimiter('account', options.rateLimit ?? { requests: this.testMode ? 25 : 100, perMs: 1000 });
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.crmSystem = options.crmSystem ?? 'hubspot';
@@ -434,13 +434,19 @@ export class StripeConnector implements Connector {
     );
   }
 
+  /** One budget of this key's: in this process, or shared by the replicas (`options.limiters`). */
+  private makeLimiter(name: string, limit: RateLimit): RateLimiter {
+    const clock = this.options.limiterClock ? { clock: this.options.limiterClock } : {};
+    return (this.options.limiters ?? localLimiters)({ system: 'stripe', credential: this.options.secretKey, name }, { ...limit, ...clock });
+  }
+
   private limiterFor(endpoint: string): RateLimiter {
     const limit = this.options.endpointRateLimit === undefined ? { requests: 25, perMs: 1000 } : this.options.endpointRateLimit;
     if (limit === null) return this.limiter;
     let endpointLimiter = this.endpointLimiters.get(endpoint);
     if (!endpointLimiter) {
       // Endpoint first: in live mode it is the one that waits, so the account-wide timestamp stays exact.
-      const own = createRateLimiter({ ...limit, ...(this.options.limiterClock ? { clock: this.options.limiterClock } : {}) });
+      const own = this.makeLimiter(`endpoint:${endpoint}`, limit);
       endpointLimiter = combineLimiters(own, this.limiter);
       this.endpointLimiters.set(endpoint, endpointLimiter);
     }

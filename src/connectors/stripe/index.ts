@@ -6,9 +6,9 @@ import { stripeDeclaration } from './declaration.ts';
 /** Stripe as Recon connects to it: its declaration and the factory of its connector. */
 export const stripe = defineConnector({
   ...stripeDeclaration,
-  create({ env, crm, logger }) {
+  create({ env, crm, logger, limiters }) {
     const secretKey = env.STRIPE_SECRET_KEY as string | undefined;
     if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY is not set: the policy reads Stripe', { code: 'config.missing_env' });
-    return createStripeConnector({ secretKey, apiUrl: env.STRIPE_API_URL as string | undefined, crmSystem: crm, logger });
+    return createStripeConnector({ secretKey, apiUrl: env.STRIPE_API_URL as string | undefined, crmSystem: crm, logger, limiters });
   },
 });

@@ -1,0 +1,35 @@
+/**
+ * The shared rate-limit budgets (migrations/0009_shared_budget.sql): every replica on this
+ * database asks here before a vendor request. One statement per request (`recon_budget_take`).
+ */
+import { sql } from 'kysely';
+import type { BudgetLedger } from '../../util/shared-limiter.ts';
+import type { DbOrTx } from '../connect.ts';
+
+export function budgetLedger(db: DbOrTx): BudgetLedger {
+  return {
+    async take({ key, replica, cap, windowMs, rolling }) {
+      const { rows } = await sql<{ wait_ms: number; in_window: number; replicas: number }>`
+        SELECT wait_ms, in_window, replicas FROM recon_budget_take(${key}, ${replica}, ${cap}::integer, ${windowMs}::double precision, ${rolling})`.execute(db);
+      const row = rows[0];
+      if (!row) throw new Error(`the budget ${key} gave no answer`);
+      return { waitMs: Number(row.wait_ms), inWindow: Number(row.in_window), replicas: Number(row.replicas) };
+    },
+    async pause(key, ms) {
+      await sql`
+        INSERT INTO vendor_budgets (key, paused_until) VALUES (${key}, extract(epoch FROM clock_timestamp()) * 1000 + ${ms}::double precision)
+        ON CONFLICT (key) DO UPDATE SET paused_until = greatest(vendor_budgets.paused_until, excluded.paused_until)`.execute(db);
+    },
+    async throttled(key, replica) {
+      await db.insertInto('vendor_throttles').values({ key, replica }).execute();
+      await db.deleteFrom('vendor_throttles').where('at', '<', sql<Date>`now() - interval '1 day'`).execute();
+    },
+  };
+}
+
+/** 429s per budget in the last hour, for `recon status`. */
+export async function throttlesLastHour(db: DbOrTx): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('vendor_throttles').select(['key', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('at', '>', sql<Date>`now() - interval '1 hour'`).groupBy('key').execute();
+  return Object.fromEntries(rows.map((r) => [r.key, Number(r.n)]));
+}
