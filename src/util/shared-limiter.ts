@@ -25,9 +25,15 @@ export interface BudgetLedger {
   /**
    * Admits one request of `key` now, or says how long until a slot may free. `cap`: how many
    * requests of the window this caller may see taken. `rolling`: a rolling window (the vendor's
-   * seconds), else a fixed one counted (a daily limit).
+   * seconds), else a fixed one counted (a daily limit). `paceMs` > 0 paces the caller fleet-wide:
+   * after a burst of `burst`, one every `paceMs` (background callers in long windows).
    */
-  take(request: { key: string; replica: string; cap: number; windowMs: number; rolling: boolean }): Promise<{ waitMs: number; inWindow: number; replicas: number }>;
+  take(request: { key: string; replica: string; cap: number; windowMs: number; rolling: boolean; paceMs: number; burst: number }): Promise<{ waitMs: number; inWindow: number; replicas: number }>;
+  /**
+   * The vendor counts `used` requests in its window (other apps share it): when that is more than
+   * the ledger holds, the difference is booked as used now.
+   */
+  observe(request: { key: string; used: number; windowMs: number; rolling: boolean }): Promise<void>;
   /** Every replica waits until `ms` from now (a vendor's 429 with Retry-After). */
   pause(key: string, ms: number): Promise<void>;
   /** Records one 429 of `key`, for `recon status`. */
@@ -74,6 +80,10 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
   const windowMs = limit.perMs + (limit.marginMs ?? Math.max(50, Math.ceil(limit.perMs * 0.01)));
   const reserve = Math.min(requests - 1, Math.max(0, Math.floor(limit.interactiveReserve ?? (limit.perMs > 1000 ? Math.max(1, Math.round(requests * 0.02)) : 0))));
   const rolling = limit.perMs <= LONGEST_ROLLING_MS;
+  // As the process's own limiter paces a cycle (limiter.ts), but across every replica: slots then
+  // free all through a long window, and a person on any replica finds one within a second.
+  const burst = Math.max(1, limit.backgroundBurst ?? (limit.perMs > 1000 ? Math.max(1, Math.round(requests * 0.1)) : Infinity));
+  const paceMs = rolling && Number.isFinite(burst) ? windowMs / (requests - reserve) : 0;
   const timeoutMs = options.timeoutMs ?? 500;
 
   let replicasSeen = 1;
@@ -130,7 +140,7 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
     for (;;) {
       let answer: { waitMs: number; inWindow: number; replicas: number };
       try {
-        answer = await withTimeout(ledger.take({ key, replica, cap, windowMs, rolling }));
+        answer = await withTimeout(ledger.take({ key, replica, cap, windowMs, rolling, paceMs: priority === 'interactive' ? 0 : paceMs, burst: Number.isFinite(burst) ? burst : 0 }));
       } catch (error) {
         enterFallback(error);
         return null;
@@ -175,7 +185,9 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
       void withTimeout(Promise.all([ledger.pause(key, ms), ledger.throttled(key, replica)])).catch(() => undefined);
     },
     observeRemaining(remaining) {
-      local.observeRemaining(remaining);
+      // Into the ledger, not this process's limiter: the vendor's count holds every replica's requests.
+      if (!Number.isFinite(remaining) || remaining < 0 || remaining >= requests) return;
+      void withTimeout(ledger.observe({ key, used: requests - remaining, windowMs, rolling })).catch(() => undefined);
     },
   };
 }

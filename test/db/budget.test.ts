@@ -4,8 +4,8 @@ import { createSharedRateLimiter, type BudgetLedger, type BudgetObserver } from 
 import { TEST_DATABASE_URL, useTestDatabase } from '../support/db.ts';
 
 const database = useTestDatabase();
-const take = (ledger: BudgetLedger, cap: number, options: { key?: string; replica?: string; windowMs?: number; rolling?: boolean } = {}) =>
-  ledger.take({ key: options.key ?? 'hubspot:abc:general', replica: options.replica ?? 'r1', cap, windowMs: options.windowMs ?? 60_000, rolling: options.rolling ?? true });
+const take = (ledger: BudgetLedger, cap: number, options: { key?: string; replica?: string; windowMs?: number; rolling?: boolean; paceMs?: number; burst?: number } = {}) =>
+  ledger.take({ key: options.key ?? 'hubspot:abc:general', replica: options.replica ?? 'r1', cap, windowMs: options.windowMs ?? 60_000, rolling: options.rolling ?? true, paceMs: options.paceMs ?? 0, burst: options.burst ?? 0 });
 
 describe('the shared vendor budget in the database', () => {
   it('admits requests up to the cap of the window, then says how long until a slot frees', async () => {
@@ -22,6 +22,25 @@ describe('the shared vendor budget in the database', () => {
     for (let i = 0; i < 4; i++) expect((await take(ledger, 4)).waitMs).toBe(0);
     expect((await take(ledger, 4)).waitMs).toBeGreaterThan(0);
     expect((await take(ledger, 5)).waitMs).toBe(0);
+  });
+
+  it('paces background requests across replicas after their burst', async () => {
+    const ledger = budgetLedger(database.db);
+    const paced = { paceMs: 10_000, burst: 2 };
+    expect((await take(ledger, 10, { ...paced, replica: 'r1' })).waitMs).toBe(0);
+    expect((await take(ledger, 10, { ...paced, replica: 'r2' })).waitMs).toBe(0);
+    // The burst is spent fleet-wide: the third waits for the pace though the window has room.
+    expect((await take(ledger, 10, { ...paced, replica: 'r3' })).waitMs).toBeGreaterThan(9_000);
+    // A person is not paced.
+    expect((await take(ledger, 10, { replica: 'r3' })).waitMs).toBe(0);
+  });
+
+  it('books as used what the vendor counts beyond the ledger (other apps on the same account)', async () => {
+    const ledger = budgetLedger(database.db);
+    expect((await take(ledger, 5)).waitMs).toBe(0);
+    await ledger.observe({ key: 'hubspot:abc:general', used: 4, windowMs: 60_000, rolling: true });
+    expect((await take(ledger, 5)).waitMs).toBe(0);
+    expect((await take(ledger, 5)).waitMs).toBeGreaterThan(0);
   });
 
   it('keeps each budget apart', async () => {

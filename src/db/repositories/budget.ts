@@ -8,9 +8,9 @@ import type { DbOrTx } from '../connect.ts';
 
 export function budgetLedger(db: DbOrTx): BudgetLedger {
   return {
-    async take({ key, replica, cap, windowMs, rolling }) {
+    async take({ key, replica, cap, windowMs, rolling, paceMs, burst }) {
       const { rows } = await sql<{ wait_ms: number; in_window: number; replicas: number }>`
-        SELECT wait_ms, in_window, replicas FROM recon_budget_take(${key}, ${replica}, ${cap}::integer, ${windowMs}::double precision, ${rolling})`.execute(db);
+        SELECT wait_ms, in_window, replicas FROM recon_budget_take(${key}, ${replica}, ${cap}::integer, ${windowMs}::double precision, ${rolling}, ${paceMs}::double precision, ${burst}::double precision)`.execute(db);
       const row = rows[0];
       if (!row) throw new Error(`the budget ${key} gave no answer`);
       return { waitMs: Number(row.wait_ms), inWindow: Number(row.in_window), replicas: Number(row.replicas) };
@@ -19,6 +19,9 @@ export function budgetLedger(db: DbOrTx): BudgetLedger {
       await sql`
         INSERT INTO vendor_budgets (key, paused_until) VALUES (${key}, extract(epoch FROM clock_timestamp()) * 1000 + ${ms}::double precision)
         ON CONFLICT (key) DO UPDATE SET paused_until = greatest(vendor_budgets.paused_until, excluded.paused_until)`.execute(db);
+    },
+    async observe({ key, used, windowMs, rolling }) {
+      await sql`SELECT recon_budget_observe(${key}, ${used}::integer, ${windowMs}::double precision, ${rolling})`.execute(db);
     },
     async throttled(key, replica) {
       await db.insertInto('vendor_throttles').values({ key, replica }).execute();
