@@ -2,7 +2,7 @@
  * `npm run bench`: each scenario in a fresh process (so peak RSS is its own), a table of every
  * figure beside its target and a verdict, and bench/results/latest.json.
  * `npm run bench -- --quick` runs smaller sizes; `npm run bench -- --check` exits 1 when a row
- * misses its target; `--only engine,cycles,status,slack,ack,webhooks,cli` runs some scenarios. BENCH_DATABASE_URL adds the
+ * misses its target; `--only engine,cycles,status,slack,ack,webhooks,replicas,cli` runs some scenarios. BENCH_DATABASE_URL adds the
  * real-Postgres rows.
  */
 import { execFileSync } from 'node:child_process';
@@ -136,6 +136,19 @@ if (wanted('webhooks')) {
     row(name, 'answers other than 200', Object.entries(r.statuses as Record<string, number>).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0), '0', Object.keys(r.statuses).every((s) => s === '200'));
     row(name, `final state: writes left for a cycle, failed, dead letters (inbox drained in ${r.drainSeconds} s)`, `${r.finalState.wouldWrite}, ${r.finalState.failed}, ${r.deadLetters}`, '0, 0, 0', r.finalState.wouldWrite === 0 && r.finalState.failed === 0 && r.deadLetters === 0);
   }
+}
+
+if (wanted('replicas') && pgUrl) {
+  const customers = quick ? 10_000 : 100_000;
+  process.stderr.write(`replicas sharing one vendor budget, ${customers.toLocaleString('en-US')}-customer first cycles, Postgres (about ${quick ? 1 : 10} min)...\n`);
+  const r = run('bench/replicas.ts', [customers]);
+  results.push(r);
+  const name = `replicas on one budget, ${customers.toLocaleString('en-US')}-customer first cycle, Postgres`;
+  row(name, `wall s: one replica; three up, two of them clicking (${r.withTwo.clicks} clicks)`, `${r.alone.wallSeconds}; ${r.withTwo.wallSeconds}`);
+  row(name, 'wall with three replicas up ÷ with one', r.ratio, '≤ 1.05', r.ratio <= 1.05);
+  row(name, `HubSpot requests per 10 s, one replica; three (limit ${r.limitPer10s})`, `${r.alone.hubspotPer10s}; ${r.withTwo.hubspotPer10s}`, `≤ ${r.limitPer10s}`, r.alone.hubspotPer10s <= r.limitPer10s && r.withTwo.hubspotPer10s <= r.limitPer10s);
+  row(name, '429s answered by the sandbox; failed records', `${r.alone.rateLimited + r.withTwo.rateLimited}; ${r.alone.failed + r.withTwo.failed}`, '0; 0', r.alone.rateLimited + r.withTwo.rateLimited === 0 && r.alone.failed + r.withTwo.failed === 0);
+  row(name, "a click's vendor answer on the other replicas, p50 / p99, ms", `${r.withTwo.clickP50Ms} / ${r.withTwo.clickP99Ms}`, 'p99 ≤ 1,000', !(r.withTwo.clickP99Ms > 1_000));
 }
 
 interface CliMeasured { command: string; runs: number; medianSeconds: number; minSeconds: number; maxSeconds: number; medianPeakRssMb: number }
