@@ -18,6 +18,25 @@ describe('GET /metrics', () => {
     expect(text).toContain('recon_webhook_events_received_total{provider="hubspot",type="none",outcome="unauthorized"} 1');
   });
 
+  it('shows each vendor budget: requests by priority, 429s, time waited, share and fallback', async () => {
+    const metrics = createMetrics({ db: database.db, connectors: {}, defaults: false });
+    const budget = 'hubspot:3f2a9c41d0e2:general';
+    metrics.budgets.sent(budget, 'background');
+    metrics.budgets.sent(budget, 'interactive');
+    metrics.budgets.throttled(budget);
+    metrics.budgets.waited(budget, 'interactive', 30);
+    metrics.budgets.share(budget, 0.25, 3);
+    metrics.budgets.fallback(budget, true);
+    const text = await metrics.render();
+    expect(text).toContain(`recon_vendor_requests_total{budget="${budget}",priority="background"} 1`);
+    expect(text).toContain(`recon_vendor_requests_total{budget="${budget}",priority="interactive"} 1`);
+    expect(text).toContain(`recon_vendor_throttled_total{budget="${budget}"} 1`);
+    expect(text).toContain(`recon_budget_wait_seconds_count{budget="${budget}",priority="interactive"} 1`);
+    expect(text).toContain(`recon_budget_share{budget="${budget}"} 0.25`);
+    expect(text).toContain(`recon_budget_replicas{budget="${budget}"} 3`);
+    expect(text).toContain(`recon_budget_fallback{budget="${budget}"} 1`);
+  });
+
   it('reads the inbox depth and the dead letters from the database when scraped', async () => {
     await insertEvents(database.db, [event('evt_1'), event('evt_2')]);
     await database.db.updateTable('inbox').set({ status: 'dead' }).where('event_id', '=', 'evt_2').execute();

@@ -41,4 +41,19 @@ describe('recon status', () => {
     expect(stdout).toMatch(/^payment-status +just now, \d{4}-\d{2}-\d{2} \d{2}:\d{2} CES?T +succeeded +full/m);
     expect(stdout).toMatch(/^Review queue: \d+ open \(.*\); the oldest, \d+, opened just now, /m);
   });
+
+  it("counts the vendors' 429s of the last hour per budget", async () => {
+    await database.db.insertInto('vendor_throttles').values([
+      { key: 'hubspot:3f2a9c41d0e2:general', replica: 'a' },
+      { key: 'hubspot:3f2a9c41d0e2:general', replica: 'b' },
+      { key: 'hubspot:3f2a9c41d0e2:general', replica: 'b', at: new Date(Date.now() - 2 * 3_600_000) },
+    ]).execute();
+    const { stdout } = await recon(['status'], worldOverrides(world, database));
+    expect(stdout).toContain('Rate limits: 2 × 429 from hubspot:3f2a9c41d0e2:general in the last hour.');
+  });
+
+  it('says when no vendor answered 429 in the last hour', async () => {
+    const { stdout } = await recon(['status'], worldOverrides(world, database));
+    expect(stdout).toContain('Rate limits: no 429 in the last hour.');
+  });
 });
