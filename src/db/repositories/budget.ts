@@ -1,5 +1,5 @@
 /**
- * The shared rate-limit budgets (migrations/0009_shared_budget.sql): every replica on this
+ * The shared rate-limit budgets (migrations/0012_shared_budget.sql): every replica on this
  * database asks here before a vendor request. One statement per request (`recon_budget_take`).
  */
 import { sql } from 'kysely';
