@@ -38,9 +38,10 @@ CREATE INDEX vendor_throttles_at ON vendor_throttles (at);
 -- caller may see taken (the whole limit for a person, less the reserve for a cycle). Background
 -- callers are also paced fleet-wide (`p_pace_ms` > 0: after a burst of `p_burst`, one per pace),
 -- so that slots free all through the window and a person never waits for a whole window.
--- Returns wait_ms (0: admitted), the requests in the window, and the replicas seen in the last 30 s.
+-- Returns wait_ms (0: admitted), the requests in the window, the replicas seen in the last 30 s,
+-- and the time the request was admitted at (for recon_budget_settle).
 CREATE FUNCTION recon_budget_take(p_key text, p_replica text, p_cap integer, p_window_ms double precision, p_rolling boolean, p_pace_ms double precision, p_burst double precision)
-RETURNS TABLE (wait_ms double precision, in_window integer, replicas integer)
+RETURNS TABLE (wait_ms double precision, in_window integer, replicas integer, admitted_at double precision)
 LANGUAGE plpgsql AS $$
 DECLARE
   now_ms double precision := extract(epoch FROM clock_timestamp()) * 1000;
@@ -65,6 +66,7 @@ BEGIN
       wait_ms := budget.paused_until - now_ms;
     ELSIF n < p_cap AND (level IS NULL OR level >= 1) THEN
       kept := kept || now_ms;
+      admitted_at := now_ms;
       in_window := n + 1;
       wait_ms := 0;
       IF level IS NOT NULL THEN
@@ -88,6 +90,7 @@ BEGIN
       n := n + 1;
       in_window := n;
       wait_ms := 0;
+      admitted_at := now_ms;
     ELSE
       wait_ms := greatest(1, start + p_window_ms - now_ms);
     END IF;
@@ -125,5 +128,20 @@ BEGIN
       UPDATE vendor_budgets SET window_start = start, used = p_used WHERE key = p_key;
     END IF;
   END IF;
+END
+$$;
+
+-- The response of the request admitted at p_admitted arrived: its slot counts from now, as the
+-- vendor counts a request when it arrives and a request slowed on its way must not let the next
+-- window's requests land inside the vendor's window. Only ever moves a time later.
+CREATE FUNCTION recon_budget_settle(p_key text, p_admitted double precision)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  now_ms double precision := extract(epoch FROM clock_timestamp()) * 1000;
+BEGIN
+  UPDATE vendor_budgets
+  SET sent = ARRAY(SELECT t FROM unnest(array_replace(sent, p_admitted, greatest(p_admitted, now_ms))) AS t ORDER BY t)
+  WHERE key = p_key AND p_admitted = ANY (sent);
 END
 $$;

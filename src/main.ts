@@ -101,6 +101,7 @@ export function sharedBudgets(env: { DATABASE_URL?: string | undefined }, logger
   const ledger: BudgetLedger = {
     take: async (request) => (await ledgerOf()).take(request),
     observe: async (request) => (await ledgerOf()).observe(request),
+    settle: async (request) => (await ledgerOf()).settle(request),
     pause: async (key, ms) => (await ledgerOf()).pause(key, ms),
     throttled: async (key, at) => (await ledgerOf()).throttled(key, at),
   };

@@ -2,11 +2,13 @@
  * One vendor budget shared by every replica: a rate limiter that asks a ledger all replicas share
  * (Recon's Postgres) before each request, on top of the process's own limiter.
  *
- * The process's own limiter (createRateLimiter) still orders this process's callers (people
- * first, cycles paced); the ledger then admits the request against everything every replica sent
- * in the vendor's window. A person's request may take the whole limit; background requests stop
- * short of a reserve, so a person on any replica finds a free slot even while every replica's
- * cycle runs at the limit. A 429 seen by one replica pauses them all.
+ * The ledger alone decides when a request may leave: a person's request may take the whole limit;
+ * background requests stop short of a reserve and are paced fleet-wide, so a person on any replica
+ * finds a free slot even while every replica's cycle runs at the limit. (A window kept in the
+ * process as well would count requests still waiting for the ledger, and made a person wait
+ * seconds behind its own replica's cycle.) A slot counts from when its response arrived, as in
+ * limiter.ts, so a request slowed on its way cannot land in the vendor's next window early. A 429
+ * seen by one replica pauses them all.
  *
  * When the ledger does not answer in time (the database slow or away), the limiter falls back to
  * a conservative share of its own (the limit divided by the replicas it last saw, never the whole
@@ -28,7 +30,9 @@ export interface BudgetLedger {
    * seconds), else a fixed one counted (a daily limit). `paceMs` > 0 paces the caller fleet-wide:
    * after a burst of `burst`, one every `paceMs` (background callers in long windows).
    */
-  take(request: { key: string; replica: string; cap: number; windowMs: number; rolling: boolean; paceMs: number; burst: number }): Promise<{ waitMs: number; inWindow: number; replicas: number }>;
+  take(request: { key: string; replica: string; cap: number; windowMs: number; rolling: boolean; paceMs: number; burst: number }): Promise<{ waitMs: number; inWindow: number; replicas: number; admittedAt: number }>;
+  /** The response of the request admitted at `admittedAt` arrived: its slot counts from now. */
+  settle(request: { key: string; admittedAt: number }): Promise<void>;
   /**
    * The vendor counts `used` requests in its window (other apps share it): when that is more than
    * the ledger holds, the difference is booked as used now.
@@ -75,7 +79,7 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
   const clock: LimiterClock = { ...realClock, ...options.clock };
   const { key, ledger, replica, observer, logger } = options;
   const limit = options.limit;
-  const local = createRateLimiter({ ...limit, clock });
+  let pausedUntil = 0;
   const requests = Math.floor(limit.requests);
   const windowMs = limit.perMs + (limit.marginMs ?? Math.max(50, Math.ceil(limit.perMs * 0.01)));
   const reserve = Math.min(requests - 1, Math.max(0, Math.floor(limit.interactiveReserve ?? (limit.perMs > 1000 ? Math.max(1, Math.round(requests * 0.02)) : 0))));
@@ -133,12 +137,17 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
     if (inWindow !== null && inWindow > 0) observer?.share(key, Math.min(1, mine.length / inWindow), replicasSeen);
   };
 
-  /** Admission by the ledger, after this process's own limiter gave the caller its turn. */
+  /** Admission by the ledger: asked again until it lets the request through, or falls silent. */
   async function admit(priority: Priority): Promise<Release | null> {
     const cap = priority === 'interactive' ? requests : requests - reserve;
     const started = clock.now();
     for (;;) {
-      let answer: { waitMs: number; inWindow: number; replicas: number };
+      const paused = pausedUntil - clock.now();
+      if (paused > 0) {
+        await clock.sleep(paused);
+        continue;
+      }
+      let answer: { waitMs: number; inWindow: number; replicas: number; admittedAt: number };
       try {
         answer = await withTimeout(ledger.take({ key, replica, cap, windowMs, rolling, paceMs: priority === 'interactive' ? 0 : paceMs, burst: Number.isFinite(burst) ? burst : 0 }));
       } catch (error) {
@@ -150,7 +159,12 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
       if (answer.waitMs <= 0) {
         observer?.waited(key, priority, clock.now() - started);
         noteSent(priority, answer.inWindow);
-        return () => undefined;
+        let released = false;
+        return () => {
+          if (released || !rolling) return;
+          released = true;
+          void withTimeout(ledger.settle({ key, admittedAt: answer.admittedAt })).catch(() => undefined);
+        };
       }
       // A person's wait is short (the reserve is theirs); a cycle's is up to the next free slot.
       await clock.sleep(Math.max(1, Math.min(answer.waitMs, priority === 'interactive' ? 50 : windowMs)));
@@ -160,25 +174,16 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
   return {
     limit: { requests, perMs: limit.perMs },
     async take(priority: Priority = 'background') {
-      const releaseLocal = await local.take(priority);
-      try {
-        const admitted = await admit(priority);
-        if (admitted) return releaseLocal;
-        // The ledger is away: this replica's share, counted on its own.
-        const releaseShare = await fallbackLimiter().take(priority);
-        noteSent(priority, null);
-        return () => {
-          releaseShare();
-          releaseLocal();
-        };
-      } catch (error) {
-        releaseLocal();
-        throw error;
-      }
+      const admitted = await admit(priority);
+      if (admitted) return admitted;
+      // The ledger is away: this replica's share, counted on its own.
+      const release = await fallbackLimiter().take(priority);
+      noteSent(priority, null);
+      return release;
     },
     pauseFor(ms) {
       if (!(ms > 0)) return;
-      local.pauseFor(ms);
+      pausedUntil = Math.max(pausedUntil, clock.now() + ms);
       fallback?.pauseFor(ms);
       observer?.throttled(key);
       // Best effort: the next ledger answer carries the pause to the other replicas.

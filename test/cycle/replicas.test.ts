@@ -46,7 +46,11 @@ describe.runIf(TEST_DATABASE_URL)('replicas starting at once', () => {
       // Every table of this schema, whatever the migrations have added since this test was written.
       const { rows } = await sql<{ tablename: string }>`SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`.execute(database.db);
       await sql.raw(`DROP TABLE IF EXISTS ${rows.map((r) => `"${r.tablename}"`).join(', ')} CASCADE`).execute(database.db);
-      await sql`DROP FUNCTION IF EXISTS changes_are_append_only() CASCADE`.execute(database.db);
+      // And every function the migrations made in it (a trigger's, the vendor budget's).
+      const functions = await sql<{ signature: string }>`
+        SELECT p.oid::regprocedure::text AS signature FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = current_schema()`.execute(database.db);
+      for (const { signature } of functions.rows) await sql.raw(`DROP FUNCTION IF EXISTS ${signature} CASCADE`).execute(database.db);
       const replicas = await Promise.all([database.replica(), database.replica(), database.replica()]);
       try {
         const results = await Promise.all(replicas.map((r) => migrate(r)));

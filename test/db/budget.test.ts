@@ -43,6 +43,17 @@ describe('the shared vendor budget in the database', () => {
     expect((await take(ledger, 5)).waitMs).toBeGreaterThan(0);
   });
 
+  it('counts a slot from when its response arrived, not from when it was admitted', async () => {
+    const ledger = budgetLedger(database.db);
+    const first = await take(ledger, 1, { windowMs: 400 });
+    expect(first.waitMs).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await ledger.settle({ key: 'hubspot:abc:general', admittedAt: first.admittedAt });
+    // 450 ms after the admission, but only 200 after the response: the window is still full.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await take(ledger, 1, { windowMs: 400 })).waitMs).toBeGreaterThan(0);
+  });
+
   it('keeps each budget apart', async () => {
     const ledger = budgetLedger(database.db);
     expect((await take(ledger, 1, { key: 'stripe:k1:account' })).waitMs).toBe(0);

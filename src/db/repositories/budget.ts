@@ -9,11 +9,14 @@ import type { DbOrTx } from '../connect.ts';
 export function budgetLedger(db: DbOrTx): BudgetLedger {
   return {
     async take({ key, replica, cap, windowMs, rolling, paceMs, burst }) {
-      const { rows } = await sql<{ wait_ms: number; in_window: number; replicas: number }>`
-        SELECT wait_ms, in_window, replicas FROM recon_budget_take(${key}, ${replica}, ${cap}::integer, ${windowMs}::double precision, ${rolling}, ${paceMs}::double precision, ${burst}::double precision)`.execute(db);
+      const { rows } = await sql<{ wait_ms: number; in_window: number; replicas: number; admitted_at: number | null }>`
+        SELECT wait_ms, in_window, replicas, admitted_at FROM recon_budget_take(${key}, ${replica}, ${cap}::integer, ${windowMs}::double precision, ${rolling}, ${paceMs}::double precision, ${burst}::double precision)`.execute(db);
       const row = rows[0];
       if (!row) throw new Error(`the budget ${key} gave no answer`);
-      return { waitMs: Number(row.wait_ms), inWindow: Number(row.in_window), replicas: Number(row.replicas) };
+      return { waitMs: Number(row.wait_ms), inWindow: Number(row.in_window), replicas: Number(row.replicas), admittedAt: Number(row.admitted_at ?? 0) };
+    },
+    async settle({ key, admittedAt }) {
+      await sql`SELECT recon_budget_settle(${key}, ${admittedAt}::double precision)`.execute(db);
     },
     async pause(key, ms) {
       await sql`
