@@ -104,7 +104,11 @@ function killable(store: ReconStore, budget: { left: number | null }): ReconStor
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         if (budget.left !== null) {
-          if (budget.left <= 0) throw new Killed();
+          // A dead process's call fails as the method would: a stream when it is read, any other call as a rejection.
+          if (budget.left <= 0) {
+            if (typeof key === 'string' && key.startsWith('stream')) return (async function* () { throw new Killed(); })();
+            return Promise.reject(new Killed());
+          }
           budget.left--;
         }
         if (key === 'transaction') {
