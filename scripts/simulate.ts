@@ -29,12 +29,20 @@ const steps = number('steps', values.steps);
 const first = values.seed !== undefined ? number('seed', values.seed) : number('from', values.from);
 const count = values.seed !== undefined ? 1 : number('histories', values.histories);
 
+// A promise left to fail on its own is a bug of the history that left it: name its seed, go on.
+let current = first;
+const strays: string[] = [];
+process.on('unhandledRejection', (reason) => {
+  strays.push(`seed ${current}: an unhandled rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}`);
+});
+
 const database = await openTestDatabase();
 const started = Date.now();
 let failed = 0;
 const exercised: Record<string, number> = {};
 try {
   for (let seed = first; seed < first + count; seed++) {
+    current = seed;
     const history = drawHistory(seed, steps);
     const outcome = await runHistory(database, seed, history);
     for (const [name, n] of Object.entries(outcome.stats ?? {})) exercised[name] = (exercised[name] ?? 0) + n;
@@ -52,5 +60,6 @@ try {
   await database.close();
 }
 process.stdout.write(`exercised: ${Object.entries(exercised).map(([name, n]) => `${name} ${n}`).join(', ')}\n`);
-process.stdout.write(`${count - failed} passed, ${failed} failed\n`);
-process.exit(failed > 0 ? 1 : 0);
+for (const stray of strays) process.stdout.write(`\nFAILED ${stray}\nreplay: npm run simulate -- --seed ${stray.slice(5, stray.indexOf(':'))}\n`);
+process.stdout.write(`${count - failed} passed, ${failed} failed${strays.length ? `, ${strays.length} unhandled rejections` : ''}\n`);
+process.exit(failed > 0 || strays.length > 0 ? 1 : 0);
