@@ -14,6 +14,7 @@ import { generateScenario } from '../../src/sandbox/generate.ts';
 import { addBookings, hubspotBookingCrm } from '../../src/sandbox/generate-bookings.ts';
 import { googleCalendarEnv } from '../../src/sandbox/google-calendar-auth.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
+import { runRecon } from '../support/child.ts';
 import { TEST_DATABASE_URL, useTestDatabase } from '../support/db.ts';
 import { EXAMPLE_POLICY } from '../support/world.ts';
 
@@ -114,6 +115,31 @@ describe.runIf(TEST_DATABASE_URL)('three replicas sharing one vendor budget', ()
         await replica.budgets.close();
         await replica.db.close();
       }));
+      await sandbox.close();
+      await rm(keyDir, { recursive: true, force: true });
+    }
+  });
+
+  it('as processes (recon run of each check at once), send no request over a vendor limit', async () => {
+    const scenario = generateScenario({ customers: 500, seed: 23, now: Date.now(), driftRate: 0.02 });
+    addBookings(scenario, { crm: hubspotBookingCrm(scenario.state), now: Date.now(), seed: 23 });
+    const sandbox = await startSandbox(scenario.state, { rateLimits: { hubspotPer10s: HUBSPOT_PER_10S } });
+    const keyDir = await mkdtemp(join(tmpdir(), 'recon-budget-'));
+    try {
+      const env: NodeJS.ProcessEnv = {
+        ...googleCalendarEnv(scenario.state.calendar, { dir: keyDir, baseUrl: sandbox.urls.google_calendar as string }),
+        PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', RECON_CONFIG: EXAMPLE_POLICY,
+        STRIPE_SECRET_KEY: 'sk_test_recon_processes', STRIPE_API_URL: sandbox.stripeUrl,
+        HUBSPOT_ACCESS_TOKEN: 'pat-test-recon-processes', HUBSPOT_API_URL: sandbox.hubspotUrl, HUBSPOT_RATE_LIMIT: String(HUBSPOT_PER_10S),
+        HUBSPOT_APP_ID: String(scenario.state.hubspot.appId), DATABASE_URL: database.url,
+      };
+      const runs = await Promise.all(['payment-status', 'deal-amount', 'booking-stage'].map((check) => runRecon(['run', '--full', '--check', check, '--json'], env)));
+      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+      const counts = sandbox.requests();
+      // Each process alone would keep to the limit; three of them over it, unless they share it.
+      expect(counts.hubspot).toBeGreaterThan(HUBSPOT_PER_10S);
+      expect(counts.rateLimited).toBe(0);
+    } finally {
       await sandbox.close();
       await rm(keyDir, { recursive: true, force: true });
     }
