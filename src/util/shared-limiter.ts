@@ -80,6 +80,7 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
   const { key, ledger, replica, observer, logger } = options;
   const limit = options.limit;
   let pausedUntil = 0;
+  const queues: Record<Priority, Promise<unknown>> = { interactive: Promise.resolve(), background: Promise.resolve() };
   const requests = Math.floor(limit.requests);
   const windowMs = limit.perMs + (limit.marginMs ?? Math.max(50, Math.ceil(limit.perMs * 0.01)));
   const reserve = Math.min(requests - 1, Math.max(0, Math.floor(limit.interactiveReserve ?? (limit.perMs > 1000 ? Math.max(1, Math.round(requests * 0.02)) : 0))));
@@ -173,13 +174,19 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
 
   return {
     limit: { requests, perMs: limit.perMs },
-    async take(priority: Priority = 'background') {
-      const admitted = await admit(priority);
-      if (admitted) return admitted;
-      // The ledger is away: this replica's share, counted on its own.
-      const release = await fallbackLimiter().take(priority);
-      noteSent(priority, null);
-      return release;
+    take(priority: Priority = 'background') {
+      // One caller of each priority asks the ledger at a time, in arrival order: no herd of
+      // callers polling it, and a person never queues behind a cycle.
+      const turn = queues[priority].then(async () => {
+        const admitted = await admit(priority);
+        if (admitted) return admitted;
+        // The ledger is away: this replica's share, counted on its own.
+        const release = await fallbackLimiter().take(priority);
+        noteSent(priority, null);
+        return release;
+      });
+      queues[priority] = turn.catch(() => undefined);
+      return turn;
     },
     pauseFor(ms) {
       if (!(ms > 0)) return;
