@@ -8,6 +8,8 @@ import { latestDecisions } from '../db/repositories/decision-log.ts';
 import { heldOf, openGuardItems } from '../db/repositories/guard.ts';
 import { openItemsPage, queueFigures, reviewItem } from '../db/repositories/review-items.ts';
 import { latestRunPerCheck } from '../db/repositories/runs.ts';
+import { traceFacts } from '../db/repositories/trace.ts';
+import { buildTimeline, type Timeline } from '../domain/trace.ts';
 import type { Db } from '../db/connect.ts';
 import type { Change, DecisionLogEntry, ReviewItem } from '../db/schema.ts';
 import { isoTime } from './time.ts';
@@ -135,6 +137,15 @@ export interface ShowReport {
   history: HistoryEntry[];
 }
 
+export interface TraceRequest {
+  /** An email, or an id of a record in any system. */
+  subject: string;
+  since?: string | undefined;
+  limit: number;
+}
+
+export type { Timeline };
+
 /** The read-only questions, answered from a database or by `recon serve`. */
 export interface Reports {
   status(): Promise<StatusReport>;
@@ -143,6 +154,8 @@ export interface Reports {
   log(query: LogQuery): Promise<LogReport | null>;
   /** null when there is no such item. */
   show(itemId: string): Promise<ShowReport | null>;
+  /** One customer's timeline; null when Recon knows nothing of the subject. */
+  trace(request: TraceRequest): Promise<Timeline | null>;
 }
 
 const iso = (at: Date | string | null | undefined): string | null => (at == null ? null : isoTime(at));
@@ -201,6 +214,11 @@ export function databaseReports(db: Db, describe: string): Reports {
     },
 
     log,
+
+    async trace(request) {
+      const facts = await traceFacts(db, { subject: request.subject, since: request.since ? new Date(request.since) : undefined });
+      return facts && buildTimeline(request.subject.trim(), facts, request.limit);
+    },
 
     async show(itemId) {
       const item = await reviewItem(db, itemId);

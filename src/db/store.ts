@@ -16,6 +16,7 @@ import {
 } from './repositories/review-items.ts';
 import { failAbandonedRuns, finishRun, lastCursors, startRun } from './repositories/runs.ts';
 import { activeSuppressions, addSuppression } from './repositories/suppressions.ts';
+import { traceFacts } from './repositories/trace.ts';
 import type { Database } from './schema.ts';
 
 type Handle = Kysely<Database> | Transaction<Database>;
@@ -73,5 +74,7 @@ function storeOn(database: OpenDatabase, db: Handle, inTransaction: boolean): Re
     appendChanges: (outcomes) => appendChanges(db, outcomes),
     unsettledIntents: () => unsettledIntents(db),
     lastAppliedWrites: (side, ids) => lastAppliedWrites(db, side, ids),
+
+    traceFacts: (query) => traceFacts(db, query),
   };
 }

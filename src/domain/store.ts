@@ -7,6 +7,7 @@
  */
 import type { Discrepancy, MatchedBy, PlannedWrite, Resolution } from './discrepancy.ts';
 import type { SystemName } from './records.ts';
+import type { TraceFacts, TraceQuery } from './trace.ts';
 
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
 export type RunMode = 'full' | 'incremental';
@@ -310,4 +311,8 @@ export interface ReconStore {
   unsettledIntents(): Promise<WriteIntent[]>;
   /** When Recon last wrote each of these records (an applied change), for telling its own writes from others'. */
   lastAppliedWrites(side: ObjectRef, ids: readonly string[]): Promise<Map<string, AppliedWrite>>;
+
+  // Reading back.
+  /** What Recon knows of the customer an email or a record id names (links, events, cycles, writes, items); null when nothing. */
+  traceFacts(query: TraceQuery): Promise<TraceFacts | null>;
 }
