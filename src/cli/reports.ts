@@ -9,6 +9,8 @@ import { heldOf, openGuardItems } from '../db/repositories/guard.ts';
 import { openItemsPage, queueFigures, reviewItem } from '../db/repositories/review-items.ts';
 import { latestRunPerCheck } from '../db/repositories/runs.ts';
 import { traceFacts } from '../db/repositories/trace.ts';
+import { alertsInForce } from '../db/repositories/alerts.ts';
+import { alertTitle } from '../domain/alerts.ts';
 import { buildTimeline, type Timeline } from '../domain/trace.ts';
 import type { Db } from '../db/connect.ts';
 import type { Change, DecisionLogEntry, ReviewItem } from '../db/schema.ts';
@@ -48,6 +50,8 @@ export interface StatusReport {
   queue: { open: number; byCategory: Record<string, number>; oldest: { id: string; check: string; category: string; openedAt: string } | null };
   /** Writes the blast-radius guard holds for a person, per check (only checks holding some). */
   held: Record<string, { itemId: string; writes: number }>;
+  /** Recon's health alerts in force, oldest first. */
+  alerts: { key: string; title: string; since: string; what: string; todo: string }[];
 }
 
 export interface QueueQuery {
@@ -185,7 +189,7 @@ export function databaseReports(db: Db, describe: string): Reports {
 
   return {
     async status() {
-      const [runs, queue, guards] = await Promise.all([latestRunPerCheck(db), queueFigures(db), openGuardItems(db)]);
+      const [runs, queue, guards, alerts] = await Promise.all([latestRunPerCheck(db), queueFigures(db), openGuardItems(db), alertsInForce(db)]);
       return {
         database: describe,
         runs: runs.map((r) => {
@@ -203,6 +207,7 @@ export function databaseReports(db: Db, describe: string): Reports {
           oldest: queue.oldest ? { id: queue.oldest.id, check: queue.oldest.check_name, category: queue.oldest.category, openedAt: isoTime(queue.oldest.opened_at) } : null,
         },
         held: Object.fromEntries(guards.map((g) => [g.check_name, { itemId: g.id, writes: heldOf(g)?.orders.length ?? 0 }])),
+        alerts: alerts.map((a) => ({ key: a.key, title: alertTitle(a), since: isoTime(a.since), what: a.what, todo: a.todo })),
       };
     },
 

@@ -205,7 +205,23 @@ export interface GuardSpendTable {
   at: CreatedAt;
 }
 
+export interface AlertsTable {
+  id: Generated<string>;
+  key: string;
+  kind: string;
+  subject: string;
+  started_at: CreatedAt;
+  since: CreatedAt;
+  what: string;
+  todo: string;
+  detail: ColumnType<unknown, string | undefined, string>;
+  cleared_at: Timestamp | null;
+  slack_channel: string | null;
+  slack_ts: string | null;
+}
+
 export interface Database {
+  alerts: AlertsTable;
   guard_checks: GuardChecksTable;
   guard_spend: GuardSpendTable;
   inbox: InboxTable;

@@ -17,6 +17,7 @@ import {
 import { failAbandonedRuns, finishRun, lastCursors, startRun } from './repositories/runs.ts';
 import { activeSuppressions, addSuppression } from './repositories/suppressions.ts';
 import { traceFacts } from './repositories/trace.ts';
+import { alertsInForce, healthFacts, markAlertPosted, syncAlerts } from './repositories/alerts.ts';
 import type { Database } from './schema.ts';
 
 type Handle = Kysely<Database> | Transaction<Database>;
@@ -76,5 +77,10 @@ function storeOn(database: OpenDatabase, db: Handle, inTransaction: boolean): Re
     lastAppliedWrites: (side, ids) => lastAppliedWrites(db, side, ids),
 
     traceFacts: (query) => traceFacts(db, query),
+
+    healthFacts: (checks, runsPerCheck) => healthFacts(db, checks, runsPerCheck),
+    syncAlerts: (active, judged, now) => transaction((trx) => syncAlerts(trx, active, judged, now)),
+    markAlertPosted: (id, slack) => markAlertPosted(db, id, slack),
+    alertsInForce: () => alertsInForce(db),
   };
 }

@@ -8,6 +8,7 @@
 import type { Discrepancy, MatchedBy, PlannedWrite, Resolution } from './discrepancy.ts';
 import type { SystemName } from './records.ts';
 import type { TraceFacts, TraceQuery } from './trace.ts';
+import type { AlertCondition, AlertRecord, HealthReading, Judged } from './alerts.ts';
 
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
 export type RunMode = 'full' | 'incremental';
@@ -315,4 +316,12 @@ export interface ReconStore {
   // Reading back.
   /** What Recon knows of the customer an email or a record id names (links, events, cycles, writes, items); null when nothing. */
   traceFacts(query: TraceQuery): Promise<TraceFacts | null>;
+
+  // Recon's own health.
+  /** Dead letters, guard holds, and the last `runsPerCheck` finished runs of each of `checks`. */
+  healthFacts(checks: readonly string[], runsPerCheck: number): Promise<Omit<HealthReading, 'now' | 'cycle'>>;
+  /** Starts the alerts newly in force and clears those of a judged kind no longer in force; each change returned to one caller only. */
+  syncAlerts(active: readonly AlertCondition[], judged: readonly Judged[], now: Date): Promise<{ started: AlertRecord[]; cleared: AlertRecord[] }>;
+  markAlertPosted(id: string, slack: { channel: string; ts: string }): Promise<void>;
+  alertsInForce(): Promise<AlertRecord[]>;
 }

@@ -251,6 +251,7 @@ async function runCheck(deps: CycleDeps, check: Check, reads: Reads, stats: Chec
   }
   const mode: RunMode = source.mode;
   stats.mode = mode;
+  if (mode === 'full' && (since.source !== null || since.target !== null)) stats.cursorExpired = true;
   const run = await store.startRun({ cycleId, check: check.name, mode, dryRun });
   stats.runId = run.id;
   const log = deps.logger.child({ check: check.name, run: run.id, mode });

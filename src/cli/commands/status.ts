@@ -38,5 +38,8 @@ export function renderStatus(status: StatusReport, now: number, timeZone: string
     ? `Review queue: ${open} open (${Object.entries(byCategory).map(([k, n]) => `${k} ${n}`).join(', ')}); the oldest, ${oldest?.id}, opened ${oldest ? humanTime(oldest.openedAt, now, timeZone) : ''}. \`recon queue\` lists them.`
     : 'Review queue: empty.';
   const held = Object.entries(status.held).map(([check, h]) => `Held by the blast-radius guard: ${h.writes} writes of ${check} (item ${h.itemId}; \`recon decide ${h.itemId} release\` makes them).`);
-  return [runs, queue, ...held].join('\n\n');
+  const alerts = (status.alerts ?? []).length
+    ? [`Alerts in force:\n${(status.alerts ?? []).map((a) => `  ${a.title}, since ${humanTime(a.since, now, timeZone)}: ${a.what}\n    What to do: ${a.todo}`).join('\n')}`]
+    : [];
+  return [...alerts, runs, queue, ...held].join('\n\n');
 }

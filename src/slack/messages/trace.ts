@@ -36,5 +36,5 @@ export function traceMessage(timeline: Timeline): BlockMessage {
   }
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: section || 'Nothing happened in that span.' } });
   if (hidden > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${hidden} older steps not shown: \`recon trace ${userText(timeline.subject, 200)}\` lists them all.` }] });
-  return { text: `Trace of ${timeline.subject}: ${timeline.entries.length} steps`, blocks };
+  return { text: `Trace of ${userText(timeline.subject, 200)}: ${timeline.entries.length} steps`, blocks };
 }

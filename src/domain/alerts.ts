@@ -1,0 +1,140 @@
+/**
+ * Recon's own health as alerts: which states are in force, judged from what a cycle or a look at
+ * the database showed. Pure: the store keeps which alerts are in force (`ReconStore.syncAlerts`),
+ * so each state is announced once when it starts and once when it clears, whichever replica sees it.
+ */
+
+export const ALERT_KINDS = ['credentials', 'check_failing', 'dead_letters', 'guard_holding', 'stale_cursor'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** A state in force: what is wrong, since when, and what to do. */
+export interface AlertCondition {
+  /** `kind:subject`: one alert per key at a time. */
+  key: string;
+  kind: AlertKind;
+  /** The system, check or queue it is about. */
+  subject: string;
+  /** When the state began, as far as the facts say. */
+  since: Date;
+  what: string;
+  todo: string;
+  detail: Record<string, unknown>;
+}
+
+/** An alert as the store keeps it. */
+export interface AlertRecord extends AlertCondition {
+  id: string;
+  startedAt: Date;
+  clearedAt: Date | null;
+  slack: { channel: string; ts: string } | null;
+}
+
+/** Which states a look could judge: alerts of these kinds (and, when given, only these subjects) not found in force are cleared. */
+export interface Judged {
+  kind: AlertKind;
+  subjects?: readonly string[];
+}
+
+export interface AlertThresholds {
+  /** A check failing this many cycles in a row (default 2). */
+  failingCycles: number;
+  /** Dead letters in the inbox from this many (default 1). */
+  deadLetters: number;
+}
+
+export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = { failingCycles: 2, deadLetters: 1 };
+
+/** How a cycle ended, as the watcher is told. */
+export type CycleEnding =
+  | { ok: true; checks: { check: string; status: string; errors: string[]; cursorExpired?: boolean }[] }
+  /** The whole cycle stopped: refused credentials or a missing scope (`status` 401 or 403) name their system. */
+  | { ok: false; error: string; hint?: string | undefined; system?: string | undefined; status?: number | null | undefined };
+
+/** What the watcher read: a cycle's ending (when one just ended), and the database's standing facts. */
+export interface HealthReading {
+  now: Date;
+  cycle?: CycleEnding;
+  /** Per check that ran in the cycle: its last runs' statuses, newest first, with when each started. */
+  recentRuns?: Record<string, { status: string; startedAt: Date; error: string | null }[]>;
+  deadLetters: { count: number; oldestAt: Date | null };
+  guardHolding: { check: string; itemId: string; writes: number; since: Date }[];
+}
+
+const TITLES: Record<string, string> = {
+  credentials: 'credentials refused',
+  check_failing: 'a check keeps failing',
+  dead_letters: 'webhook events left undone',
+  guard_holding: 'the guard holds writes',
+  stale_cursor: 'a cycle had to read everything',
+};
+
+/** "credentials refused (stripe)": an alert's name for people. */
+export function alertTitle(alert: { kind: string; subject: string }): string {
+  return `${TITLES[alert.kind] ?? alert.kind.replace(/_/g, ' ')} (${alert.subject})`;
+}
+
+const SYSTEM_WORDS: Record<string, string> = { stripe: 'Stripe', hubspot: 'HubSpot', gohighlevel: 'GoHighLevel', google_calendar: 'Google Calendar', slack: 'Slack' };
+const systemWords = (system: string) => SYSTEM_WORDS[system] ?? system;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function condition(kind: AlertKind, subject: string, since: Date, what: string, todo: string, detail: Record<string, unknown> = {}): AlertCondition {
+  return { key: `${kind}:${subject}`, kind, subject, since, what, todo, detail };
+}
+
+/**
+ * The states in force and the kinds this reading could judge. A cycle that stopped on refused
+ * credentials judges only the credentials (its checks did not run); one that ran judges every check
+ * it ran; the standing facts (dead letters, guard holds) are judged by every reading.
+ */
+export function judgeHealth(reading: HealthReading, thresholds: AlertThresholds = DEFAULT_ALERT_THRESHOLDS): { active: AlertCondition[]; judged: Judged[] } {
+  const active: AlertCondition[] = [];
+  const judged: Judged[] = [{ kind: 'dead_letters' }, { kind: 'guard_holding' }];
+  const { now, cycle } = reading;
+
+  if (cycle && !cycle.ok) {
+    if ((cycle.status === 401 || cycle.status === 403) && cycle.system) {
+      const refused = cycle.status === 401 ? 'refuses Recon’s credentials (HTTP 401: wrong or revoked)' : 'refuses Recon a permission or scope it needs (HTTP 403)';
+      active.push(condition('credentials', cycle.system, now,
+        `${systemWords(cycle.system)} ${refused}: no cycle can run. ${cycle.error}`,
+        cycle.hint ?? `set valid ${systemWords(cycle.system)} credentials and run \`recon doctor\``,
+        { status: cycle.status }));
+      judged.push({ kind: 'credentials' });
+    }
+  }
+  if (cycle?.ok) {
+    // Every system answered this cycle, or its checks would have stopped it.
+    judged.push({ kind: 'credentials' });
+    const ran = cycle.checks.filter((c) => c.status !== 'skipped');
+    judged.push({ kind: 'check_failing', subjects: ran.map((c) => c.check) }, { kind: 'stale_cursor', subjects: ran.map((c) => c.check) });
+    for (const check of ran) {
+      const runs = (reading.recentRuns?.[check.check] ?? []).slice(0, thresholds.failingCycles);
+      if (check.status === 'failed' && runs.length >= thresholds.failingCycles && runs.every((r) => r.status === 'failed')) {
+        const first = runs.at(-1) as { startedAt: Date };
+        active.push(condition('check_failing', check.check, first.startedAt,
+          `Check ${check.check} failed its last ${plural(runs.length, 'cycle')}: ${runs[0]?.error ?? check.errors[0] ?? 'see the log'}`,
+          `run \`recon run --check ${check.check}\` to see the error, fix its cause (a field, a system, the policy); \`recon doctor\` checks the setup`,
+          { cycles: runs.length }));
+      }
+      if (check.cursorExpired) {
+        active.push(condition('stale_cursor', check.check, now,
+          `Check ${check.check} had to read everything: its cursor was too old or refused by the system (Stripe keeps 30 days of events), so cycles are slower and cost more calls`,
+          'nothing, if cycles run on schedule again; if they do not, look at why they stopped (`recon status`)'));
+      }
+    }
+  }
+
+  const { deadLetters } = reading;
+  if (deadLetters.count >= thresholds.deadLetters) {
+    active.push(condition('dead_letters', 'inbox', deadLetters.oldestAt ?? now,
+      `${plural(deadLetters.count, 'webhook event')} failed every attempt and wait in the inbox as dead letters: their changes were not applied by the fast loop`,
+      'see why with `recon trace` on an id they name (or the log), fix the cause, then `/recon retry` puts them back; the next cycle repairs what they missed',
+      { count: deadLetters.count }));
+  }
+  for (const g of reading.guardHolding) {
+    active.push(condition('guard_holding', g.check, g.since,
+      `The blast-radius guard of check ${g.check} holds ${plural(g.writes, 'write')}: nothing more of this check is written on its own until a person decides`,
+      `review item ${g.itemId} (\`recon show ${g.itemId}\`): Release writes them, Ignore drops them`,
+      { itemId: g.itemId, writes: g.writes }));
+  }
+  return { active, judged };
+}

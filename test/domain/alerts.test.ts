@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { judgeHealth, type HealthReading } from '../../src/domain/alerts.ts';
+
+const now = new Date('2026-12-01T09:00:00Z');
+const calm: HealthReading = { now, deadLetters: { count: 0, oldestAt: null }, guardHolding: [] };
+
+describe('judgeHealth', () => {
+  it('finds a stale cursor when a check had to read everything, and judges only the checks that ran', () => {
+    const { active, judged } = judgeHealth({ ...calm, cycle: { ok: true, checks: [{ check: 'payment-status', status: 'succeeded', errors: [], cursorExpired: true }, { check: 'booking-stage', status: 'skipped', errors: [] }] } });
+    expect(active.map((a) => a.key)).toEqual(['stale_cursor:payment-status']);
+    expect(judged).toContainEqual({ kind: 'stale_cursor', subjects: ['payment-status'] });
+  });
+
+  it('leaves a check’s failures to the credentials alert when refused credentials stopped the cycle', () => {
+    const { active, judged } = judgeHealth({ ...calm, cycle: { ok: false, error: 'stripe GET /v1/customers failed: HTTP 401', system: 'stripe', status: 401 } });
+    expect(active.map((a) => a.key)).toEqual(['credentials:stripe']);
+    expect(judged.map((j) => j.kind)).not.toContain('check_failing');
+  });
+
+  it('judges no credentials when a cycle stopped for another reason', () => {
+    const { judged } = judgeHealth({ ...calm, cycle: { ok: false, error: 'the database is unreachable' } });
+    expect(judged.map((j) => j.kind)).toEqual(['dead_letters', 'guard_holding']);
+  });
+
+  it('waits for the threshold of failing cycles before a check alerts', () => {
+    const failed = { ok: true as const, checks: [{ check: 'payment-status', status: 'failed', errors: ['boom'] }] };
+    const runs = (n: number) => ({ 'payment-status': Array.from({ length: n }, () => ({ status: 'failed', startedAt: now, error: 'boom' })) });
+    expect(judgeHealth({ ...calm, cycle: failed, recentRuns: runs(2) }, { failingCycles: 3, deadLetters: 1 }).active).toEqual([]);
+    expect(judgeHealth({ ...calm, cycle: failed, recentRuns: runs(3) }, { failingCycles: 3, deadLetters: 1 }).active.map((a) => a.key)).toEqual(['check_failing:payment-status']);
+  });
+});
