@@ -10,6 +10,7 @@ import { openItemsPage, queueFigures, reviewItem } from '../db/repositories/revi
 import { latestRunPerCheck } from '../db/repositories/runs.ts';
 import { traceFacts } from '../db/repositories/trace.ts';
 import { alertsInForce } from '../db/repositories/alerts.ts';
+import { timeToConsistency, type ConsistencyByLoop } from '../db/repositories/consistency.ts';
 import { alertTitle } from '../domain/alerts.ts';
 import { buildTimeline, type Timeline } from '../domain/trace.ts';
 import type { Db } from '../db/connect.ts';
@@ -52,6 +53,8 @@ export interface StatusReport {
   held: Record<string, { itemId: string; writes: number }>;
   /** Recon's health alerts in force, oldest first. */
   alerts: { key: string; title: string; since: string; what: string; todo: string }[];
+  /** Time to consistency of the writes applied since `since` (the last 7 days), per loop. */
+  consistency: { since: string } & ConsistencyByLoop;
 }
 
 export interface QueueQuery {
@@ -189,7 +192,10 @@ export function databaseReports(db: Db, describe: string): Reports {
 
   return {
     async status() {
-      const [runs, queue, guards, alerts] = await Promise.all([latestRunPerCheck(db), queueFigures(db), openGuardItems(db), alertsInForce(db)]);
+      const since = new Date(Date.now() - 7 * 86_400_000);
+      const [runs, queue, guards, alerts, consistency] = await Promise.all([
+        latestRunPerCheck(db), queueFigures(db), openGuardItems(db), alertsInForce(db), timeToConsistency(db, since, new Date(Date.now() + 1000)),
+      ]);
       return {
         database: describe,
         runs: runs.map((r) => {
@@ -208,6 +214,7 @@ export function databaseReports(db: Db, describe: string): Reports {
         },
         held: Object.fromEntries(guards.map((g) => [g.check_name, { itemId: g.id, writes: heldOf(g)?.orders.length ?? 0 }])),
         alerts: alerts.map((a) => ({ key: a.key, title: alertTitle(a), since: isoTime(a.since), what: a.what, todo: a.todo })),
+        consistency: { since: isoTime(since), ...consistency },
       };
     },
 

@@ -71,6 +71,8 @@ interface WriteColumns {
   rule: string | null;
   reason: string | null;
   idempotency_key: string;
+  /** When the source of the write changed, for time to consistency; null when not known (a person's decision). */
+  source_changed_at?: Timestamp | null;
 }
 
 export interface WriteIntentsTable extends WriteColumns {

@@ -45,6 +45,7 @@ interface WriteColumns {
   rule: string | null;
   reason: string | null;
   idempotency_key: string;
+  source_changed_at?: Date | null;
 }
 
 export interface WriteIntent extends WriteColumns {
@@ -122,6 +123,8 @@ export interface WriteAttempt {
   rule: string | null;
   reason: string | null;
   idempotencyKey: string;
+  /** When the source of the write changed (its record's own timestamp): time to consistency counts from it. */
+  sourceChangedAt?: Date | null;
 }
 
 export type LoggedOutcome = { attempt: WriteAttempt; outcome: ChangeOutcome; error?: string | null };

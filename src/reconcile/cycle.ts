@@ -382,6 +382,7 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
           rule: r.rule,
           reason: `${d.category}: ${r.explanation}`,
           idempotencyKey: idempotencyKey(options.origin, d.fingerprint, write),
+          sourceChangedAt: changedAt(write.system === d.target?.system ? d.source : d.target, write.system === d.target?.system ? check.source.field : check.target.field),
           category: d.category,
         }))
       : [],
@@ -660,4 +661,10 @@ async function inferHistory(store: ReconStore, side: CheckSide, records: SystemR
         : { changedAt: record.updatedAt, changedBy: 'human', sourceType: 'updated after Recon last wrote it (inferred)' };
     return { ...record, history: { ...record.history, [side.field]: change } };
   });
+}
+
+/** When the record a write copies from changed: its field's own history, else the record's last change. */
+function changedAt(record: SystemRecord | null, field: string): number | null {
+  if (!record) return null;
+  return record.history[field]?.changedAt ?? record.updatedAt ?? null;
 }

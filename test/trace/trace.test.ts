@@ -144,6 +144,14 @@ describe('recon trace', () => {
   });
 });
 
+describe('time to consistency of the story’s writes', () => {
+  it('records when the source of the webhook’s write changed, before the write', async () => {
+    const change = await database.db.selectFrom('changes').selectAll().where('external_id', '=', dealId).where('actor', '=', 'fast-loop').executeTakeFirstOrThrow();
+    expect(change.source_changed_at).not.toBeNull();
+    expect(new Date(change.source_changed_at as Date).getTime()).toBeLessThanOrEqual(new Date(change.at).getTime());
+  });
+});
+
 describe('/recon trace', () => {
   it('answers an approver alone with the same steps in order', async () => {
     const before = sw.world.sandbox.slack.ephemerals.length;

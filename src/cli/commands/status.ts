@@ -3,6 +3,7 @@ import { openReports } from '../reader.ts';
 import type { StatusReport } from '../reports.ts';
 import { renderTable } from '../table.ts';
 import { humanTime } from '../time.ts';
+import { span } from '../../digest/message.ts';
 
 /** The last run of each check and the open queue in figures; works while `recon serve` runs. */
 export async function statusCommand(options: { json?: boolean }, ctx: CommandContext): Promise<number> {
@@ -41,5 +42,11 @@ export function renderStatus(status: StatusReport, now: number, timeZone: string
   const alerts = (status.alerts ?? []).length
     ? [`Alerts in force:\n${(status.alerts ?? []).map((a) => `  ${a.title}, since ${humanTime(a.since, now, timeZone)}: ${a.what}\n    What to do: ${a.todo}`).join('\n')}`]
     : [];
-  return [...alerts, runs, queue, ...held].join('\n\n');
+  const c = status.consistency;
+  const loops = c ? ([['fast', 'webhooks'], ['slow', 'cycles']] as const).flatMap(([loop, words]) => {
+    const f = c[loop];
+    return f ? [`${words} p50 ${span(f.p50Seconds)}, p95 ${span(f.p95Seconds)} over ${f.writes.toLocaleString('en-US')} writes`] : [];
+  }) : [];
+  const consistency = loops.length ? [`Time to consistency, last 7 days (from a change to the write that made the other side agree): ${loops.join('; ')}.`] : [];
+  return [...alerts, runs, queue, ...held, ...consistency].join('\n\n');
 }
