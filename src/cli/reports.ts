@@ -53,8 +53,8 @@ export interface StatusReport {
   held: Record<string, { itemId: string; writes: number }>;
   /** Recon's health alerts in force, oldest first. */
   alerts: { key: string; title: string; since: string; what: string; todo: string }[];
-  /** Time to consistency of the writes applied since `since` (the last 7 days), per loop. */
-  consistency: { since: string } & ConsistencyByLoop;
+  /** Time to consistency of the writes applied in the last `days` days, per loop. */
+  consistency: { days: number } & ConsistencyByLoop;
 }
 
 export interface QueueQuery {
@@ -214,7 +214,7 @@ export function databaseReports(db: Db, describe: string): Reports {
         },
         held: Object.fromEntries(guards.map((g) => [g.check_name, { itemId: g.id, writes: heldOf(g)?.orders.length ?? 0 }])),
         alerts: alerts.map((a) => ({ key: a.key, title: alertTitle(a), since: isoTime(a.since), what: a.what, todo: a.todo })),
-        consistency: { since: isoTime(since), ...consistency },
+        consistency: { days: 7, ...consistency },
       };
     },
 

@@ -171,6 +171,16 @@ export interface InboxTable {
   outcome: string | null;
   wrote_to: string | null;
   last_error: string | null;
+  payload_pruned_at?: Timestamp | null;
+}
+
+export interface ForgetLogTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  actor: string | null;
+  subject_hash: string;
+  records: ColumnType<unknown, string, string>;
+  removed: ColumnType<unknown, string, string>;
 }
 
 export interface InboxDroppedTable {
@@ -224,6 +234,7 @@ export interface AlertsTable {
 
 export interface Database {
   alerts: AlertsTable;
+  forget_log: ForgetLogTable;
   guard_checks: GuardChecksTable;
   guard_spend: GuardSpendTable;
   inbox: InboxTable;

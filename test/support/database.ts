@@ -22,7 +22,7 @@ export interface TestDatabase extends OpenDatabase {
   replica(): Promise<OpenDatabase>;
 }
 
-const TABLES = ['alerts', 'guard_spend', 'guard_checks', 'inbox', 'push_channels', 'inbox_dropped', 'fastloop_cursors', 'decision_log', 'schedule_slots', 'suppressions', 'review_items', 'changes', 'write_intents', 'discrepancies', 'runs', 'links', 'entities'];
+const TABLES = ['forget_log', 'alerts', 'guard_spend', 'guard_checks', 'inbox', 'push_channels', 'inbox_dropped', 'fastloop_cursors', 'decision_log', 'schedule_slots', 'suppressions', 'review_items', 'changes', 'write_intents', 'discrepancies', 'runs', 'links', 'entities'];
 
 /**
  * A migrated database for one test file: an embedded in-memory PGlite, or, when TEST_DATABASE_URL

@@ -15,6 +15,8 @@ import { closeServer, createRouteServer, listen, sendAnswer, type Route } from '
 import { InFlight } from '../../jobs/in-flight.ts';
 import { startSchedules } from '../../jobs/schedules.ts';
 import { createAlertWatcher } from '../../jobs/alerts.ts';
+import { DEFAULT_RETENTION, prune, type Retention } from '../../db/repositories/retention.ts';
+import type { Policy } from '../../config/policy.ts';
 import { buildConnectors, openMigratedDatabase, storeFor } from '../../main.ts';
 import { createSlackApp, registerListeners } from '../../slack/app.ts';
 import { postEscalations } from '../../slack/posting.ts';
@@ -143,6 +145,10 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
     digest: slackApp && policy.slack
       ? () => inFlight.run(() => postDigest({ db: database.db, slack: slackApp.port, channel: policy.slack?.digestChannel as string, logger, timeZone: policy.schedule?.timezone, fastLoop: { systems: webhookSystems } }))
       : undefined,
+    prune: () => inFlight.run(async () => {
+      const pruned = await prune(database.db, retentionOf(policy), new Date());
+      logger.info({ pruned }, 'pruned history past the retention period');
+    }),
   }, logger);
 
   await new Promise<void>((resolve) => {
@@ -206,4 +212,10 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
 function portOf(server: { address(): unknown }, fallback: number): number {
   const address = server.address();
   return typeof address === 'object' && address !== null && 'port' in address ? Number((address as { port: number }).port) : fallback;
+}
+
+/** The policy's retention, with the defaults (history at least as long as payloads). */
+export function retentionOf(policy: Policy): Retention {
+  const days = policy.retention?.days ?? DEFAULT_RETENTION.days;
+  return { days, historyDays: policy.retention?.historyDays ?? Math.max(DEFAULT_RETENTION.historyDays, days) };
 }

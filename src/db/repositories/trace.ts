@@ -23,10 +23,10 @@ const asRef = (side: unknown): (Ref & { email?: string | null; url?: string | nu
 const date = (at: Date | string) => new Date(at);
 
 /** The Stripe customer a Stripe event's object belongs to (its own id for a customer). */
-const STRIPE_OWNER = sql<string>`CASE WHEN payload->'data'->'object'->>'object' = 'customer' THEN payload->'data'->'object'->>'id' ELSE payload->'data'->'object'->>'customer' END`;
+export const STRIPE_OWNER = sql<string>`CASE WHEN payload->'data'->'object'->>'object' = 'customer' THEN payload->'data'->'object'->>'id' ELSE payload->'data'->'object'->>'customer' END`;
 
 /** The records a subject names: by id in any table, or by email on items and webhook payloads. */
-async function subjectIds(db: DbOrTx, subject: string): Promise<Set<string>> {
+export async function subjectIds(db: DbOrTx, subject: string): Promise<Set<string>> {
   const ids = new Set<string>();
   const email = normaliseEmail(subject);
   if (email) {
@@ -46,7 +46,7 @@ async function subjectIds(db: DbOrTx, subject: string): Promise<Set<string>> {
 }
 
 /** Every record linked to the same customer as any of `ids`, with how each was linked. */
-async function linkedRecords(db: DbOrTx, ids: ReadonlySet<string>): Promise<{ system: string; object: string; external_id: string; matched_by: string; matched_at: Date }[]> {
+export async function linkedRecords(db: DbOrTx, ids: ReadonlySet<string>): Promise<{ system: string; object: string; external_id: string; matched_by: string; matched_at: Date }[]> {
   if (ids.size === 0) return [];
   const entities = db.selectFrom('links').select('entity_id').where('external_id', 'in', [...ids]);
   return db.selectFrom('links').select(['system', 'object', 'external_id', 'matched_by', 'matched_at']).where('entity_id', 'in', entities).orderBy('matched_at').execute();
@@ -105,6 +105,22 @@ export async function traceFacts(db: DbOrTx, query: TraceQuery): Promise<TraceFa
       .$if(since !== undefined, (q) => q.where('at', '>=', since as Date))
       .orderBy('id').execute(),
   ]);
+
+  // The events whose processing made a write: found by the write's origin, even once their payload is pruned.
+  const seen = new Set(events.map((e) => e.id));
+  const origins = [...new Set(changes.map((c) => c.origin).filter((o) => o.startsWith('event:')))].map((o) => {
+    const rest = o.slice('event:'.length);
+    const at = rest.indexOf(':');
+    return { provider: rest.slice(0, at), eventId: rest.slice(at + 1) };
+  });
+  for (const o of origins) {
+    const row = await db.selectFrom('inbox').select(['id', 'provider', 'event_id', 'type', 'object_type', 'object_id', 'occurred_at', 'received_at', 'status', 'outcome', 'wrote_to', 'last_error', 'attempts', 'processed_at'])
+      .where('provider', '=', o.provider).where('event_id', '=', o.eventId).executeTakeFirst();
+    if (row && !seen.has(row.id) && (!since || new Date(row.received_at) >= since)) {
+      seen.add(row.id);
+      events.push(row);
+    }
+  }
 
   const itemIds = [...items.map((i) => i.id), ...new Set(holds.map((h) => h.itemId))];
   const fingerprints = items.map((i) => i.fingerprint);
