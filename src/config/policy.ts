@@ -137,6 +137,8 @@ export const policySchema = z.strictObject({
       failingCycles: z.number().int().min(1).max(100).optional(),
       /** Dead letters in the inbox from this many (default 1). */
       deadLetters: z.number().int().min(1).optional(),
+      /** The share of a cycle's discrepancies the webhooks should have fixed first, above which it alerts (default 0.25). */
+      missedShare: z.number().gt(0).max(1).optional(),
       /** How often `recon serve` looks at the standing states (dead letters, guard holds) between cycles (default 1m). */
       every: duration.refine((ms) => ms >= 10_000, { message: 'expected at least 10s' }).optional(),
     })

@@ -4,7 +4,7 @@
  * so each state is announced once when it starts and once when it clears, whichever replica sees it.
  */
 
-export const ALERT_KINDS = ['credentials', 'check_failing', 'dead_letters', 'guard_holding', 'stale_cursor'] as const;
+export const ALERT_KINDS = ['credentials', 'check_failing', 'dead_letters', 'guard_holding', 'stale_cursor', 'fast_loop_missing', 'webhooks_silent'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** A state in force: what is wrong, since when, and what to do. */
@@ -40,13 +40,17 @@ export interface AlertThresholds {
   failingCycles: number;
   /** Dead letters in the inbox from this many (default 1). */
   deadLetters: number;
+  /** The share of a cycle's discrepancies that the fast loop should have handled, above which it alerts (default 0.25). */
+  missedShare: number;
+  /** ...counted only from this many discrepancies of the source system in the cycle (default 10). */
+  missedMinimum: number;
 }
 
-export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = { failingCycles: 2, deadLetters: 1 };
+export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = { failingCycles: 2, deadLetters: 1, missedShare: 0.25, missedMinimum: 10 };
 
 /** How a cycle ended, as the watcher is told. */
 export type CycleEnding =
-  | { ok: true; checks: { check: string; status: string; errors: string[]; cursorExpired?: boolean }[] }
+  | { ok: true; checks: { check: string; status: string; errors: string[]; cursorExpired?: boolean; sourceSystem?: string; found?: number; missedByFastLoop?: number }[] }
   /** The whole cycle stopped: refused credentials or a missing scope (`status` 401 or 403) name their system. */
   | { ok: false; error: string; hint?: string | undefined; system?: string | undefined; status?: number | null | undefined };
 
@@ -58,6 +62,8 @@ export interface HealthReading {
   recentRuns?: Record<string, { status: string; startedAt: Date; error: string | null }[]>;
   deadLetters: { count: number; oldestAt: Date | null };
   guardHolding: { check: string; itemId: string; writes: number; since: Date }[];
+  /** Systems whose webhook endpoint is on, and the events received from each in the last 24 h. */
+  webhooks?: { on: readonly string[]; last24h: Record<string, number> };
 }
 
 const TITLES: Record<string, string> = {
@@ -66,6 +72,8 @@ const TITLES: Record<string, string> = {
   dead_letters: 'webhook events left undone',
   guard_holding: 'the guard holds writes',
   stale_cursor: 'a cycle had to read everything',
+  fast_loop_missing: 'webhooks miss changes',
+  webhooks_silent: 'no webhook arrives',
 };
 
 /** "credentials refused (stripe)": an alert's name for people. */
@@ -119,6 +127,32 @@ export function judgeHealth(reading: HealthReading, thresholds: AlertThresholds 
         active.push(condition('stale_cursor', check.check, now,
           `Check ${check.check} had to read everything: its cursor was too old or refused by the system (Stripe keeps 30 days of events), so cycles are slower and cost more calls`,
           'nothing, if cycles run on schedule again; if they do not, look at why they stopped (`recon status`)'));
+      }
+    }
+    // The fast loop's share of the drift, per source system whose webhooks are on.
+    const on = new Set(reading.webhooks?.on ?? []);
+    const bySystem = new Map<string, { found: number; missed: number; checks: string[] }>();
+    for (const check of ran) {
+      if (!check.sourceSystem || !on.has(check.sourceSystem)) continue;
+      const s = bySystem.get(check.sourceSystem) ?? { found: 0, missed: 0, checks: [] };
+      s.found += check.found ?? 0;
+      s.missed += check.missedByFastLoop ?? 0;
+      s.checks.push(check.check);
+      bySystem.set(check.sourceSystem, s);
+    }
+    judged.push({ kind: 'fast_loop_missing', subjects: [...bySystem.keys()] }, { kind: 'webhooks_silent', subjects: [...bySystem.keys()] });
+    for (const [system, s] of bySystem) {
+      const received = reading.webhooks?.last24h[system] ?? 0;
+      if (s.missed > 0 && received === 0) {
+        active.push(condition('webhooks_silent', system, now,
+          `${systemWords(system)}'s webhook endpoint is on but no event arrived in 24 h, while the cycle found ${plural(s.missed, 'change')} of ${systemWords(system)} a webhook should have brought`,
+          `check the webhook subscription in ${systemWords(system)} (its URL, that it is enabled, its secret) and that it reaches recon serve; the cycles repair meanwhile`,
+          { missed: s.missed }));
+      } else if (s.found >= thresholds.missedMinimum && s.missed / s.found > thresholds.missedShare) {
+        active.push(condition('fast_loop_missing', system, now,
+          `The cycle found ${s.missed} of ${s.found} discrepancies of ${systemWords(system)} (${Math.round((s.missed / s.found) * 100)}%) that its webhooks should have fixed first: events are being lost`,
+          `compare ${systemWords(system)}'s webhook delivery log with \`recon trace\` of a missed record; look for refused signatures in recon serve's log`,
+          { found: s.found, missed: s.missed }));
       }
     }
   }

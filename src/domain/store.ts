@@ -322,7 +322,7 @@ export interface ReconStore {
 
   // Recon's own health.
   /** Dead letters, guard holds, and the last `runsPerCheck` finished runs of each of `checks`. */
-  healthFacts(checks: readonly string[], runsPerCheck: number): Promise<Omit<HealthReading, 'now' | 'cycle'>>;
+  healthFacts(checks: readonly string[], runsPerCheck: number): Promise<Omit<HealthReading, 'now' | 'cycle' | 'webhooks'> & { eventsLast24h: Record<string, number> }>;
   /** Starts the alerts newly in force and clears those of a judged kind no longer in force; each change returned to one caller only. */
   syncAlerts(active: readonly AlertCondition[], judged: readonly Judged[], now: Date): Promise<{ started: AlertRecord[]; cleared: AlertRecord[] }>;
   markAlertPosted(id: string, slack: { channel: string; ts: string }): Promise<void>;

@@ -13,7 +13,7 @@ import type { SlackPort } from '../slack/port.ts';
 
 export interface AlertWatcher {
   /** A cycle finished (its checks ran, some perhaps failed). */
-  cycleFinished(checks: readonly Pick<CheckStats, 'check' | 'status' | 'errors' | 'cursorExpired'>[]): Promise<{ started: AlertRecord[]; cleared: AlertRecord[] }>;
+  cycleFinished(checks: readonly Pick<CheckStats, 'check' | 'status' | 'errors' | 'cursorExpired' | 'read' | 'discrepancies' | 'missedByFastLoop'>[]): Promise<{ started: AlertRecord[]; cleared: AlertRecord[] }>;
   /** A cycle stopped before its checks ran (refused credentials, a missing scope, the database). */
   cycleStopped(error: unknown): Promise<{ started: AlertRecord[]; cleared: AlertRecord[] }>;
   /** A look at the standing states between cycles: dead letters, guard holds. */
@@ -26,6 +26,8 @@ export interface AlertWatcherDeps {
   slack: SlackPort | null;
   channel: string | null;
   thresholds?: Partial<AlertThresholds> | undefined;
+  /** Systems whose webhook endpoint is on. */
+  webhooksOn?: readonly string[];
   logger: Logger;
   now?: () => Date;
 }
@@ -51,7 +53,8 @@ export function createAlertWatcher(deps: AlertWatcherDeps): AlertWatcher {
     const checks = cycle?.ok ? cycle.checks.map((c) => c.check) : [];
     const facts = await deps.store.healthFacts(checks, thresholds.failingCycles);
     const at = now();
-    const { active, judged } = judgeHealth({ now: at, ...(cycle ? { cycle } : {}), ...facts }, thresholds);
+    const webhooks = { on: deps.webhooksOn ?? [], last24h: facts.eventsLast24h };
+    const { active, judged } = judgeHealth({ now: at, ...(cycle ? { cycle } : {}), ...facts, webhooks }, thresholds);
     const changes = await deps.store.syncAlerts(active, judged, at);
     for (const alert of changes.started) await announce(alert, 'started');
     for (const alert of changes.cleared) await announce(alert, 'cleared');
@@ -75,7 +78,13 @@ export function createAlertWatcher(deps: AlertWatcherDeps): AlertWatcher {
     return next;
   };
   return {
-    cycleFinished: (checks) => serial(() => judge({ ok: true, checks: checks.map((c) => ({ check: c.check, status: c.status, errors: c.errors, ...(c.cursorExpired ? { cursorExpired: true } : {}) })) })),
+    cycleFinished: (checks) => serial(() => judge({
+      ok: true,
+      checks: checks.map((c) => ({
+        check: c.check, status: c.status, errors: c.errors, ...(c.cursorExpired ? { cursorExpired: true } : {}),
+        sourceSystem: c.read.source.system, found: c.discrepancies.total, missedByFastLoop: c.missedByFastLoop,
+      })),
+    })),
     cycleStopped: (error) => serial(() => judge(cycleEnding(error))),
     look: () => serial(() => judge(undefined)),
   };

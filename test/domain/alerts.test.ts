@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeHealth, type HealthReading } from '../../src/domain/alerts.ts';
+import { DEFAULT_ALERT_THRESHOLDS, judgeHealth, type HealthReading } from '../../src/domain/alerts.ts';
 
 const now = new Date('2026-12-01T09:00:00Z');
 const calm: HealthReading = { now, deadLetters: { count: 0, oldestAt: null }, guardHolding: [] };
@@ -25,7 +25,26 @@ describe('judgeHealth', () => {
   it('waits for the threshold of failing cycles before a check alerts', () => {
     const failed = { ok: true as const, checks: [{ check: 'payment-status', status: 'failed', errors: ['boom'] }] };
     const runs = (n: number) => ({ 'payment-status': Array.from({ length: n }, () => ({ status: 'failed', startedAt: now, error: 'boom' })) });
-    expect(judgeHealth({ ...calm, cycle: failed, recentRuns: runs(2) }, { failingCycles: 3, deadLetters: 1 }).active).toEqual([]);
-    expect(judgeHealth({ ...calm, cycle: failed, recentRuns: runs(3) }, { failingCycles: 3, deadLetters: 1 }).active.map((a) => a.key)).toEqual(['check_failing:payment-status']);
+    expect(judgeHealth({ ...calm, cycle: failed, recentRuns: runs(2) }, { ...DEFAULT_ALERT_THRESHOLDS, failingCycles: 3 }).active).toEqual([]);
+    expect(judgeHealth({ ...calm, cycle: failed, recentRuns: runs(3) }, { ...DEFAULT_ALERT_THRESHOLDS, failingCycles: 3 }).active.map((a) => a.key)).toEqual(['check_failing:payment-status']);
+  });
+
+  const fastChecks = (found: number, missed: number) => ({ ok: true as const, checks: [{ check: 'payment-status', status: 'succeeded', errors: [], sourceSystem: 'stripe', found, missedByFastLoop: missed }] });
+
+  it('says no webhook arrives when the endpoint is on, none came in a day, and the cycle found changes they should have brought', () => {
+    const { active } = judgeHealth({ ...calm, cycle: fastChecks(3, 2), webhooks: { on: ['stripe'], last24h: {} } });
+    expect(active.map((a) => a.key)).toEqual(['webhooks_silent:stripe']);
+  });
+
+  it('says webhooks miss changes when the share the cycle caught for them passes the threshold', () => {
+    const reading = (missed: number) => ({ ...calm, cycle: fastChecks(20, missed), webhooks: { on: ['stripe'], last24h: { stripe: 40 } } });
+    expect(judgeHealth(reading(5)).active).toEqual([]);
+    expect(judgeHealth(reading(6)).active.map((a) => a.key)).toEqual(['fast_loop_missing:stripe']);
+  });
+
+  it('judges nothing of the fast loop for a system whose webhooks are off', () => {
+    const { active, judged } = judgeHealth({ ...calm, cycle: fastChecks(20, 20), webhooks: { on: [], last24h: {} } });
+    expect(active).toEqual([]);
+    expect(judged).toContainEqual({ kind: 'webhooks_silent', subjects: [] });
   });
 });

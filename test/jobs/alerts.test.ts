@@ -115,7 +115,11 @@ describe('alerts once per state change', () => {
   it('posts a check that fails on consecutive cycles once the threshold is reached', async () => {
     const slack = recordingSlack();
     const watcher = watcherWith(slack);
-    const failed = [{ check: 'payment-status', status: 'failed' as const, errors: ['boom'] }];
+    const failed = [{
+      check: 'payment-status', status: 'failed' as const, errors: ['boom'], missedByFastLoop: 0,
+      read: { source: { system: 'stripe', object: 'customers', records: 0 }, target: { system: 'hubspot', object: 'deals', records: 0 } },
+      discrepancies: { total: 0, byKind: {}, byCategory: {} },
+    }];
     for (const n of [1, 2]) {
       const [run] = await database.db.insertInto('runs').values({ cycle_id: `c${n}`, check_name: 'payment-status', mode: 'full', dry_run: false, cursors: '{}', stats: '{}', status: 'failed', error: 'hubspot search failed: HTTP 400' }).returning('id').execute();
       expect(run).toBeDefined();

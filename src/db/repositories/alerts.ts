@@ -57,8 +57,10 @@ export async function alertsInForce(db: DbOrTx): Promise<AlertRecord[]> {
   return (await db.selectFrom('alerts').selectAll().where('cleared_at', 'is', null).orderBy('since').orderBy('id').execute()).map(record);
 }
 
-/** The standing facts every look judges, and the recent runs of the checks a cycle ran. */
-export async function healthFacts(db: DbOrTx, checks: readonly string[], runsPerCheck: number): Promise<Omit<HealthReading, 'now' | 'cycle'>> {
+export type HealthFacts = Omit<HealthReading, 'now' | 'cycle' | 'webhooks'> & { eventsLast24h: Record<string, number> };
+
+/** The standing facts every look judges, the recent runs of the checks a cycle ran, and the webhook events of the last day. */
+export async function healthFacts(db: DbOrTx, checks: readonly string[], runsPerCheck: number): Promise<HealthFacts> {
   const dead = await db.selectFrom('inbox').select([sql<string>`count(*)`.as('n'), sql<Date | null>`min(received_at)`.as('oldest')]).where('status', '=', 'dead').executeTakeFirst();
   const guards = await db.selectFrom('review_items').selectAll().where('kind', '=', 'guard').where('status', 'in', OPEN_STATUSES).orderBy('opened_at').execute();
   const recentRuns: NonNullable<HealthReading['recentRuns']> = {};
@@ -67,7 +69,9 @@ export async function healthFacts(db: DbOrTx, checks: readonly string[], runsPer
       .orderBy('id', 'desc').limit(runsPerCheck).execute();
     recentRuns[check] = runs.map((r) => ({ status: r.status, startedAt: new Date(r.started_at), error: r.error }));
   }
+  const recent = await db.selectFrom('inbox').select(['provider', sql<string>`count(*)`.as('n')]).where('received_at', '>=', new Date(Date.now() - 86_400_000)).groupBy('provider').execute();
   return {
+    eventsLast24h: Object.fromEntries(recent.map((r) => [r.provider, Number(r.n)])),
     recentRuns,
     deadLetters: { count: Number(dead?.n ?? 0), oldestAt: dead?.oldest ? new Date(dead.oldest) : null },
     guardHolding: guards
