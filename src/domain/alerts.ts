@@ -160,7 +160,7 @@ export function judgeHealth(reading: HealthReading, thresholds: AlertThresholds 
   const { deadLetters } = reading;
   if (deadLetters.count >= thresholds.deadLetters) {
     active.push(condition('dead_letters', 'inbox', deadLetters.oldestAt ?? now,
-      `${plural(deadLetters.count, 'webhook event')} failed every attempt and wait in the inbox as dead letters: their changes were not applied by the fast loop`,
+      `${plural(deadLetters.count, 'webhook event')} failed every attempt and ${deadLetters.count === 1 ? 'waits' : 'wait'} in the inbox as dead letters: their changes were not applied by the fast loop`,
       'see why with `recon trace` on an id they name (or the log), fix the cause, then `/recon retry` puts them back; the next cycle repairs what they missed',
       { count: deadLetters.count }));
   }

@@ -50,6 +50,6 @@ describe('recon status', () => {
     const status = await reconJson<StatusReport>(['status'], worldOverrides(world, database));
     expect(status.consistency).toMatchObject({ fast: null, slow: { writes: 1, p50Seconds: expect.closeTo(5400, 0), p95Seconds: expect.closeTo(5400, 0) } });
     const { stdout } = await recon(['status'], worldOverrides(world, database));
-    expect(stdout).toContain('Time to consistency, last 7 days (from a change to the write that made the other side agree): cycles p50 1.5 h, p95 1.5 h over 1 writes.');
+    expect(stdout).toContain('Time to consistency, last 7 days (from a change to the write that made the other side agree): cycles p50 1.5 h, p95 1.5 h over 1 write.');
   });
 });

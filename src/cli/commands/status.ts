@@ -45,7 +45,7 @@ export function renderStatus(status: StatusReport, now: number, timeZone: string
   const c = status.consistency;
   const loops = c ? ([['fast', 'webhooks'], ['slow', 'cycles']] as const).flatMap(([loop, words]) => {
     const f = c[loop];
-    return f ? [`${words} p50 ${span(f.p50Seconds)}, p95 ${span(f.p95Seconds)} over ${f.writes.toLocaleString('en-US')} writes`] : [];
+    return f ? [`${words} p50 ${span(f.p50Seconds)}, p95 ${span(f.p95Seconds)} over ${f.writes.toLocaleString('en-US')} ${f.writes === 1 ? 'write' : 'writes'}`] : [];
   }) : [];
   const consistency = loops.length ? [`Time to consistency, last 7 days (from a change to the write that made the other side agree): ${loops.join('; ')}.`] : [];
   return [...alerts, runs, queue, ...held, ...consistency].join('\n\n');

@@ -31,7 +31,7 @@ export async function traceCommand(subject: string, options: TraceOptions, ctx: 
 export function renderTimeline(timeline: Timeline, now: number, timeZone: string): string {
   const records = timeline.records.map((r) => `  ${r.system} ${r.object} ${r.id}${r.matchedBy ? ` (linked by ${r.matchedBy.replace(/_/g, ' ')})` : ''}${r.email ? ` ${r.email}` : ''}${r.url ? `\n    ${r.url}` : ''}`);
   const steps = timeline.entries.length
-    ? renderTable(['when', 'who', 'what'], timeline.entries.map((e) => [`${localTime(e.at, timeZone)}`, e.actor, e.summary + (e.url ? ` ${e.url}` : '')]))
+    ? renderTable(['when', 'who', 'what'], timeline.entries.map((e) => [withSeconds(e.at, timeZone), e.actor, e.summary + (e.url ? ` ${e.url}` : '')]))
     : 'Nothing happened in that span.';
   const last = timeline.entries.at(-1);
   return [
@@ -41,4 +41,10 @@ export function renderTimeline(timeline: Timeline, now: number, timeZone: string
     ...(timeline.omitted ? [`(${timeline.omitted} older steps left out: use --limit or --since)`] : []),
     steps,
   ].join('\n');
+}
+
+/** `2026-12-02 09:14:07 CET`: steps of one story are often minutes apart, so seconds count. */
+function withSeconds(at: string, timeZone: string): string {
+  const seconds = new Date(at).toISOString().slice(17, 19);
+  return localTime(at, timeZone).replace(/^(\S+ \d{2}:\d{2})/, `$1:${seconds}`);
 }
