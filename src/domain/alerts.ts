@@ -4,7 +4,7 @@
  * so each state is announced once when it starts and once when it clears, whichever replica sees it.
  */
 
-export const ALERT_KINDS = ['credentials', 'check_failing', 'dead_letters', 'guard_holding', 'stale_cursor', 'fast_loop_missing', 'webhooks_silent'] as const;
+export const ALERT_KINDS = ['credentials', 'check_failing', 'dead_letters', 'guard_holding', 'stale_cursor', 'fast_loop_missing', 'webhooks_silent', 'schema_drift'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** A state in force: what is wrong, since when, and what to do. */
@@ -52,7 +52,7 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = { failingCycles: 2, dea
 export type CycleEnding =
   | { ok: true; checks: { check: string; status: string; errors: string[]; cursorExpired?: boolean; sourceSystem?: string; found?: number; missedByFastLoop?: number }[] }
   /** The whole cycle stopped: refused credentials or a missing scope (`status` 401 or 403) name their system. */
-  | { ok: false; error: string; hint?: string | undefined; system?: string | undefined; status?: number | null | undefined };
+  | { ok: false; error: string; hint?: string | undefined; system?: string | undefined; status?: number | null | undefined; code?: string | undefined };
 
 /** What the watcher read: a cycle's ending (when one just ended), and the database's standing facts. */
 export interface HealthReading {
@@ -74,6 +74,7 @@ const TITLES: Record<string, string> = {
   stale_cursor: 'a cycle had to read everything',
   fast_loop_missing: 'webhooks miss changes',
   webhooks_silent: 'no webhook arrives',
+  schema_drift: 'the systems no longer match the policy',
 };
 
 /** "credentials refused (stripe)": an alert's name for people. */
@@ -108,8 +109,18 @@ export function judgeHealth(reading: HealthReading, thresholds: AlertThresholds 
         { status: cycle.status }));
       judged.push({ kind: 'credentials' });
     }
+    // A field a check reads or writes was removed, renamed or lost a value the map names: every cycle stops before it reads.
+    if (cycle.code === 'policy.mismatch') {
+      active.push(condition('schema_drift', 'policy', now,
+        `A field or value the policy names is gone from its system, so every cycle stops before it reads: ${cycle.error}`,
+        'run `recon doctor` to list each mismatch, then fix the policy (its map, field or pipeline) or the field in the system',
+        {}));
+      judged.push({ kind: 'schema_drift' });
+    }
   }
   if (cycle?.ok) {
+    // The policy matched the systems, or the cycle would have stopped.
+    judged.push({ kind: 'schema_drift' });
     // Every system answered this cycle, or its checks would have stopped it.
     judged.push({ kind: 'credentials' });
     const ran = cycle.checks.filter((c) => c.status !== 'skipped');

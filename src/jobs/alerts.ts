@@ -34,12 +34,13 @@ export interface AlertWatcherDeps {
 
 /** What a stopped cycle says: the system and status of a refused vendor call, when that is what stopped it. */
 export function cycleEnding(error: unknown): CycleEnding {
-  const e = error as { system?: unknown; status?: unknown; hint?: unknown };
+  const e = error as { system?: unknown; status?: unknown; hint?: unknown; code?: unknown };
   return {
     ok: false, error: errorMessage(error),
     system: typeof e?.system === 'string' ? e.system : undefined,
     status: typeof e?.status === 'number' ? e.status : undefined,
     hint: typeof e?.hint === 'string' ? e.hint : undefined,
+    code: typeof e?.code === 'string' ? e.code : undefined,
   };
 }
 

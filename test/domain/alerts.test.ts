@@ -47,4 +47,11 @@ describe('judgeHealth', () => {
     expect(active).toEqual([]);
     expect(judged).toContainEqual({ kind: 'webhooks_silent', subjects: [] });
   });
+
+  it('says the systems no longer match the policy when a cycle stops on a field or value that is gone, and clears on a cycle that runs', () => {
+    const stopped = judgeHealth({ ...calm, cycle: { ok: false, code: 'policy.mismatch', error: 'check payment-status: map.active.write "closedwon" is not a stage of hubspot deals' } });
+    expect(stopped.active.map((a) => a.key)).toEqual(['schema_drift:policy']);
+    expect(stopped.active[0]?.what).toContain('"closedwon" is not a stage');
+    expect(judgeHealth({ ...calm, cycle: { ok: true, checks: [] } }).judged).toContainEqual({ kind: 'schema_drift' });
+  });
 });

@@ -129,6 +129,20 @@ describe('alerts once per state change', () => {
     expect(slack.posted[0]?.message.text).toContain('Check payment-status failed its last 2 cycles: hubspot search failed: HTTP 400');
   });
 
+  it('posts that the systems no longer match the policy when a value its map names is gone, once, and the clearing when a cycle runs', async () => {
+    const slack = recordingSlack();
+    const watcher = watcherWith(slack);
+    const [first, ...rest] = world.policy.checks;
+    const drifted = { ...world.policy, checks: [{ ...first, map: { ...first?.map, active: { write: 'closedwon_renamed', accept: ['closedwon_renamed'] } } }, ...rest] } as typeof world.policy;
+    for (let n = 0; n < 2; n++) {
+      const stopped = await runCycle({ store: world.store, connectors: world.connectors, policy: drifted, logger: silentLogger }, { full: true }).then(() => null, (error: unknown) => error);
+      await watcher.cycleStopped(stopped);
+    }
+    expect(slack.posted.map((p) => p.message.text)).toEqual([expect.stringMatching(/^Recon alert: the systems no longer match the policy \(policy\): .*closedwon_renamed/)]);
+    await watcher.cycleFinished((await world.cycle()).checks);
+    expect(slack.posted.map((p) => p.message.text)).toEqual([expect.any(String), 'Cleared: the systems no longer match the policy (policy)']);
+  });
+
   it('lists the alerts in force in recon status', async () => {
     await deadLetter(3);
     await watcherWith(recordingSlack()).look();
