@@ -9,6 +9,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from './db/connect.ts';
 import { inboxFigures } from './db/repositories/inbox.ts';
+import { timeToConsistency } from './db/repositories/consistency.ts';
 import { heldOf, openGuardItems } from './db/repositories/guard.ts';
 import { queueFigures } from './db/repositories/review-items.ts';
 import type { StoredEvent } from './domain/events.ts';
@@ -95,6 +96,33 @@ export function createMetrics(deps: { db: Db; connectors: ConnectorsBySystem; de
     async collect() {
       this.reset();
       for (const item of await openGuardItems(deps.db)) this.set({ check: item.check_name }, heldOf(item)?.orders.length ?? 0);
+    },
+  });
+  /** The window time to consistency is measured over. */
+  const CONSISTENCY_WINDOW_MS = 24 * 3_600_000;
+  const consistency = () => timeToConsistency(deps.db, new Date(Date.now() - CONSISTENCY_WINDOW_MS), new Date(Date.now() + 1000));
+  new Gauge({
+    name: 'recon_time_to_consistency_seconds',
+    help: 'From a source record\'s change to the write that made the other side agree, over the writes of the last 24 h, by loop (fast: webhooks, slow: cycles) and quantile (nearest rank).',
+    labelNames: ['loop', 'quantile'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [loop, figure] of Object.entries(await consistency())) {
+        if (!figure) continue;
+        this.set({ loop, quantile: '0.5' }, figure.p50Seconds);
+        this.set({ loop, quantile: '0.95' }, figure.p95Seconds);
+      }
+    },
+  });
+  new Gauge({
+    name: 'recon_time_to_consistency_writes',
+    help: 'Writes measured for recon_time_to_consistency_seconds (the last 24 h), by loop.',
+    labelNames: ['loop'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [loop, figure] of Object.entries(await consistency())) this.set({ loop }, figure?.writes ?? 0);
     },
   });
   new Gauge({

@@ -54,4 +54,19 @@ describe('GET /metrics', () => {
     expect(text).toContain('recon_fastloop_receipt_to_write_seconds_bucket{le="0.5",provider="stripe"} 1');
     expect(text).toContain('recon_fastloop_receipt_to_write_seconds_bucket{le="0.25",provider="stripe"} 0');
   });
+
+  it('gives time to consistency per loop, p50 and p95, from the writes of the last day', async () => {
+    const now = Date.now();
+    for (const [n, [actor, seconds]] of ([['fast-loop', 3], ['fast-loop', 5], ['fast-loop', 60], ['auto', 7200]] as const).entries()) {
+      await database.db.insertInto('changes').values({
+        at: new Date(now - 1000), actor, origin: 'run:1', run_id: null, check_name: 'payment-status', fingerprint: null, system: 'hubspot', object: 'deals', external_id: String(n),
+        field: 'dealstage', before: '"a"', after: '"b"', rule: null, reason: null, outcome: 'applied', error: null, idempotency_key: `k${n}`, source_changed_at: new Date(now - 1000 - seconds * 1000),
+      }).execute();
+    }
+    const text = await createMetrics({ db: database.db, connectors: {}, defaults: false }).render();
+    expect(text).toContain('recon_time_to_consistency_seconds{loop="fast",quantile="0.5"} 5');
+    expect(text).toContain('recon_time_to_consistency_seconds{loop="fast",quantile="0.95"} 60');
+    expect(text).toContain('recon_time_to_consistency_seconds{loop="slow",quantile="0.95"} 7200');
+    expect(text).toContain('recon_time_to_consistency_writes{loop="fast"} 3');
+  });
 });

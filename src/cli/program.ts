@@ -102,6 +102,25 @@ export function buildProgram(io: { stdout: Output; stderr: Output }, dispatch: D
     .action((item: string, options) => dispatch('show', async (ctx) => (await import('./commands/show.ts')).showCommand(item, options, ctx)));
 
   program
+    .command('trace')
+    .description('One customer\'s timeline across both loops: links, webhooks, cycles, writes, decisions, ignores and guard holds, in time order.')
+    .addArgument(new Argument('<subject>', 'an email, a Stripe customer id, a CRM record id or a booking id'))
+    .option('--since <when>', 'only steps since then: a duration back, e.g. 2h or 3d, or an ISO time, e.g. 2026-12-01T09:00Z', since)
+    .option('--limit <n>', 'show at most this many steps, the newest', limit, 200)
+    .option('--json', 'print one JSON object instead of a table')
+    .addHelpText('after', `\nExit codes: 0 shown; 2 Recon knows nothing of the subject, or bad usage.\n${WHILE_SERVING}`)
+    .action((subject: string, options) => dispatch('trace', async (ctx) => (await import('./commands/trace.ts')).traceCommand(subject, options, ctx)));
+
+  program
+    .command('forget')
+    .description('Remove a person\'s data (emails, names, webhook payloads) from Recon\'s tables, keeping ids and the change log, and log it.')
+    .addArgument(new Argument('<subject>', 'the person\'s email, or an id of one of their records'))
+    .requiredOption('--as <name>', 'who asks: your name or Slack user id, for the log')
+    .option('--json', 'print what was removed as JSON')
+    .addHelpText('after', '\nExit codes: 0 forgotten; 2 Recon knows nothing of the subject, or bad usage.\nNeeds the database itself: with the embedded one, stop recon serve first.')
+    .action((subject: string, options) => dispatch('forget', async (ctx) => (await import('./commands/forget.ts')).forgetCommand(subject, options, ctx)));
+
+  program
     .command('decide')
     .description('Decide a review item as Slack\'s buttons do (approve, override, ignore, release, retry, pick): same approvers, same writes and logs.')
     .addArgument(new Argument('<item>', 'the review item id, as `recon queue` lists it').argParser(itemId))

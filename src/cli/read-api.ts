@@ -1,6 +1,6 @@
 /**
  * The read-only endpoint `recon serve` answers for the CLI while it holds the embedded database:
- * `GET /_recon/status`, `/_recon/queue`, `/_recon/log` and `/_recon/show`, each with
+ * `GET /_recon/status`, `/_recon/queue`, `/_recon/log`, `/_recon/show` and `/_recon/trace`, each with
  * `Authorization: Bearer <token from serve.json>`, each answering the JSON the command prints with
  * `--json`. A plain function from request to status and body, so any route table can mount it.
  *
@@ -18,6 +18,7 @@ export const READ_ONLY_PATHS = {
   queue: '/_recon/queue',
   log: '/_recon/log',
   show: '/_recon/show',
+  trace: '/_recon/trace',
 } as const;
 
 export interface ReadOnlyRequest {
@@ -62,6 +63,12 @@ export function readOnlyApi(reports: Reports, token: string): ReadOnlyApi {
         case READ_ONLY_PATHS.log: {
           const log = await reports.log(logQuery(q));
           return log ? { status: 200, body: log } : fail(404, `there is no review item ${q.get('item')}`);
+        }
+        case READ_ONLY_PATHS.trace: {
+          const subject = q.get('subject')?.trim();
+          if (!subject) throw new BadRequest('subject is required: an email or a record id');
+          const timeline = await reports.trace({ subject, since: timeParam('since', q.get('since')), limit: limitParam(q.get('limit')) });
+          return timeline ? { status: 200, body: timeline } : fail(404, `Recon knows nothing of ${subject}`);
         }
         default: {
           const item = itemParam(q.get('item'));

@@ -6,7 +6,7 @@
 import { ReconError, errorMessage } from '../domain/errors.ts';
 import type { CommandContext } from './context.ts';
 import { READ_ONLY_PATHS } from './read-api.ts';
-import type { LogQuery, QueueQuery, Reports } from './reports.ts';
+import type { LogQuery, QueueQuery, Reports, TraceRequest } from './reports.ts';
 import { runningServe, type ServeFile } from './serve-file.ts';
 
 export interface ReportSource extends Reports {
@@ -46,7 +46,7 @@ export function serveReports(serve: ServeFile): ReportSource {
     }
     const body = (await response.json().catch(() => null)) as { error?: string } | null;
     if (response.ok) return body as T;
-    if (response.status === 404 && notFound === 'null' && body?.error?.startsWith('there is no review item')) return null;
+    if (response.status === 404 && notFound === 'null' && (body?.error?.startsWith('there is no review item') || body?.error?.startsWith('Recon knows nothing of'))) return null;
     if (response.status === 404) {
       throw new ReconError('serve.no_read_api', `${who} holds the embedded database ${serve.database} and does not answer ${path}`, {
         hint: 'this recon serve predates its read-only endpoint: restart it with this version, or stop it and run the command again',
@@ -63,6 +63,7 @@ export function serveReports(serve: ServeFile): ReportSource {
     queue: async (query: QueueQuery) => (await get(READ_ONLY_PATHS.queue, { ...query })) as Awaited<ReturnType<Reports['queue']>>,
     log: (query: LogQuery) => get(READ_ONLY_PATHS.log, { ...query }, 'null'),
     show: (item: string) => get(READ_ONLY_PATHS.show, { item }, 'null'),
+    trace: (request: TraceRequest) => get(READ_ONLY_PATHS.trace, { ...request }, 'null'),
     close: async () => {},
   };
 }

@@ -9,6 +9,11 @@ import { throttlesLastHour } from '../db/repositories/budget.ts';
 import { heldOf, openGuardItems } from '../db/repositories/guard.ts';
 import { openItemsPage, queueFigures, reviewItem } from '../db/repositories/review-items.ts';
 import { latestRunPerCheck } from '../db/repositories/runs.ts';
+import { traceFacts } from '../db/repositories/trace.ts';
+import { alertsInForce } from '../db/repositories/alerts.ts';
+import { timeToConsistency, type ConsistencyByLoop } from '../db/repositories/consistency.ts';
+import { alertTitle } from '../domain/alerts.ts';
+import { buildTimeline, type Timeline } from '../domain/trace.ts';
 import type { Db } from '../db/connect.ts';
 import type { Change, DecisionLogEntry, ReviewItem } from '../db/schema.ts';
 import { isoTime } from './time.ts';
@@ -49,6 +54,10 @@ export interface StatusReport {
   held: Record<string, { itemId: string; writes: number }>;
   /** 429s the vendors answered in the last hour, per budget (`vendor:credential digest:limit`). */
   throttledLastHour: Record<string, number>;
+  /** Recon's health alerts in force, oldest first. */
+  alerts: { key: string; title: string; since: string; what: string; todo: string }[];
+  /** Time to consistency of the writes applied in the last `days` days, per loop. */
+  consistency: { days: number } & ConsistencyByLoop;
 }
 
 export interface QueueQuery {
@@ -138,6 +147,15 @@ export interface ShowReport {
   history: HistoryEntry[];
 }
 
+export interface TraceRequest {
+  /** An email, or an id of a record in any system. */
+  subject: string;
+  since?: string | undefined;
+  limit: number;
+}
+
+export type { Timeline };
+
 /** The read-only questions, answered from a database or by `recon serve`. */
 export interface Reports {
   status(): Promise<StatusReport>;
@@ -146,6 +164,8 @@ export interface Reports {
   log(query: LogQuery): Promise<LogReport | null>;
   /** null when there is no such item. */
   show(itemId: string): Promise<ShowReport | null>;
+  /** One customer's timeline; null when Recon knows nothing of the subject. */
+  trace(request: TraceRequest): Promise<Timeline | null>;
 }
 
 const iso = (at: Date | string | null | undefined): string | null => (at == null ? null : isoTime(at));
@@ -175,7 +195,10 @@ export function databaseReports(db: Db, describe: string): Reports {
 
   return {
     async status() {
-      const [runs, queue, guards, throttled] = await Promise.all([latestRunPerCheck(db), queueFigures(db), openGuardItems(db), throttlesLastHour(db)]);
+      const since = new Date(Date.now() - 7 * 86_400_000);
+      const [runs, queue, guards, alerts, consistency, throttled] = await Promise.all([
+        latestRunPerCheck(db), queueFigures(db), openGuardItems(db), alertsInForce(db), timeToConsistency(db, since, new Date(Date.now() + 1000)), throttlesLastHour(db),
+      ]);
       return {
         database: describe,
         runs: runs.map((r) => {
@@ -194,6 +217,8 @@ export function databaseReports(db: Db, describe: string): Reports {
         },
         held: Object.fromEntries(guards.map((g) => [g.check_name, { itemId: g.id, writes: heldOf(g)?.orders.length ?? 0 }])),
         throttledLastHour: throttled,
+        alerts: alerts.map((a) => ({ key: a.key, title: alertTitle(a), since: isoTime(a.since), what: a.what, todo: a.todo })),
+        consistency: { days: 7, ...consistency },
       };
     },
 
@@ -205,6 +230,11 @@ export function databaseReports(db: Db, describe: string): Reports {
     },
 
     log,
+
+    async trace(request) {
+      const facts = await traceFacts(db, { subject: request.subject, since: request.since ? new Date(request.since) : undefined });
+      return facts && buildTimeline(request.subject.trim(), facts, request.limit);
+    },
 
     async show(itemId) {
       const item = await reviewItem(db, itemId);

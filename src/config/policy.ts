@@ -114,6 +114,8 @@ export const policySchema = z.strictObject({
       financialApprovers: z.array(slackId).min(1),
       /** Users or user groups who may read the queue, status and item details without deciding. */
       viewers: z.array(slackId).optional(),
+      /** Where Recon's health alerts go; the review channel by default. */
+      alertChannel: slackId.optional(),
     })
     .optional(),
   schedule: z
@@ -128,6 +130,29 @@ export const policySchema = z.strictObject({
     .optional(),
   /** Limits every check keeps unless it names its own. */
   guards: guards.optional(),
+  /** When Recon's own health is worth a message (each state posted once when it starts, once when it clears). */
+  alerts: z
+    .strictObject({
+      /** A check failing this many cycles in a row (default 2). */
+      failingCycles: z.number().int().min(1).max(100).optional(),
+      /** Dead letters in the inbox from this many (default 1). */
+      deadLetters: z.number().int().min(1).optional(),
+      /** The share of a cycle's discrepancies the webhooks should have fixed first, above which it alerts (default 0.25). */
+      missedShare: z.number().gt(0).max(1).optional(),
+      /** How often `recon serve` looks at the standing states (dead letters, guard holds) between cycles (default 1m). */
+      every: duration.refine((ms) => ms >= 10_000, { message: 'expected at least 10s' }).optional(),
+    })
+    .optional(),
+  /** How long history is kept: `recon serve` prunes nightly. The change log and the decision log stay. */
+  retention: z
+    .strictObject({
+      /** Days a processed webhook payload is kept (default 30). */
+      days: z.number().int().min(1).optional(),
+      /** Days runs, discrepancies and closed items are kept (default 180, at least `days`). */
+      historyDays: z.number().int().min(1).optional(),
+    })
+    .refine((r) => r.days === undefined || r.historyDays === undefined || r.historyDays >= r.days, { message: 'expected historyDays at least days', path: ['historyDays'] })
+    .optional(),
   checks: z.array(check).min(1),
 }).superRefine((policy, ctx) => {
   const seen = new Set<string>();

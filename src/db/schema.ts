@@ -71,6 +71,8 @@ interface WriteColumns {
   rule: string | null;
   reason: string | null;
   idempotency_key: string;
+  /** When the source of the write changed, for time to consistency; null when not known (a person's decision). */
+  source_changed_at?: Timestamp | null;
 }
 
 export interface WriteIntentsTable extends WriteColumns {
@@ -169,6 +171,16 @@ export interface InboxTable {
   outcome: string | null;
   wrote_to: string | null;
   last_error: string | null;
+  payload_pruned_at?: Timestamp | null;
+}
+
+export interface ForgetLogTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  actor: string | null;
+  subject_hash: string;
+  records: ColumnType<unknown, string, string>;
+  removed: ColumnType<unknown, string, string>;
 }
 
 export interface InboxDroppedTable {
@@ -211,6 +223,8 @@ export interface VendorBudgetsTable {
   window_start: number;
   used: number;
   paused_until: number;
+  bucket: number | null;
+  bucket_at: number;
 }
 
 export interface BudgetReplicasTable {
@@ -225,7 +239,24 @@ export interface VendorThrottlesTable {
   at: CreatedAt;
 }
 
+export interface AlertsTable {
+  id: Generated<string>;
+  key: string;
+  kind: string;
+  subject: string;
+  started_at: CreatedAt;
+  since: CreatedAt;
+  what: string;
+  todo: string;
+  detail: ColumnType<unknown, string | undefined, string>;
+  cleared_at: Timestamp | null;
+  slack_channel: string | null;
+  slack_ts: string | null;
+}
+
 export interface Database {
+  alerts: AlertsTable;
+  forget_log: ForgetLogTable;
   vendor_budgets: VendorBudgetsTable;
   budget_replicas: BudgetReplicasTable;
   vendor_throttles: VendorThrottlesTable;

@@ -16,6 +16,8 @@ import {
 } from './repositories/review-items.ts';
 import { failAbandonedRuns, finishRun, lastCursors, startRun } from './repositories/runs.ts';
 import { activeSuppressions, addSuppression } from './repositories/suppressions.ts';
+import { traceFacts } from './repositories/trace.ts';
+import { alertsInForce, healthFacts, markAlertPosted, syncAlerts } from './repositories/alerts.ts';
 import type { Database } from './schema.ts';
 
 type Handle = Kysely<Database> | Transaction<Database>;
@@ -73,5 +75,12 @@ function storeOn(database: OpenDatabase, db: Handle, inTransaction: boolean): Re
     appendChanges: (outcomes) => appendChanges(db, outcomes),
     unsettledIntents: () => unsettledIntents(db),
     lastAppliedWrites: (side, ids) => lastAppliedWrites(db, side, ids),
+
+    traceFacts: (query) => traceFacts(db, query),
+
+    healthFacts: (checks, runsPerCheck) => healthFacts(db, checks, runsPerCheck),
+    syncAlerts: (active, judged, now) => transaction((trx) => syncAlerts(trx, active, judged, now)),
+    markAlertPosted: (id, slack) => markAlertPosted(db, id, slack),
+    alertsInForce: () => alertsInForce(db),
   };
 }

@@ -20,7 +20,10 @@
  * - caught for the fast loop: the cycles' own count of discrepancies a webhook should have fixed
  *   first (`missedByFastLoop` in a run's stats; runs from before it was counted add 0).
  */
+import type { ConsistencyByLoop } from '../db/repositories/consistency.ts';
 import { addDays, localDay, startOfDay } from './calendar.ts';
+
+export type { ConsistencyByLoop };
 
 /** Two weeks back to back: `[from, middle)` the week before, `[middle, to)` the week reported. */
 export interface DigestWindow {
@@ -62,6 +65,8 @@ export interface DigestRows {
   deadNow: number;
   /** Writes the blast-radius guard holds now, per check (optional: rows read before the guard kept any). */
   heldNow?: { check: string; itemId: string; writes: number }[];
+  /** Time to consistency of the writes each loop applied, in the week before and in the week. */
+  consistency?: { previous: ConsistencyByLoop; week: ConsistencyByLoop };
 }
 
 /** The systems whose webhook endpoint is on; the digest's caller knows (recon serve). */
@@ -121,6 +126,8 @@ export interface WeekFigures {
   fastLoop: FastLoopWeek;
   /** Discrepancies the cycles caught that a webhook should have fixed first. */
   caughtForFastLoop: number;
+  /** From a source's change to the write that made the target agree, per loop (null: no write measured). */
+  timeToConsistency?: ConsistencyByLoop;
 }
 
 export interface Digest {
@@ -210,6 +217,7 @@ export function shapeDigest(rows: DigestRows, window: ReturnType<typeof digestWi
       queueAtEnd: thisWeek ? rows.queue.week : rows.queue.previous,
       fastLoop: fastLoopWeek(rows, thisWeek, days, fastLoop),
       caughtForFastLoop: sum(inWeek(rows.missed).map((r) => r.n)),
+      timeToConsistency: (thisWeek ? rows.consistency?.week : rows.consistency?.previous) ?? { fast: null, slow: null },
     };
   };
   return {

@@ -35,6 +35,27 @@ function resolutionLine(week: WeekFigures, previous: WeekFigures): string {
   return `p50 ${hours(t.p50)}, p90 ${hours(t.p90)}, max ${hours(t.max)} over ${number(t.closed)} items (${before})`;
 }
 
+/** "42 s", "3.5 min", "2.1 h": a span of seconds for people. */
+export function span(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${(seconds / 60).toFixed(1)} min`;
+  if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86_400).toFixed(1)} days`;
+}
+
+/** "webhooks p50 4 s, p95 40 s over 412 writes (the week before: p50 6 s, p95 1.2 min over 380)". */
+function consistencyLine(week: WeekFigures, previous: WeekFigures): string | null {
+  const loops = [['fast', 'webhooks'], ['slow', 'cycles']] as const;
+  const parts = loops.flatMap(([loop, words]) => {
+    const now = week.timeToConsistency?.[loop];
+    const before = previous.timeToConsistency?.[loop];
+    if (!now && !before) return [];
+    const then = before ? `the week before: p50 ${span(before.p50Seconds)}, p95 ${span(before.p95Seconds)} over ${number(before.writes)}` : 'none the week before';
+    return [now ? `${words} p50 ${span(now.p50Seconds)}, p95 ${span(now.p95Seconds)} over ${count(now.writes, 'write')} (${then})` : `${words}: no write (${then})`];
+  });
+  return parts.length ? `*Time to consistency* (from a change to the write that made the other side agree): ${parts.join('; ')}` : null;
+}
+
 const OUTCOME_WORDS: Record<string, string> = {
   agreed: 'nothing to change',
   escalated: 'escalated',
@@ -112,6 +133,7 @@ export function digestMessage(digest: Digest, options: { chart: boolean } = { ch
     `*Auto-fixed*: ${versus(week.autoFixed, previous.autoFixed)}${week.autoFixed ? `; by rule: ${breakdown(week.autoFixedByRule)}` : ''}`,
     `*Escalated*: ${versus(week.escalated, previous.escalated)}${week.escalated ? `; ${breakdown(week.escalatedByCategory)}` : ''}`,
     `*Time to resolution*: ${resolutionLine(week, previous)}`,
+    ...[consistencyLine(week, previous)].filter((line): line is string => line !== null),
     `*Queue*: ${versus(week.queueAtEnd, previous.queueAtEnd, "open at the week's end")}`,
     ...(digest.heldNow ?? []).map((h) => `*Held by the blast-radius guard*: ${count(h.writes, 'write')} of ${h.check} wait for Release (item ${h.itemId})`),
   ];

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/connect.ts';
 import { heldOf, openGuardItems } from '../db/repositories/guard.ts';
+import { timeToConsistency } from '../db/repositories/consistency.ts';
 import { OPEN_STATUSES } from '../db/repositories/review-items.ts';
 import { digestWindow, shapeDigest, type Digest, type DigestRows, type DigestWindow, type FastLoopSetting } from './figures.ts';
 
@@ -23,6 +24,7 @@ export async function readDigestRows(db: DbOrTx, window: DigestWindow): Promise<
       .executeTakeFirst()
       .then((r) => Number(r?.n ?? 0));
 
+  const [consistencyBefore, consistencyWeek] = await Promise.all([timeToConsistency(db, from, middle), timeToConsistency(db, middle, to)]);
   const [cycles, found, autoFixed, escalated, closed, missed, inbox, dropped, openBefore, openAfter, dead, guards] = await Promise.all([
     db
       .selectFrom((eb) =>
@@ -132,6 +134,7 @@ export async function readDigestRows(db: DbOrTx, window: DigestWindow): Promise<
     queue: { previous: openBefore, week: openAfter },
     deadNow: Number(dead?.n ?? 0),
     heldNow: guards.map((g) => ({ check: g.check_name, itemId: g.id, writes: heldOf(g)?.orders.length ?? 0 })),
+    consistency: { previous: consistencyBefore, week: consistencyWeek },
   };
 }
 

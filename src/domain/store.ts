@@ -7,6 +7,8 @@
  */
 import type { Discrepancy, MatchedBy, PlannedWrite, Resolution } from './discrepancy.ts';
 import type { SystemName } from './records.ts';
+import type { TraceFacts, TraceQuery } from './trace.ts';
+import type { AlertCondition, AlertRecord, HealthReading, Judged } from './alerts.ts';
 
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
 export type RunMode = 'full' | 'incremental';
@@ -43,6 +45,7 @@ interface WriteColumns {
   rule: string | null;
   reason: string | null;
   idempotency_key: string;
+  source_changed_at?: Date | null;
 }
 
 export interface WriteIntent extends WriteColumns {
@@ -120,6 +123,8 @@ export interface WriteAttempt {
   rule: string | null;
   reason: string | null;
   idempotencyKey: string;
+  /** When the source of the write changed (its record's own timestamp): time to consistency counts from it. */
+  sourceChangedAt?: Date | null;
 }
 
 export type LoggedOutcome = { attempt: WriteAttempt; outcome: ChangeOutcome; error?: string | null };
@@ -310,4 +315,16 @@ export interface ReconStore {
   unsettledIntents(): Promise<WriteIntent[]>;
   /** When Recon last wrote each of these records (an applied change), for telling its own writes from others'. */
   lastAppliedWrites(side: ObjectRef, ids: readonly string[]): Promise<Map<string, AppliedWrite>>;
+
+  // Reading back.
+  /** What Recon knows of the customer an email or a record id names (links, events, cycles, writes, items); null when nothing. */
+  traceFacts(query: TraceQuery): Promise<TraceFacts | null>;
+
+  // Recon's own health.
+  /** Dead letters, guard holds, and the last `runsPerCheck` finished runs of each of `checks`. */
+  healthFacts(checks: readonly string[], runsPerCheck: number): Promise<Omit<HealthReading, 'now' | 'cycle' | 'webhooks'> & { eventsLast24h: Record<string, number> }>;
+  /** Starts the alerts newly in force and clears those of a judged kind no longer in force; each change returned to one caller only. */
+  syncAlerts(active: readonly AlertCondition[], judged: readonly Judged[], now: Date): Promise<{ started: AlertRecord[]; cleared: AlertRecord[] }>;
+  markAlertPosted(id: string, slack: { channel: string; ts: string }): Promise<void>;
+  alertsInForce(): Promise<AlertRecord[]>;
 }

@@ -11,7 +11,12 @@ export interface ScheduledJobs {
   /** A full pass: the only one that concludes a record is gone. */
   full: () => Promise<unknown>;
   digest?: (() => Promise<unknown>) | undefined;
+  /** Nightly: prunes history past the policy's retention. */
+  prune?: (() => Promise<unknown>) | undefined;
 }
+
+/** When the nightly prune runs, in the policy's time zone. */
+export const PRUNE_SCHEDULE = '20 4 * * *';
 
 /**
  * Starts the policy's schedules in its time zone: each slot runs on one replica (the Postgres
@@ -26,6 +31,7 @@ export function startSchedules(policy: Policy, db: Db, jobs: ScheduledJobs, logg
     ['fullReconcile', schedule.fullReconcile ?? DEFAULT_FULL_RECONCILE, jobs.full],
   ];
   if (schedule.digest && jobs.digest) plan.push(['digest', schedule.digest, jobs.digest]);
+  if (jobs.prune) plan.push(['prune', PRUNE_SCHEDULE, jobs.prune]);
   const tasks = plan.map(([name, expression, job]) => {
     if (!cron.validate(expression)) throw new ConfigError(`policy.schedule.${name}: "${expression}" is not a cron expression`);
     return cron.schedule(

@@ -18,6 +18,8 @@ export interface WriteOrder {
   reason: string | null;
   /** Stable for one decision: the same decision retried after a crash reuses it. */
   idempotencyKey: string;
+  /** When the side the write copies from changed (epoch ms), when known: time to consistency counts from it. */
+  sourceChangedAt?: number | null;
 }
 
 export interface ApplyContext {
@@ -82,6 +84,7 @@ function attempt(ctx: ApplyContext, order: WriteOrder): WriteAttempt {
     rule: order.rule,
     reason: order.reason,
     idempotencyKey: order.idempotencyKey,
+    sourceChangedAt: order.sourceChangedAt != null ? new Date(order.sourceChangedAt) : null,
   };
 }
 

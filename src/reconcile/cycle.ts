@@ -253,6 +253,7 @@ async function runCheck(deps: CycleDeps, check: Check, reads: Reads, stats: Chec
   }
   const mode: RunMode = source.mode;
   stats.mode = mode;
+  if (mode === 'full' && (since.source !== null || since.target !== null)) stats.cursorExpired = true;
   const run = await store.startRun({ cycleId, check: check.name, mode, dryRun });
   stats.runId = run.id;
   const log = deps.logger.child({ check: check.name, run: run.id, mode });
@@ -383,6 +384,7 @@ export async function resolve(deps: CycleDeps, check: Check, source: Snapshot, t
           rule: r.rule,
           reason: `${d.category}: ${r.explanation}`,
           idempotencyKey: idempotencyKey(options.origin, d.fingerprint, write),
+          sourceChangedAt: changedAt(write.system === d.target?.system ? d.source : d.target, write.system === d.target?.system ? check.source.field : check.target.field),
           category: d.category,
         }))
       : [],
@@ -661,4 +663,10 @@ async function inferHistory(store: ReconStore, side: CheckSide, records: SystemR
         : { changedAt: record.updatedAt, changedBy: 'human', sourceType: 'updated after Recon last wrote it (inferred)' };
     return { ...record, history: { ...record.history, [side.field]: change } };
   });
+}
+
+/** When the record a write copies from changed: its field's own history, else the record's last change. */
+function changedAt(record: SystemRecord | null, field: string): number | null {
+  if (!record) return null;
+  return record.history[field]?.changedAt ?? record.updatedAt ?? null;
 }

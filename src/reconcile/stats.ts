@@ -52,6 +52,8 @@ export interface CheckStats {
   apiCalls: Partial<Record<SystemName, number>>;
   /** Something a person should know that is not an error (a source field empty on every record). */
   warnings: string[];
+  /** A side's cursor was too old or refused by its system, so this run read everything (an alert while it lasts). */
+  cursorExpired?: boolean;
   /** Why the check did not run, when it was skipped (another replica runs it). */
   skipped: string | null;
   errors: string[];

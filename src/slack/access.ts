@@ -7,7 +7,7 @@ import { readRefusal, type ReadRefusal } from '../decisions/authorize.ts';
 import type { SlackContext } from './context.ts';
 
 /** What a person asked to see, for the log. */
-export type ReadRequest = 'status' | 'queue' | 'home' | 'override_modal' | 'ignore_modal';
+export type ReadRequest = 'status' | 'queue' | 'trace' | 'home' | 'override_modal' | 'ignore_modal';
 
 /** null when `user` may read; otherwise the refusal, already logged. */
 export async function refuseReader(ctx: SlackContext, user: string, asked: ReadRequest): Promise<ReadRefusal | null> {

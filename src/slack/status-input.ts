@@ -4,6 +4,8 @@ import { heldOf, openGuardItems } from '../db/repositories/guard.ts';
 import { inboxFigures } from '../db/repositories/inbox.ts';
 import { queueFigures } from '../db/repositories/review-items.ts';
 import { latestRunPerCheck } from '../db/repositories/runs.ts';
+import { alertsInForce } from '../db/repositories/alerts.ts';
+import { alertTitle } from '../domain/alerts.ts';
 import type { ConnectionHealth } from '../domain/ports.ts';
 import { nextRuns } from '../jobs/schedules.ts';
 import type { StatusInput } from './messages/index.ts';
@@ -14,8 +16,8 @@ import type { StatusInput } from './messages/index.ts';
  */
 export async function buildStatus(deps: { database: OpenDatabase; policy: Policy; health: () => Promise<ConnectionHealth[]>; webhooksOn?: readonly string[]; now?: Date }): Promise<StatusInput> {
   const now = deps.now ?? new Date();
-  const [runs, queue, inbox, health, guards] = await Promise.all([
-    latestRunPerCheck(deps.database.db), queueFigures(deps.database.db), inboxFigures(deps.database.db), deps.health(), openGuardItems(deps.database.db),
+  const [runs, queue, inbox, health, guards, alerts] = await Promise.all([
+    latestRunPerCheck(deps.database.db), queueFigures(deps.database.db), inboxFigures(deps.database.db), deps.health(), openGuardItems(deps.database.db), alertsInForce(deps.database.db),
   ]);
   const next = nextRuns(deps.policy).reconcile;
   const oldest = queue.oldest;
@@ -50,5 +52,6 @@ export async function buildStatus(deps: { database: OpenDatabase; policy: Policy
     },
     fastLoop: { webhooksOn: [...(deps.webhooksOn ?? [])], last24h: inbox.recentByProvider, pending: inbox.pending, dead: inbox.dead },
     connectors: health.map((h) => ({ system: h.system, healthy: h.ok, detail: h.detail })),
+    alerts: alerts.map((a) => ({ title: alertTitle(a), since: a.since, what: a.what, todo: a.todo })),
   };
 }

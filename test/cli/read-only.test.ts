@@ -21,6 +21,8 @@ let token: string;
 let server: { port: number; close(): Promise<void> };
 let unpublish: () => Promise<void>;
 let item: string;
+/** The Stripe customer of that item, for `recon trace`. */
+let customer: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'recon-read-only-'));
@@ -34,7 +36,9 @@ afterAll(async () => {
 beforeEach(async () => {
   world = await startWorld(database);
   await world.cycle();
-  item = (await database.db.selectFrom('review_items').select('id').where('reason', '=', 'high_value').executeTakeFirstOrThrow()).id;
+  const raised = await database.db.selectFrom('review_items').select(['id', 'source']).where('reason', '=', 'high_value').executeTakeFirstOrThrow();
+  item = raised.id;
+  customer = (raised.source as { id: string }).id;
   await recon(['decide', item, 'approve', '--as', 'U0OPSLEAD'], worldOverrides(world, database));
   token = newServeToken();
   server = await startReadOnlyServer(readOnlyApi(databaseReports(database.db, database.describe), token));
@@ -62,8 +66,9 @@ describe('read-only commands while recon serve holds the embedded database', () 
     [['log']],
     [['log', '--item', 'ITEM']],
     [['show', 'ITEM']],
+    [['trace', 'CUSTOMER']],
   ])('answer recon %j --json through serve exactly as from the database', async (args) => {
-    const argv = [...args.map((a) => (a === 'ITEM' ? item : a)), '--json'];
+    const argv = [...args.map((a) => (a === 'ITEM' ? item : a === 'CUSTOMER' ? customer : a)), '--json'];
     const served = await recon(argv, whileServing());
     const read = await recon(argv, direct());
     expect(served.stderr).toBe('');

@@ -56,4 +56,15 @@ describe('recon status', () => {
     const { stdout } = await recon(['status'], worldOverrides(world, database));
     expect(stdout).toContain('Rate limits: no 429 in the last hour.');
   });
+
+  it('gives the time to consistency of each loop over the last seven days', async () => {
+    await database.db.insertInto('changes').values({
+      at: new Date(), actor: 'auto', origin: 'run:1', run_id: null, check_name: 'payment-status', fingerprint: null, system: 'hubspot', object: 'deals', external_id: '1',
+      field: 'dealstage', before: '"a"', after: '"b"', rule: null, reason: null, outcome: 'applied', error: null, idempotency_key: 'k1', source_changed_at: new Date(Date.now() - 90 * 60_000),
+    }).execute();
+    const status = await reconJson<StatusReport>(['status'], worldOverrides(world, database));
+    expect(status.consistency).toMatchObject({ fast: null, slow: { writes: 1, p50Seconds: expect.closeTo(5400, 0), p95Seconds: expect.closeTo(5400, 0) } });
+    const { stdout } = await recon(['status'], worldOverrides(world, database));
+    expect(stdout).toContain('Time to consistency, last 7 days (from a change to the write that made the other side agree): cycles p50 1.5 h, p95 1.5 h over 1 write.');
+  });
 });

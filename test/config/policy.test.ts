@@ -34,6 +34,18 @@ describe('the policy file', () => {
     expect([policy.crm, ...policy.checks.map((c) => c.name)]).toEqual(['gohighlevel', 'payment-status', 'deal-amount', 'customer-stage', 'booking-stage']);
   });
 
+  it('names the key path of an alert threshold that is not a whole number', () => {
+    expect(errorOf(`crm: hubspot\nalerts:\n  failingCycles: 1.5\nchecks:\n${paymentCheck}`)).toContain('policy.alerts.failingCycles');
+  });
+
+  it('refuses alerts looked at more often than every ten seconds', () => {
+    expect(errorOf(`crm: hubspot\nalerts:\n  every: 5s\nchecks:\n${paymentCheck}`)).toContain('expected at least 10s');
+  });
+
+  it('names the key path of a retention period that is not a duration', () => {
+    expect(errorOf(`crm: hubspot\nretention:\n  days: soon\nchecks:\n${paymentCheck}`)).toContain('policy.retention.days');
+  });
+
   it('names the key path of a map entry without a write value', () => {
     expect(errorOf(minimal(paymentCheck.replace('{ write: closedwon }', '{ accept: [closedwon] }')))).toContain('policy.checks[0].map.active.write');
   });

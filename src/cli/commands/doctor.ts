@@ -26,7 +26,12 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
   try {
     const database = await openMigratedDatabase(ctx.env, ctx.logger);
     say('ok', `database ${database.describe} reachable and migrated`);
-    await database.close();
+    try {
+      const { tableSizes } = await import('../../db/repositories/retention.ts');
+      for (const t of await tableSizes(database.db)) say('info', `table ${t.table}: ${t.rows.toLocaleString('en-US')} rows, ${megabytes(t.bytes)}`);
+    } finally {
+      await database.close();
+    }
   } catch (error) {
     failures++;
     say('FAIL', `database: ${errorMessage(error)}`);
@@ -155,4 +160,9 @@ async function checkSlack(ctx: CommandContext, policy: Policy, say: (status: 'ok
     }
   }
   return failures;
+}
+
+/** "0.4 MB": a table's size for people. */
+function megabytes(bytes: number): string {
+  return bytes < 100_000 ? `${Math.max(1, Math.round(bytes / 1000))} kB` : `${(bytes / 1_000_000).toFixed(1)} MB`;
 }

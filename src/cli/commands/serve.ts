@@ -14,6 +14,9 @@ import { cachedHealth } from '../../reconcile/health.ts';
 import { closeServer, createRouteServer, listen, sendAnswer, type Route } from '../../http/routes.ts';
 import { InFlight } from '../../jobs/in-flight.ts';
 import { startSchedules } from '../../jobs/schedules.ts';
+import { createAlertWatcher } from '../../jobs/alerts.ts';
+import { DEFAULT_RETENTION, prune, type Retention } from '../../db/repositories/retention.ts';
+import type { Policy } from '../../config/policy.ts';
 import { buildConnectors, openMigratedDatabase, sharedBudgets, storeFor } from '../../main.ts';
 import { createSlackApp, registerListeners } from '../../slack/app.ts';
 import { postEscalations } from '../../slack/posting.ts';
@@ -75,8 +78,19 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   // Decisions go on after their ack and cycles take minutes: a stopping process finishes them first.
   const inFlight = new InFlight();
   const runAndPost = (options: CycleOptions) => inFlight.run(() => cycleAndPost(options));
+  // Recon's own health, posted once per change of state to the alert channel (the review channel by default).
+  const alerts = createAlertWatcher({
+    store, slack: slackApp?.port ?? null, channel: policy.slack?.alertChannel ?? policy.slack?.reviewChannel ?? null,
+    thresholds: { failingCycles: policy.alerts?.failingCycles, deadLetters: policy.alerts?.deadLetters, missedShare: policy.alerts?.missedShare },
+    webhooksOn: webhookSystems, logger: logger.child({ part: 'alerts' }),
+  });
+  const watch = (judge: () => Promise<unknown>) => judge().catch((error: unknown) => logger.error({ err: error }, 'could not judge Recon\'s health for alerts'));
   const cycleAndPost = async (options: CycleOptions) => {
-    const result = await runCycle({ store, connectors, policy, logger, describe, fastLoop: fastLoopCoverage }, options);
+    const result = await runCycle({ store, connectors, policy, logger, describe, fastLoop: fastLoopCoverage }, options).catch(async (error: unknown) => {
+      if (!options.dryRun) await watch(() => alerts.cycleStopped(error));
+      throw error;
+    });
+    if (!options.dryRun) await watch(() => alerts.cycleFinished(result.checks));
     metrics.cycleFinished(result);
     if (!options.dryRun) await post(result.checks.map((c) => ({ name: c.check, found: c.discrepancies.total, autoFixed: c.autoFixed, escalated: c.escalated })));
     return result;
@@ -110,6 +124,9 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       })()
     : null;
   const status = () => buildStatus({ database, policy, health, webhooksOn: webhookSystems });
+  // Between cycles: dead letters and guard holds are noticed within a minute.
+  const looking = setInterval(() => void inFlight.run(() => watch(() => alerts.look())), policy.alerts?.every ?? 60_000);
+  looking.unref();
 
   let stopServer: () => Promise<void>;
   let port: number;
@@ -133,6 +150,10 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
     digest: slackApp && policy.slack
       ? () => inFlight.run(() => postDigest({ db: database.db, slack: slackApp.port, channel: policy.slack?.digestChannel as string, logger, timeZone: policy.schedule?.timezone, fastLoop: { systems: webhookSystems } }))
       : undefined,
+    prune: () => inFlight.run(async () => {
+      const pruned = await prune(database.db, retentionOf(policy), new Date());
+      logger.info({ pruned }, 'pruned history past the retention period');
+    }),
   }, logger);
 
   await new Promise<void>((resolve) => {
@@ -144,6 +165,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   await stopServer();
   await fastLoop.stop();
   if (renewal) clearInterval(renewal);
+  clearInterval(looking);
   await unpublish();
   const unfinished = await inFlight.drain(DRAIN_MS);
   if (unfinished) logger.warn({ unfinished }, 'recon serve: stopped with work unfinished; the next cycle settles its writes');
@@ -196,4 +218,10 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
 function portOf(server: { address(): unknown }, fallback: number): number {
   const address = server.address();
   return typeof address === 'object' && address !== null && 'port' in address ? Number((address as { port: number }).port) : fallback;
+}
+
+/** The policy's retention, with the defaults (history at least as long as payloads). */
+export function retentionOf(policy: Policy): Retention {
+  const days = policy.retention?.days ?? DEFAULT_RETENTION.days;
+  return { days, historyDays: policy.retention?.historyDays ?? Math.max(DEFAULT_RETENTION.historyDays, days) };
 }

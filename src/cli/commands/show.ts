@@ -45,6 +45,8 @@ export function renderItem(shown: ShowReport, now: number, timeZone: string): st
     'History:',
     renderHistory(shown.history, now, timeZone).split('\n').map((line) => `  ${line}`).join('\n'),
   ];
+  const traced = shown.source?.id ?? shown.target?.id;
+  if (traced) lines.push('', `The customer's whole story: recon trace ${traced}`);
   if (['open', 'failed'].includes(item.status)) {
     // The actions this item's Slack message offers, as the command line takes them.
     const actions = item.kind === 'guard' ? 'release|ignore'

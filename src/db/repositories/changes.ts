@@ -21,6 +21,7 @@ function columns(a: WriteAttempt) {
     rule: a.rule,
     reason: a.reason,
     idempotency_key: a.idempotencyKey,
+    source_changed_at: a.sourceChangedAt ?? null,
   };
 }
 
@@ -86,6 +87,7 @@ export function attemptOf(intent: WriteIntent): WriteAttempt {
     rule: intent.rule,
     reason: intent.reason,
     idempotencyKey: intent.idempotency_key,
+    sourceChangedAt: intent.source_changed_at ? new Date(intent.source_changed_at) : null,
   };
 }
 

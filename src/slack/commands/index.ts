@@ -4,11 +4,13 @@ import { retryDead } from '../../db/repositories/inbox.ts';
 import { queueFigures } from '../../db/repositories/review-items.ts';
 import { nearest } from '../../domain/nearest.ts';
 import { openItems } from '../../db/repositories/review-items.ts';
+import { traceFacts } from '../../db/repositories/trace.ts';
+import { buildTimeline } from '../../domain/trace.ts';
 import type { SlackContext } from '../context.ts';
 import { refuseReader } from '../access.ts';
 import { SLASH_COMMAND } from '../ids.ts';
 import { escalationView } from '../item-view.ts';
-import { helpMessage, planPreviewMessage, planSize, planText, queueBlocks, refusalMessage, statusBlocks, type BlockMessage, type CheckPlan } from '../messages/index.ts';
+import { escapeMrkdwn, helpMessage, planPreviewMessage, traceMessage, planSize, planText, queueBlocks, refusalMessage, statusBlocks, type BlockMessage, type CheckPlan } from '../messages/index.ts';
 import type { CheckStats } from '../../reconcile/stats.ts';
 
 export type ReconCommand =
@@ -17,10 +19,12 @@ export type ReconCommand =
   | { name: 'help' }
   | { name: 'retry' }
   | { name: 'run'; check: string | null; dryRun: boolean }
+  /** One customer's timeline: an email or a record id. */
+  | { name: 'trace'; subject: string }
   /** A word that is no subcommand, or a check the policy does not have: answered with what exists. */
   | { name: 'unknown'; problem: string };
 
-const SUBCOMMANDS = ['status', 'queue', 'run', 'retry', 'help'];
+const SUBCOMMANDS = ['status', 'queue', 'run', 'retry', 'trace', 'help'];
 
 /** `/recon run payment-status dry-run` → what to do; anything unknown says what exists. Pure. */
 export function parseReconCommand(text: string, checks: readonly string[]): ReconCommand {
@@ -28,6 +32,13 @@ export function parseReconCommand(text: string, checks: readonly string[]): Reco
   const sub = name?.toLowerCase();
   if (sub === undefined || sub === 'help') return { name: 'help' };
   if (sub === 'status' || sub === 'queue' || sub === 'retry') return { name: sub };
+  if (sub === 'trace') {
+    // Slack sends a typed email as `<mailto:a@b.com|a@b.com>`.
+    const subject = rest.join(' ').replace(/^<mailto:[^|>]+\|([^>]+)>$/, '$1').replace(/^<mailto:([^>]+)>$/, '$1').trim();
+    if (!subject) return { name: 'unknown', problem: '`/recon trace` needs an email or a record id, e.g. `/recon trace ada@example.com` or `/recon trace cus_123`.' };
+    if (/\s/.test(subject)) return { name: 'unknown', problem: `\`/recon trace\` takes one email or id, not \`${subject}\`.` };
+    return { name: 'trace', subject };
+  }
   if (sub === 'run') {
     const dryRun = rest.some((w) => w.toLowerCase() === 'dry-run' || w.toLowerCase() === '--dry-run');
     const others = rest.filter((w) => w.toLowerCase() !== 'dry-run' && w.toLowerCase() !== '--dry-run');
@@ -44,14 +55,14 @@ export function parseReconCommand(text: string, checks: readonly string[]): Reco
   return { name: 'unknown', problem: `\`/recon ${name}\` is not a command${near ? `; did you mean \`/recon ${near}\`?` : '.'}` };
 }
 
-/** `/recon`: always answered only to the person who asked; status and queue only to those who may read them. */
+/** `/recon`: always answered only to the person who asked; status, queue and trace only to those who may read them. */
 export function registerCommands(app: App, ctx: SlackContext): void {
   app.command(SLASH_COMMAND, async ({ ack, command }) => {
     await ack();
     const reply = (message: { text: string; blocks: Parameters<SlackContext['slack']['postEphemeral']>[2]['blocks'] }) =>
       ctx.slack.postEphemeral(command.channel_id, command.user_id, message);
     const parsed = parseReconCommand(command.text ?? '', ctx.policy.checks.map((c) => c.name));
-    if (parsed.name === 'status' || parsed.name === 'queue') {
+    if (parsed.name === 'status' || parsed.name === 'queue' || parsed.name === 'trace') {
       const refused = await refuseReader(ctx, command.user_id, parsed.name);
       if (refused) {
         await reply(refusalMessage(refused.message));
@@ -66,6 +77,16 @@ export function registerCommands(app: App, ctx: SlackContext): void {
         const vocabularies = await ctx.vocabularies();
         const [items, figures] = await Promise.all([openItems(ctx.database.db, { limit: 20 }), queueFigures(ctx.database.db)]);
         await reply(queueBlocks(items.map((i) => escalationView(i, vocabularies)), { now: new Date(), total: figures.open }));
+        return;
+      }
+      case 'trace': {
+        const facts = await traceFacts(ctx.database.db, { subject: parsed.subject });
+        if (!facts) {
+          const text = `Recon knows nothing of \`${escapeMrkdwn(parsed.subject)}\`: give an email, a Stripe customer id, a CRM record id or a booking id it has seen.`;
+          await reply({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+          return;
+        }
+        await reply(traceMessage(buildTimeline(parsed.subject, facts)));
         return;
       }
       case 'retry': {

@@ -4,10 +4,16 @@ import { type BlockMessage, headline, itemActions, itemBody, itemTitle } from '.
 import { LIMITS, truncate } from './limits.ts';
 import type { EscalationView } from './views.ts';
 
-/** "Opened Nov 23 at 9:00 (2 days ago) · item 42". */
+/** The record whose customer's timeline `/recon trace` shows for this item: its source, else its target. */
+export function tracedId(view: EscalationView): string | null {
+  return view.source?.id ?? view.target?.id ?? null;
+}
+
+/** "Opened Nov 23 at 9:00 (2 days ago) · item 42 · history: `/recon trace cus_123`". */
 export function openedLine(view: EscalationView, now?: Date): string {
   const age = now ? ` (${ageInWords(view.openedAt, now)} ago)` : '';
-  return `Opened ${slackDate(view.openedAt)}${age} · item ${userText(view.itemId, 100)}`;
+  const traced = tracedId(view);
+  return `Opened ${slackDate(view.openedAt)}${age} · item ${userText(view.itemId, 100)}${traced ? ` · history: \`/recon trace ${userText(traced, 100)}\`` : ''}`;
 }
 
 /** The plain fallback for notifications: the title, what disagrees, why. */

@@ -6,6 +6,7 @@ const COMMANDS: [usage: string, what: string][] = [
   ['status', 'each check’s last and next run, the open queue, fast-loop events and connector health'],
   ['run [check] [dry-run]', 'run every check, or one, now; `dry-run` shows what would change without writing. Approvers only.'],
   ['queue', 'the open escalations, with Approve / Override / Ignore'],
+  ['trace [email or id]', 'what happened to one customer, in time order: webhooks, cycles, writes, decisions'],
   ['retry', 'put the fast loop’s dead letters (webhook events that failed every attempt) back in the inbox. Approvers only.'],
   ['help', 'this message'],
 ];

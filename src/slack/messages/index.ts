@@ -13,6 +13,7 @@ export { cycleSummaryMessage, exceptionsReportMessage, summaryCounts, summarySum
 export { statusBlocks, type CheckRunStatus, type StatusInput } from './status.ts';
 export { homeView, queueBlocks } from './queue.ts';
 export { helpMessage } from './help.ts';
+export { traceMessage, TRACE_STEPS_SHOWN } from './trace.ts';
 export { planPreviewMessage, planSize, planText, type CheckPlan } from './plan.ts';
 export { noAccessHomeView, refusalMessage } from './access.ts';
 export { LIMITS, truncate } from './limits.ts';

@@ -45,6 +45,8 @@ export interface StatusInput {
     dead: number;
   };
   connectors: { system: string; healthy: boolean; detail: string | null }[];
+  /** Recon's health alerts in force, oldest first (absent: not read). */
+  alerts?: { title: string; since: Date; what: string; todo: string }[];
 }
 
 /** How many sections the per-check lines may take, so the whole stays one message. */
@@ -110,8 +112,10 @@ export function statusBlocks(input: StatusInput): BlockMessage {
     ? packLines(input.checks.map((c) => checkLine(c, input.now)), LIMITS.sectionText, CHECK_SECTIONS, { noun: 'more checks' })
     : ['No checks in the policy.'];
   const connectors = input.connectors.length ? packLines(connectorLines(input.connectors), LIMITS.sectionText, 5, { noun: 'more connectors' }) : [];
+  const alerts = (input.alerts ?? []).slice(0, 5).map((a) => `:rotating_light: *${userText(a.title, 150)}* since ${slackDate(a.since)}: ${userText(a.what, 600)}\n_What to do:_ ${userText(a.todo, 600)}`);
   const blocks: KnownBlock[] = [
     { type: 'header', text: plainText('Recon status', LIMITS.headerText) },
+    ...(alerts.length ? [section(truncate(`*Alerts in force*\n${alerts.join('\n')}${(input.alerts?.length ?? 0) > 5 ? `\n… and ${(input.alerts?.length ?? 0) - 5} more: \`recon status\` lists them` : ''}`, LIMITS.sectionText))] : []),
     ...checks.map(section),
     { type: 'divider' },
     section(queueText(input.queue, input.now)),

@@ -31,4 +31,16 @@ describe('/recon', () => {
   it('reads retry', () => {
     expect(parseReconCommand('retry', CHECKS)).toEqual({ name: 'retry' });
   });
+
+  it('reads trace with an email Slack sent as a mailto link', () => {
+    expect(parseReconCommand('trace <mailto:ada@example.com|ada@example.com>', CHECKS)).toEqual({ name: 'trace', subject: 'ada@example.com' });
+  });
+
+  it('reads trace with a record id', () => {
+    expect(parseReconCommand('trace cus_123', CHECKS)).toEqual({ name: 'trace', subject: 'cus_123' });
+  });
+
+  it('says what trace needs when no subject is given', () => {
+    expect(parseReconCommand('trace', CHECKS)).toMatchObject({ name: 'unknown', problem: expect.stringContaining('needs an email or a record id') });
+  });
 });

@@ -66,4 +66,12 @@ describe('statusBlocks', () => {
     expect(limitViolations(built as never, 'message')).toEqual([]);
     expect(allText(built.blocks)).toMatch(/… and \d+ more checks/);
   });
+
+  it('leads with the alerts in force: what, since when, what to do', () => {
+    const built = statusBlocks(status({ alerts: [{ title: 'credentials refused (stripe)', since: new Date(NOW.getTime() - 3_600_000), what: 'Stripe refuses Recon’s credentials', todo: 'set a valid key' }] }));
+    const text = allText(built.blocks);
+    expect(text).toContain('*Alerts in force*\n:rotating_light: *credentials refused (stripe)* since <!date^');
+    expect(text).toContain('_What to do:_ set a valid key');
+    expect(limitViolations(built as never, 'message')).toEqual([]);
+  });
 });
