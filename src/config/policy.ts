@@ -139,6 +139,8 @@ export const policySchema = z.strictObject({
       deadLetters: z.number().int().min(1).optional(),
       /** The share of a cycle's discrepancies the webhooks should have fixed first, above which it alerts (default 0.25). */
       missedShare: z.number().gt(0).max(1).optional(),
+      /** 429s from one vendor budget within an hour from which it alerts (default 10). */
+      throttledPerHour: z.number().int().min(1).optional(),
       /** How often `recon serve` looks at the standing states (dead letters, guard holds) between cycles (default 1m). */
       every: duration.refine((ms) => ms >= 10_000, { message: 'expected at least 10s' }).optional(),
     })

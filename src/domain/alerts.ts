@@ -4,7 +4,7 @@
  * so each state is announced once when it starts and once when it clears, whichever replica sees it.
  */
 
-export const ALERT_KINDS = ['credentials', 'check_failing', 'dead_letters', 'guard_holding', 'stale_cursor', 'fast_loop_missing', 'webhooks_silent', 'schema_drift'] as const;
+export const ALERT_KINDS = ['credentials', 'check_failing', 'dead_letters', 'guard_holding', 'stale_cursor', 'fast_loop_missing', 'webhooks_silent', 'schema_drift', 'throttled'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** A state in force: what is wrong, since when, and what to do. */
@@ -44,9 +44,11 @@ export interface AlertThresholds {
   missedShare: number;
   /** ...counted only from this many discrepancies of the source system in the cycle (default 10). */
   missedMinimum: number;
+  /** 429s from one vendor budget in the last hour from this many (default 10). */
+  throttledPerHour: number;
 }
 
-export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = { failingCycles: 2, deadLetters: 1, missedShare: 0.25, missedMinimum: 10 };
+export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = { failingCycles: 2, deadLetters: 1, missedShare: 0.25, missedMinimum: 10, throttledPerHour: 10 };
 
 /** How a cycle ended, as the watcher is told. */
 export type CycleEnding =
@@ -62,6 +64,8 @@ export interface HealthReading {
   recentRuns?: Record<string, { status: string; startedAt: Date; error: string | null }[]>;
   deadLetters: { count: number; oldestAt: Date | null };
   guardHolding: { check: string; itemId: string; writes: number; since: Date }[];
+  /** 429s per vendor budget (`vendor:credential digest:limit`) in the last hour, and the first of them. */
+  throttled?: Record<string, { count: number; since: Date }>;
   /** Systems whose webhook endpoint is on, and the events received from each in the last 24 h. */
   webhooks?: { on: readonly string[]; last24h: Record<string, number> };
 }
@@ -75,6 +79,7 @@ const TITLES: Record<string, string> = {
   fast_loop_missing: 'webhooks miss changes',
   webhooks_silent: 'no webhook arrives',
   schema_drift: 'the systems no longer match the policy',
+  throttled: 'a vendor throttles Recon',
 };
 
 /** "credentials refused (stripe)": an alert's name for people. */
@@ -97,7 +102,7 @@ function condition(kind: AlertKind, subject: string, since: Date, what: string, 
  */
 export function judgeHealth(reading: HealthReading, thresholds: AlertThresholds = DEFAULT_ALERT_THRESHOLDS): { active: AlertCondition[]; judged: Judged[] } {
   const active: AlertCondition[] = [];
-  const judged: Judged[] = [{ kind: 'dead_letters' }, { kind: 'guard_holding' }];
+  const judged: Judged[] = [{ kind: 'dead_letters' }, { kind: 'guard_holding' }, ...(reading.throttled ? [{ kind: 'throttled' as const }] : [])];
   const { now, cycle } = reading;
 
   if (cycle && !cycle.ok) {
@@ -174,6 +179,14 @@ export function judgeHealth(reading: HealthReading, thresholds: AlertThresholds 
       `${plural(deadLetters.count, 'webhook event')} failed every attempt and ${deadLetters.count === 1 ? 'waits' : 'wait'} in the inbox as dead letters: their changes were not applied by the fast loop`,
       'see why with `recon trace` on an id they name (or the log), fix the cause, then `/recon retry` puts them back; the next cycle repairs what they missed',
       { count: deadLetters.count }));
+  }
+  for (const [budget, t] of Object.entries(reading.throttled ?? {})) {
+    if (t.count < thresholds.throttledPerHour) continue;
+    const system = budget.split(':')[0] ?? budget;
+    active.push(condition('throttled', budget, t.since,
+      `${systemWords(system)} answered ${plural(t.count, '429')} (too many requests) in the last hour on budget ${budget}: cycles slow down and people wait`,
+      `see who else uses this ${systemWords(system)} account's limit (other apps, scripts), or lower ${system === 'hubspot' ? 'HUBSPOT_RATE_LIMIT' : 'the load'}; with several replicas, check they share one DATABASE_URL (\`recon doctor\`)`,
+      { count: t.count }));
   }
   for (const g of reading.guardHolding) {
     active.push(condition('guard_holding', g.check, g.since,

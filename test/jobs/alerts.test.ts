@@ -112,6 +112,23 @@ describe('alerts once per state change', () => {
     expect(slack.posted.map((p) => p.message.text)).toEqual([expect.any(String), 'Cleared: the guard holds writes (payment-status)']);
   });
 
+  it('posts a vendor throttling Recon once its 429s of the last hour reach the threshold, and the clearing once they age out', async () => {
+    const slack = recordingSlack();
+    const watcher = watcherWith(slack);
+    const budget = 'hubspot:3f2a9c41d0e2:general';
+    const throttle = (n: number, at: Date) => database.db.insertInto('vendor_throttles').values(Array.from({ length: n }, () => ({ key: budget, replica: 'r1', at }))).execute();
+    await throttle(9, new Date());
+    await watcher.look();
+    expect(slack.posted).toEqual([]);
+    await throttle(1, new Date());
+    await watcher.look();
+    await watcher.look();
+    expect(slack.posted.map((p) => p.message.text)).toEqual([expect.stringMatching(/^Recon alert: a vendor throttles Recon \(hubspot:3f2a9c41d0e2:general\): HubSpot answered 10 429s/)]);
+    await database.db.updateTable('vendor_throttles').set({ at: new Date(Date.now() - 2 * 3_600_000) }).execute();
+    await watcher.look();
+    expect(slack.posted.map((p) => p.message.text)).toEqual([expect.any(String), `Cleared: a vendor throttles Recon (${budget})`]);
+  });
+
   it('posts a check that fails on consecutive cycles once the threshold is reached', async () => {
     const slack = recordingSlack();
     const watcher = watcherWith(slack);

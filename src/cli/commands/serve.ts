@@ -81,7 +81,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   // Recon's own health, posted once per change of state to the alert channel (the review channel by default).
   const alerts = createAlertWatcher({
     store, slack: slackApp?.port ?? null, channel: policy.slack?.alertChannel ?? policy.slack?.reviewChannel ?? null,
-    thresholds: { failingCycles: policy.alerts?.failingCycles, deadLetters: policy.alerts?.deadLetters, missedShare: policy.alerts?.missedShare },
+    thresholds: { failingCycles: policy.alerts?.failingCycles, deadLetters: policy.alerts?.deadLetters, missedShare: policy.alerts?.missedShare, throttledPerHour: policy.alerts?.throttledPerHour },
     webhooksOn: webhookSystems, logger: logger.child({ part: 'alerts' }),
   });
   const watch = (judge: () => Promise<unknown>) => judge().catch((error: unknown) => logger.error({ err: error }, 'could not judge Recon\'s health for alerts'));

@@ -69,10 +69,13 @@ export async function healthFacts(db: DbOrTx, checks: readonly string[], runsPer
       .orderBy('id', 'desc').limit(runsPerCheck).execute();
     recentRuns[check] = runs.map((r) => ({ status: r.status, startedAt: new Date(r.started_at), error: r.error }));
   }
+  const throttled = await db.selectFrom('vendor_throttles').select(['key', sql<string>`count(*)`.as('n'), sql<Date>`min(at)`.as('since')])
+    .where('at', '>', new Date(Date.now() - 3_600_000)).groupBy('key').execute();
   const recent = await db.selectFrom('inbox').select(['provider', sql<string>`count(*)`.as('n')]).where('received_at', '>=', new Date(Date.now() - 86_400_000)).groupBy('provider').execute();
   return {
     eventsLast24h: Object.fromEntries(recent.map((r) => [r.provider, Number(r.n)])),
     recentRuns,
+    throttled: Object.fromEntries(throttled.map((t) => [t.key, { count: Number(t.n), since: new Date(t.since) }])),
     deadLetters: { count: Number(dead?.n ?? 0), oldestAt: dead?.oldest ? new Date(dead.oldest) : null },
     guardHolding: guards
       .map((g) => ({ check: g.check_name, itemId: g.id, writes: heldOf(g)?.orders.length ?? 0, since: new Date(g.opened_at) }))
