@@ -300,12 +300,13 @@ async function decision(sim: Sim, step: Extract<Step, { kind: 'decide' }>): Prom
             : step.action === 'retry' ? { action: 'retry', itemId: item.id, user }
               : { action: 'pick', itemId: item.id, user, candidate: candidates.find((c) => c.system === 'hubspot')?.id ?? 'none' };
   const deps = { store: sim.store, connectors: sim.connectors, policy: sim.policy, directory: { membersOf: async () => [] }, logger: silentLogger, describe: sim.describe, sleep: quickSleep };
+  const writesOf = async () => Number((await sim.db.db.selectFrom('changes').select((eb) => eb.fn.countAll<string>().as('n')).where('origin', '=', `decision:${item.id}`).executeTakeFirstOrThrow()).n);
+  // Counted before anything starts: a promise started and not yet awaited must not fail unwatched meanwhile.
+  const before = await writesOf();
   const alongside = step.alongside === 'cycle' ? runCycle(cycleDeps(sim), { full: true }).then(() => null)
     : step.alongside === 'deliver' ? deliver(sim, { kind: 'deliver', take: 3, shuffle: true, duplicate: false, forge: false }).then(() => null)
       : step.alongside === 'same_item' ? decideItem(deps, { ...request, user: LEAD } as DecisionRequest)
         : Promise.resolve(null);
-  const writesOf = async () => Number((await sim.db.db.selectFrom('changes').select((eb) => eb.fn.countAll<string>().as('n')).where('origin', '=', `decision:${item.id}`).executeTakeFirstOrThrow()).n);
-  const before = await writesOf();
   // Both finish before the step does, even when one dies: nothing may go on writing while the promises are checked.
   const [first, second] = await Promise.allSettled([decideItem(deps, request), alongside]);
   if (first.status === 'rejected') throw first.reason;
