@@ -549,7 +549,7 @@ async function addCounterparts(deps: CycleDeps, check: Check, source: SideRead, 
     if (ids.length === 0) return;
     const connector = deps.connectors[side.system];
     if (!connector) return;
-    for (const record of await connector.read(side.object, ids, into.snapshot.fields as string[])) into.snapshot.add(record);
+    for (const record of await connector.read(side.object, ids, into.snapshot.fields as string[], { asListed: true })) into.snapshot.add(record);
     into.linksLoaded = false;
   };
   await Promise.all([read(check.target, target, forTarget), read(check.source, source, forSource)]);
