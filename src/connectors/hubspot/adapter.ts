@@ -133,6 +133,16 @@ export class HubSpotConnector implements Connector {
     return this.client.requestCount();
   }
 
+  /** Requests by what they were for: list pages, search pages, batch reads, history reads, writes. */
+  apiCallsByKind(): Record<string, number> {
+    return this.client.requestsByKind();
+  }
+
+  /** The records those requests carried or brought, by the same kinds: search results, batch inputs. */
+  apiItemsByKind(): Record<string, number> {
+    return this.client.itemsByKind();
+  }
+
   recordUrl(object: string, id: string): string | null {
     const typeId = OBJECT_TYPE_IDS[object];
     return this.context.portalId !== null && typeId ? `https://app.hubspot.com/contacts/${this.context.portalId}/record/${typeId}/${id}` : null;
@@ -434,7 +444,7 @@ export class HubSpotConnector implements Connector {
     return this.searchClient.request({
       method: 'POST', path: `/crm/v3/objects/${objectType}/search`,
       body: { ...query, properties, limit: SEARCH_PAGE_SIZE, ...(after ? { after } : {}) },
-      schema: hubspotSearchResponseSchema, kind: `${objectType} search answer`, priority: options.priority,
+      schema: hubspotSearchResponseSchema, kind: `${objectType} search answer`, counted: `${objectType} search pages`, items: (body) => body.results.length, priority: options.priority,
     });
   }
 
@@ -466,7 +476,7 @@ export class HubSpotConnector implements Connector {
     try {
       const { body } = await this.client.request({
         method: 'POST', path: `/crm/v3/objects/${objectType}/batch/update`, body: { inputs },
-        schema: hubspotBatchResponseSchema, kind: 'batch update answer',
+        schema: hubspotBatchResponseSchema, kind: 'batch update answer', counted: `${objectType} writes`, items: inputs.length,
         // A 429 is guaranteed not applied; a 5xx or a timeout may have been, so the engine decides.
         mode: 'rate-limited-only', priority: options.priority,
       });
@@ -499,6 +509,7 @@ export class HubSpotConnector implements Connector {
         },
         schema: hubspotCollectionSchema,
         kind: `${objectType} page`,
+        counted: `${objectType} list pages`,
         priority: options.priority,
       });
       yield body.results.map((raw) => parseRaw('hubspot', SINGULAR[objectType], hubspotObjectSchema, raw));
@@ -518,6 +529,7 @@ export class HubSpotConnector implements Connector {
         body: { inputs: inputs.map((id) => ({ id })), properties, propertiesWithHistory: historyFields },
         schema: hubspotBatchResponseSchema,
         kind: 'batch read answer',
+        counted: historyFields.length > 0 ? `${objectType} history reads` : `${objectType} batch reads`, items: inputs.length,
         priority: options.priority,
       });
       for (const error of body.errors ?? []) {
