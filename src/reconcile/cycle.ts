@@ -11,7 +11,7 @@ import type { Policy } from '../config/policy.ts';
 import type { Check, CheckSide } from '../domain/check.ts';
 import type { PlannedWrite, Resolution } from '../domain/discrepancy.ts';
 import { ConfigError, errorMessage, ReconError } from '../domain/errors.ts';
-import type { ConnectorsBySystem, ObjectDescription, PageProgress } from '../domain/ports.ts';
+import type { CallPriority, ConnectorsBySystem, ObjectDescription, PageProgress } from '../domain/ports.ts';
 import type { FieldValue, SystemName, SystemRecord } from '../domain/records.ts';
 import { recordKey, type AppliedWrite, type Decided, type GuardRequest, type Escalation, type NewLinkPair, type ReconStore, type RunMode } from '../domain/store.ts';
 import { MATCHED_BY, type LinkState } from '../engine/match.ts';
@@ -32,7 +32,7 @@ export interface CycleDeps {
   now?: () => number;
   progress?: PageProgress;
   /** Describes an object for the policy check; `recon serve` passes its cache (a pipeline changes rarely). */
-  describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
+  describe?: (system: SystemName, object: string, priority?: CallPriority) => Promise<ObjectDescription>;
   /** The webhooks `recon serve` takes, for counting what they missed; absent when none are on. */
   fastLoop?: FastLoopCoverage;
 }

@@ -175,7 +175,7 @@ export class HubSpotConnector implements Connector {
     const objectType = this.objectType(object);
     if (options.withEmail && objectType === 'deals' && !options.withHistory) return this.readWithContacts([...new Set(ids)], fields, options);
     const historyFields = options.withHistory ? [...new Set(fields)] : [];
-    const objects = await this.batchRead(objectType, [...new Set(ids)], this.propertiesFor(objectType, fields), historyFields, options);
+    const objects = await this.batchRead(objectType, [...new Set(ids)], this.propertiesFor(objectType, fields), historyFields, options, options.asListed ? 'counterpart reads' : undefined);
     const byId = new Map(objects.map((raw) => [raw.id, raw]));
     const records: SystemRecord[] = [];
     for (const id of new Set(ids)) {
@@ -519,7 +519,7 @@ export class HubSpotConnector implements Connector {
   }
 
   /** batch/read in chunks (100, or 50 with history); ids HubSpot does not know are left out. */
-  private async batchRead(objectType: ObjectType, ids: string[], properties: string[], historyFields: string[], options: CallOptions): Promise<HubSpotObject[]> {
+  private async batchRead(objectType: ObjectType, ids: string[], properties: string[], historyFields: string[], options: CallOptions, purpose?: string): Promise<HubSpotObject[]> {
     const size = historyFields.length > 0 ? HISTORY_BATCH_SIZE : PAGE_SIZE;
     const answers = await mapConcurrent(chunk(ids, size), this.readConcurrency, async (inputs) => {
       const { body } = await this.client.request({
@@ -529,7 +529,7 @@ export class HubSpotConnector implements Connector {
         body: { inputs: inputs.map((id) => ({ id })), properties, propertiesWithHistory: historyFields },
         schema: hubspotBatchResponseSchema,
         kind: 'batch read answer',
-        counted: historyFields.length > 0 ? `${objectType} history reads` : `${objectType} batch reads`, items: inputs.length,
+        counted: `${objectType} ${historyFields.length > 0 ? 'history reads' : purpose ?? 'batch reads'}`, items: inputs.length,
         priority: options.priority,
       });
       for (const error of body.errors ?? []) {
