@@ -299,6 +299,8 @@ export class StripeConnector implements Connector {
     const since = Math.floor(this.now() / 1000) - CURSOR_MARGIN_SECONDS;
     const cursor = formatCursor({ t: since, ids: [] });
     const context = this.mapContext();
+    // What the last pass left known is replaced by this one: not held twice while it runs.
+    this.known = null;
     const ofCustomer = new Map<string, KnownSubscription[]>();
     const known = new Map<string, KnownCustomer>();
     let subscriptions = 0;
