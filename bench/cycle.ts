@@ -46,7 +46,15 @@ interface Phase {
   found: Record<string, number>;
   failed: number;
   peakRssMb: number;
+  /** Calls per system by kind (Stripe: endpoint; HubSpot: what they were for), and HubSpot's records per kind. */
+  callsByKind: Record<string, Record<string, number>>;
+  hubspotItemsByKind: Record<string, number>;
+  readsDoneSeconds: Record<string, number>;
 }
+
+/** `after` minus `before`, per key, leaving out what did not move. */
+const delta = (after: Record<string, number>, before: Record<string, number>) =>
+  Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
 
 try {
   const config = loadEnv({ ...sandbox.env, ...bench.env, LOG_LEVEL: 'warn' });
@@ -68,9 +76,18 @@ try {
   const results: Phase[] = [];
   const cycle = async (phase: string, full: boolean, needed?: Record<string, number>) => {
     const read = new Map<string, number>();
+    /** When each system's last page arrived, ms into the cycle: the rest of the wall time is Recon's own work. */
+    const readDone = new Map<string, number>();
+    const kinds = () => Object.fromEntries(Object.entries(connectors).map(([system, c]) => [system, c?.apiCallsByKind?.() ?? {}]));
+    const hubspotItems = () => (connectors.hubspot as { apiItemsByKind?: () => Record<string, number> } | undefined)?.apiItemsByKind?.() ?? {};
+    const kindsBefore = kinds();
+    const itemsBefore = hubspotItems();
     const started = performance.now();
     const result: CycleResult = await runCycle(
-      { store, connectors, policy, logger, describe, progress: ({ system, object, fetched }) => read.set(`${system}:${object}`, fetched) },
+      { store, connectors, policy, logger, describe, progress: ({ system, object, fetched }) => {
+        read.set(`${system}:${object}`, fetched);
+        readDone.set(system, performance.now() - started);
+      } },
       { full },
     );
     const wallSeconds = (performance.now() - started) / 1000;
@@ -98,8 +115,11 @@ try {
       apiCallRatio: +(totalCalls / Math.max(1, totalLower)).toFixed(4), wallSeconds: +wallSeconds.toFixed(1), wallLowerBoundSeconds: wallLower,
       wallRatio: wallLower > 0 ? +(wallSeconds / wallLower).toFixed(4) : 0, found, failed: result.checks.reduce((n, c) => n + c.failed + (c.status === 'failed' ? 1 : 0), 0),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      callsByKind: Object.fromEntries(Object.entries(kinds()).map(([system, k]) => [system, delta(k, kindsBefore[system] ?? {})])),
+      hubspotItemsByKind: delta(hubspotItems(), itemsBefore),
+      readsDoneSeconds: Object.fromEntries([...readDone].map(([system, ms]) => [system, +(ms / 1000).toFixed(1)])),
     });
-    process.stderr.write(`  ${phase}: ${wallSeconds.toFixed(1)} s, calls ${JSON.stringify(calls)}\n`);
+    process.stderr.write(`  ${phase}: ${wallSeconds.toFixed(1)} s, calls ${JSON.stringify(calls)}, last page of each system at ${JSON.stringify(results.at(-1)?.readsDoneSeconds)} s\n`);
   };
   if (phases.includes('first')) await cycle('first', true);
   if (phases.includes('repeat')) await cycle('repeat', true);

@@ -7,7 +7,7 @@ import type { Policy } from '../config/policy.ts';
 import { allowedFor, isFinancialField, type Check } from '../domain/check.ts';
 import { OTHER_DIRECTION, type PlannedWrite } from '../domain/discrepancy.ts';
 import { errorMessage } from '../domain/errors.ts';
-import type { ConnectorsBySystem, ObjectDescription } from '../domain/ports.ts';
+import type { CallPriority, ConnectorsBySystem, ObjectDescription } from '../domain/ports.ts';
 import { singularObject, type FieldValue, type SystemName } from '../domain/records.ts';
 import {
   DECIDABLE_STATUSES, heldKey, type DecisionAction, type DecisionOutcome, type HeldWrites, type ReconStore, type ReviewItem,
@@ -52,7 +52,7 @@ export interface DecisionDeps {
    * the field takes (for this record's pipeline). Defaults to asking the connector; `recon serve`
    * passes its cache.
    */
-  describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
+  describe?: (system: SystemName, object: string, priority?: CallPriority) => Promise<ObjectDescription>;
   /** How often a decision under way renews its claim. Default every minute. */
   renewEveryMs?: number;
   /** Waits between rounds of retried writes (default: real time); injectable for tests and the simulation. */

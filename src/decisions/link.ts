@@ -11,7 +11,7 @@ import type { ObjectRef, ReconStore, ReviewItem } from '../domain/store.ts';
 import { Snapshot } from '../engine/snapshot.ts';
 import type { Logger } from '../log.ts';
 import type { Policy } from '../config/policy.ts';
-import type { ObjectDescription } from '../domain/ports.ts';
+import type { CallPriority, ObjectDescription } from '../domain/ports.ts';
 import { resolve } from '../reconcile/cycle.ts';
 import { assertPolicyMatches } from '../reconcile/preflight.ts';
 import { emptyStats } from '../reconcile/stats.ts';
@@ -56,7 +56,7 @@ export interface LinkDeps {
   policy: Policy;
   logger: Logger;
   now?: () => number;
-  describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
+  describe?: (system: SystemName, object: string, priority?: CallPriority) => Promise<ObjectDescription>;
 }
 
 const sameObject = (a: { system: string; object: string }, b: { system: string; object: string }) => a.system === b.system && a.object === b.object;

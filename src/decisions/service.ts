@@ -5,7 +5,7 @@
  */
 import { resolveChecks } from '../config/checks.ts';
 import type { Policy } from '../config/policy.ts';
-import type { ConnectorsBySystem, ObjectDescription, VocabularyValue } from '../domain/ports.ts';
+import type { CallPriority, ConnectorsBySystem, ObjectDescription, VocabularyValue } from '../domain/ports.ts';
 import { vocabularyOf } from '../domain/ports.ts';
 import type { SystemName } from '../domain/records.ts';
 import type { ReconStore } from '../domain/store.ts';
@@ -38,7 +38,7 @@ export interface DecisionServiceDeps {
   /** How long a failed description is remembered as failed before the next caller asks again. */
   failedTtlMs?: number;
   /** A description cache shared with the process's cycles; built here when absent. */
-  describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
+  describe?: (system: SystemName, object: string, priority?: CallPriority) => Promise<ObjectDescription>;
   /** Where decisions come from when not Slack (`cli`), kept in the decision log. */
   via?: string;
 }
@@ -52,13 +52,14 @@ export function cachedDescriptions(connectors: ConnectorsBySystem, options: { tt
   const failedTtl = options.failedTtlMs ?? 15_000;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { at: number; ttl: number; value: Promise<ObjectDescription> }>();
-  return (system: SystemName, object: string): Promise<ObjectDescription> => {
+  // The first caller's priority stands for the read: a cycle's is background, so it does not count as a person waiting.
+  return (system: SystemName, object: string, priority: CallPriority = 'interactive'): Promise<ObjectDescription> => {
     const key = `${system}:${object}`;
     const hit = cache.get(key);
     if (hit && now() - hit.at <= hit.ttl) return hit.value;
     const connector = connectors[system];
     if (!connector) return Promise.reject(new Error(`no connector configured for ${system}`));
-    const entry = { at: now(), ttl, value: connector.describe(object, { priority: 'interactive' }) };
+    const entry = { at: now(), ttl, value: connector.describe(object, { priority }) };
     entry.value.catch(() => {
       entry.ttl = failedTtl;
     });

@@ -38,6 +38,13 @@ export interface ReadOptions extends CallOptions {
    * not in a batch read): for one record of a webhook event, matched by email if nothing else.
    */
   withEmail?: boolean;
+  /**
+   * The records as this cycle's list of the object left them (the counterparts of changed
+   * records): a connector that keeps what its last full list read, brought up to date by the
+   * changes it listed since (Stripe, from its events), may answer from that without a call.
+   * Never for a compare-and-set or a person's decision, which read the record as it is now.
+   */
+  asListed?: boolean;
 }
 
 export interface ListOptions extends CallOptions {
@@ -159,6 +166,8 @@ export interface Connector {
   health(options?: CallOptions): Promise<ConnectionHealth>;
   /** HTTP requests made so far, for run statistics. */
   apiCalls(): number;
+  /** The same requests by kind (an endpoint, or what the request was for), where the connector tells them apart. */
+  apiCallsByKind?(): Record<string, number>;
 }
 
 export type ConnectorsBySystem = Partial<Record<SystemName, Connector>>;

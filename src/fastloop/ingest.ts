@@ -12,7 +12,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Policy } from '../config/policy.ts';
-import { countDropped, insertEvents } from '../db/repositories/inbox.ts';
+import { countDropped, insertEvents, type InsertedEvents } from '../db/repositories/inbox.ts';
 import type { Db } from '../db/connect.ts';
 import type { InboxEvent } from '../domain/events.ts';
 import type { Logger } from '../log.ts';
@@ -99,6 +99,11 @@ export interface IngestDeps {
   observe?: (provider: WebhookProvider, type: string, outcome: ReceiptOutcome) => void;
   /** Called after events were stored: wakes a worker. */
   stored?: () => void;
+  /**
+   * Stores events in the inbox: by default one insert per request; `recon serve` writes the
+   * requests that arrive together in one ({@link coalescedInserts}).
+   */
+  insert?: (events: InboxEvent[]) => Promise<InsertedEvents>;
 }
 
 /** Verifies, normalises and stores one webhook request; see the file's comment for each answer. */
@@ -129,7 +134,7 @@ export async function receiveWebhook(deps: IngestDeps, provider: WebhookProvider
   const used = events.filter((event) => eventIsUsed(deps.policy, event));
   const unused = events.filter((event) => !eventIsUsed(deps.policy, event));
   try {
-    const { stored, duplicates, storedIds } = await insertEvents(deps.db, used);
+    const { stored, duplicates, storedIds } = await (deps.insert ?? ((e: InboxEvent[]) => insertEvents(deps.db, e)))(used);
     for (const event of unused) await countDropped(deps.db, event.provider, event.type, new Date(now()));
     for (const event of unused) observe(provider, event.type, 'dropped');
     for (const event of used) observe(provider, event.type, storedIds.has(event.eventId) ? 'stored' : 'duplicate');

@@ -11,7 +11,7 @@ import type { Policy } from '../config/policy.ts';
 import type { Check, CheckSide } from '../domain/check.ts';
 import type { PlannedWrite, Resolution } from '../domain/discrepancy.ts';
 import { ConfigError, errorMessage, ReconError } from '../domain/errors.ts';
-import type { ConnectorsBySystem, ObjectDescription, PageProgress } from '../domain/ports.ts';
+import type { CallPriority, ConnectorsBySystem, ObjectDescription, PageProgress } from '../domain/ports.ts';
 import type { FieldValue, SystemName, SystemRecord } from '../domain/records.ts';
 import { recordKey, type AppliedWrite, type Decided, type GuardRequest, type Escalation, type NewLinkPair, type ReconStore, type RunMode } from '../domain/store.ts';
 import { MATCHED_BY, type LinkState } from '../engine/match.ts';
@@ -32,7 +32,7 @@ export interface CycleDeps {
   now?: () => number;
   progress?: PageProgress;
   /** Describes an object for the policy check; `recon serve` passes its cache (a pipeline changes rarely). */
-  describe?: (system: SystemName, object: string) => Promise<ObjectDescription>;
+  describe?: (system: SystemName, object: string, priority?: CallPriority) => Promise<ObjectDescription>;
   /** The webhooks `recon serve` takes, for counting what they missed; absent when none are on. */
   fastLoop?: FastLoopCoverage;
   /** Waits between rounds of retried writes (default: real time); injectable for tests and the simulation. */
@@ -553,7 +553,7 @@ async function addCounterparts(deps: CycleDeps, check: Check, source: SideRead, 
     if (ids.length === 0) return;
     const connector = deps.connectors[side.system];
     if (!connector) return;
-    for (const record of await connector.read(side.object, ids, into.snapshot.fields as string[])) into.snapshot.add(record);
+    for (const record of await connector.read(side.object, ids, into.snapshot.fields as string[], { asListed: true })) into.snapshot.add(record);
     into.linksLoaded = false;
   };
   await Promise.all([read(check.target, target, forTarget), read(check.source, source, forSource)]);

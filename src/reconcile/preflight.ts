@@ -92,7 +92,7 @@ export interface PreflightOptions {
   /** Only these checks. */
   only?: readonly string[];
   /** Describes an object; a long-running process passes its cache so each cycle does not ask again. */
-  describe?: (system: string, object: string) => Promise<ObjectDescription>;
+  describe?: (system: string, object: string, priority?: CallPriority) => Promise<ObjectDescription>;
 }
 
 export async function preflight(policy: Policy, connectors: ConnectorsBySystem, options: PreflightOptions = {}): Promise<Preflight> {
@@ -124,7 +124,7 @@ export async function preflight(policy: Policy, connectors: ConnectorsBySystem, 
   }
   await Promise.all([...wanted].map(async ([key, side]) => {
     descriptions.set(key, options.describe
-      ? await options.describe(side.system, side.object)
+      ? await options.describe(side.system, side.object, options.priority ?? 'background')
       : await (connectors[side.system] as NonNullable<ConnectorsBySystem[string]>).describe(side.object, { priority: options.priority ?? 'background' }));
   }));
 

@@ -11,10 +11,13 @@
  * long (HubSpot's 10 s), that is not enough: a slot frees exactly one window after it was used, so
  * a cycle that filled the window in a burst keeps filling it in bursts, and a person arriving in
  * between waits for the next burst's slots, up to the whole window. So there a small share of the
- * window is kept free for people, and background callers are paced: after a short burst, one
- * every window ÷ their share of it. Slots then free every tenth of a second or so, and a decision
- * starts its calls within a second even while a full cycle runs at the rate limit; the cycle
- * gives up only the rest of its first burst.
+ * window is kept free for people, and while people are about (one asked within the last window)
+ * background callers are paced: after a short burst, one every window ÷ their share of it. Slots
+ * then free every tenth of a second or so, and a decision's calls go through within a second even
+ * while a full cycle runs at the rate limit. While no person is about, a cycle bursts: it fills its
+ * share of the window at once, and so of every window after (what the limit allows, no less); the
+ * first person to ask takes a kept slot at once, and from then on the cycle is paced, so the slots
+ * it frees go to people first.
  *
  * @example
  * const limiter = createRateLimiter({ requests: 100, perMs: 10_000 });
@@ -51,11 +54,16 @@ export interface RateLimiterOptions extends RateLimit {
    */
   interactiveReserve?: number;
   /**
-   * Background requests sent at once before pacing starts (one every window ÷ their share of it).
-   * Default: no pacing where the window is a second or less, else 10% of `requests`, at least 1.
-   * `Infinity` turns pacing off.
+   * Background requests sent at once before pacing starts (one every window ÷ their share of it),
+   * while people are about. Default: no pacing where the window is a second or less, else 10% of
+   * `requests`, at least 1. `Infinity` turns pacing off.
    */
   backgroundBurst?: number;
+  /**
+   * How long after a person's last request background callers stay paced. Default: one window
+   * (with its margin). `Infinity` paces them always, as if a person were always about.
+   */
+  peopleAboutMs?: number;
   /** Injected clock and sleep, for tests. Defaults to `Date.now` and `setTimeout`. */
   clock?: Partial<LimiterClock>;
 }
@@ -110,6 +118,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   /** Each priority serves its callers one at a time, in arrival order, on its own chain. */
   const queues: Record<Priority, Promise<unknown>> = { interactive: Promise.resolve(), background: Promise.resolve() };
   let interactiveWaiting = 0;
+  /** When a person last asked for a slot. */
+  let personAskedAt = Number.NEGATIVE_INFINITY;
+  const peopleAboutMs = options.peopleAboutMs ?? windowMs;
+  const peopleAbout = (now: number) => interactiveWaiting > 0 || now - personAskedAt < peopleAboutMs;
 
   function forget(now: number): void {
     while (sent.length > 0 && (sent[0] as number) <= now - windowMs) sent.shift();
@@ -136,10 +148,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       forget(now);
       // A background caller steps aside while a person waits for the same slot.
       const yielding = priority === 'background' && interactiveWaiting > 0;
-      const paced = priority === 'background' && Number.isFinite(burst) && bucketLevel(now) < 1;
+      const pacing = priority === 'background' && Number.isFinite(burst) && peopleAbout(now);
+      const paced = pacing && bucketLevel(now) < 1;
       if (sent.length < capacity[priority] && !yielding && !paced) {
         if (priority === 'background' && Number.isFinite(burst)) {
-          bucket = bucketLevel(now) - 1;
+          // A burst with nobody about spends the short burst too: pacing, when a person comes, starts from empty.
+          bucket = pacing ? bucketLevel(now) - 1 : 0;
           bucketAt = now;
         }
         sent.push(now);
@@ -161,7 +175,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   return {
     limit: { requests, perMs: options.perMs },
     take(priority: Priority = 'background') {
-      if (priority === 'interactive') interactiveWaiting++;
+      if (priority === 'interactive') {
+        interactiveWaiting++;
+        personAskedAt = clock.now();
+      }
       const turn = queues[priority].then(() => acquire(priority));
       queues[priority] = turn.catch(() => undefined);
       if (priority === 'interactive') void turn.finally(() => interactiveWaiting--).catch(() => undefined);

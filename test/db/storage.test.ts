@@ -65,6 +65,29 @@ describe(`storage on ${TEST_DATABASE_URL ? 'Postgres' : 'embedded PGlite'}`, () 
     expect(contacts.get('501')).toBe(customers.get('cus_1'));
   });
 
+  it('gives each new pair an entity of its own and counts the links it wrote', async () => {
+    const written = await saveLinks(database.db, [
+      { source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'deals', id: '900' }, matchedBy: 'email' },
+      { source: { system: 'stripe', object: 'customers', id: 'cus_2' }, target: { system: 'hubspot', object: 'deals', id: '901' }, matchedBy: 'shared_id' },
+    ]);
+    const customers = await loadLinks(database.db, { system: 'stripe', object: 'customers' });
+    const deals = await loadLinks(database.db, { system: 'hubspot', object: 'deals' });
+    expect(written).toBe(4);
+    expect([deals.get('900'), deals.get('901')]).toEqual([customers.get('cus_1'), customers.get('cus_2')]);
+    expect(customers.get('cus_1')).not.toBe(customers.get('cus_2'));
+  });
+
+  it('joins a later pair of one call to the entity of an earlier pair sharing its record', async () => {
+    const written = await saveLinks(database.db, [
+      { source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'deals', id: '900' }, matchedBy: 'email' },
+      { source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'contacts', id: '501' }, matchedBy: 'shared_id' },
+    ]);
+    const contacts = await loadLinks(database.db, { system: 'hubspot', object: 'contacts' });
+    const customers = await loadLinks(database.db, { system: 'stripe', object: 'customers' });
+    expect(written).toBe(3);
+    expect(contacts.get('501')).toBe(customers.get('cus_1'));
+  });
+
   it('finds the records linked to the same entity on the other side', async () => {
     await saveLinks(database.db, [
       { source: { system: 'stripe', object: 'customers', id: 'cus_1' }, target: { system: 'hubspot', object: 'deals', id: '900' }, matchedBy: 'email' },

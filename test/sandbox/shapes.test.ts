@@ -1,6 +1,7 @@
 /** The sandbox's answers hold to the vendors' published schemas (test/specs, copied from the vendors). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox, SandboxState } from '../../src/sandbox/index.ts';
+import { changeStripeSubscription, recordStripeEvent } from '../../src/sandbox/state.ts';
 import { loadSpec, ref, responseSchema, shapeProblems } from '../support/openapi-shape.ts';
 import { hubspot, sandboxWith, seedHubSpot, seedStripe } from './seed.ts';
 
@@ -42,6 +43,17 @@ describe('Stripe answers match spec3.json', () => {
   it('an invoice list with every invoice status is an invoice list', async () => {
     const { body } = await stripeGet('/v1/invoices?limit=100&expand[0]=data.subscription');
     expect(shapeProblems(spec, responseSchema(spec, '/v1/invoices', 'get', '200'), body)).toEqual([]);
+  });
+
+  it('an events list after subscription and customer changes is the documented NotificationEventList', async () => {
+    const subscription = [...state.stripe.subscriptions.values()][0];
+    const customer = [...state.stripe.customers.values()][0];
+    if (!subscription || !customer) throw new Error('nothing seeded');
+    changeStripeSubscription(state, subscription.id, { status: 'past_due' }, Date.now());
+    recordStripeEvent(state, 'customer.updated', customer, Date.now());
+    const { body } = await stripeGet('/v1/events?limit=100&types[0]=customer.subscription.updated&types[1]=customer.updated');
+    expect((body as { data: unknown[] }).data).toHaveLength(2);
+    expect(shapeProblems(spec, responseSchema(spec, '/v1/events', 'get', '200'), body)).toEqual([]);
   });
 
   it('errors are the documented error object', async () => {

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningSandbox, SandboxState } from '../../src/sandbox/index.ts';
+import { changeStripeSubscription, recordStripeEvent } from '../../src/sandbox/state.ts';
 import { sandboxWith, seedStripe, stripeClient, T0 } from './seed.ts';
 
 let running: RunningSandbox[] = [];
@@ -193,5 +194,29 @@ describe('Stripe sandbox', () => {
     expect(refused[0]).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
     expect(refused[0]).toMatchObject({ statusCode: 429, code: 'rate_limit', type: 'StripeRateLimitError' });
     expect(sandbox.requests()).toEqual({ stripe: 5, hubspot: 0, rateLimited: 2 });
+  });
+
+  it('lists events newest first, each carrying its object as it was when the event happened', async () => {
+    const { state, stripe } = await world(1);
+    const subscription = [...state.stripe.subscriptions.values()][0];
+    if (!subscription) throw new Error('no subscription seeded');
+    const now = Date.now();
+    changeStripeSubscription(state, subscription.id, { status: 'past_due' }, now - 2000);
+    changeStripeSubscription(state, subscription.id, { status: 'canceled' }, now - 1000);
+    const page = await stripe.events.list({ limit: 100, types: ['customer.subscription.updated', 'customer.subscription.deleted'] });
+    expect(page.data.map((event) => [event.type, (event.data.object as { status: string }).status])).toEqual([
+      ['customer.subscription.deleted', 'canceled'],
+      ['customer.subscription.updated', 'past_due'],
+    ]);
+  });
+
+  it('lists only the last 30 days of events, as Stripe keeps them', async () => {
+    const { state, stripe } = await world(1);
+    const customer = [...state.stripe.customers.values()][0];
+    if (!customer) throw new Error('no customer seeded');
+    recordStripeEvent(state, 'customer.updated', customer, Date.now() - 31 * 86_400_000);
+    const recent = recordStripeEvent(state, 'customer.updated', customer, Date.now() - 29 * 86_400_000);
+    const page = await stripe.events.list({ limit: 100, created: { gte: 0 } });
+    expect(page.data.map((event) => event.id)).toEqual([recent.id]);
   });
 });

@@ -149,9 +149,23 @@ describe('rate limiter priorities', () => {
     expect(clock.now()).toBe(10_000);
   });
 
-  it('paces background callers on a long window after a short burst', async () => {
+  it('lets a cycle fill its share of every long window at once while no person is about', async () => {
     const clock = fakeClock();
     const limiter = createRateLimiter({ requests: 100, perMs: 10_000, marginMs: 0, clock });
+    const sent: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      await limiter.take();
+      sent.push(clock.now());
+    }
+    expect(sent.slice(0, 98)).toEqual(Array(98).fill(0));
+    expect(sent.slice(98, 196)).toEqual(Array(98).fill(10_000));
+    expect(sent.slice(196)).toEqual(Array(4).fill(20_000));
+  });
+
+  it('paces background callers on a long window after a short burst once a person has asked', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 100, perMs: 10_000, marginMs: 0, clock });
+    await limiter.take('interactive');
     const sent: number[] = [];
     for (let i = 0; i < 30; i++) {
       await limiter.take();
@@ -164,34 +178,67 @@ describe('rate limiter priorities', () => {
     for (const gap of gaps) expect(gap).toBeLessThanOrEqual(103);
   });
 
-  it('lets a person in within a tenth of a second of asking while a cycle runs at the limit', async () => {
+  it('bursts again once no person has asked for a window', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ requests: 100, perMs: 10_000, marginMs: 0, clock });
+    await limiter.take('interactive');
+    clock.advance(20_000);
+    for (let i = 0; i < 98; i++) await limiter.take();
+    expect(clock.now()).toBe(20_000);
+  });
+
+  /** A cycle taking slots as fast as the limiter gives them until `until`; returns how many it sent. */
+  async function cycleUntil(limiter: ReturnType<typeof createRateLimiter>, until: number): Promise<number> {
+    let sent = 0;
+    while (Date.now() < until) {
+      const release = await limiter.take();
+      sent++;
+      release();
+    }
+    return sent;
+  }
+
+  /** A decision's calls, one after another, `at` ms from now: how long each waited for its slot. */
+  async function decisionAt(limiter: ReturnType<typeof createRateLimiter>, at: number, calls: number): Promise<number[]> {
+    await new Promise((resolve) => setTimeout(resolve, at));
+    const waits: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const asked = Date.now();
+      const release = await limiter.take('interactive');
+      waits.push(Date.now() - asked);
+      release();
+    }
+    return waits;
+  }
+
+  it("gives a person's first call a kept slot at once while a cycle bursts at the limit", async () => {
     vi.useFakeTimers({ now: 0 });
     try {
       const limiter = createRateLimiter({ requests: 100, perMs: 10_000, marginMs: 0 });
-      let cycleSent = 0;
-      const cycle = (async () => {
-        while (Date.now() < 60_000) {
-          const release = await limiter.take();
-          cycleSent++;
-          release();
-        }
-      })();
-      const waits: number[] = [];
-      const person = (async () => {
-        await new Promise((resolve) => setTimeout(resolve, 34_567));
-        // A decision's calls, one after another: more than the slots kept free for people.
-        for (let i = 0; i < 6; i++) {
-          const asked = Date.now();
-          const release = await limiter.take('interactive');
-          waits.push(Date.now() - asked);
-          release();
-        }
-      })();
+      const cycle = cycleUntil(limiter, 60_000);
+      const person = decisionAt(limiter, 34_567, 1);
       await vi.advanceTimersByTimeAsync(61_000);
-      await Promise.all([cycle, person]);
-      expect(Math.max(...waits)).toBeLessThanOrEqual(110);
-      // The cycle still ran at the limit: its share of six windows, less the person's calls.
-      expect(cycleSent).toBeGreaterThanOrEqual(98 * 6 - 10);
+      expect(await person).toEqual([0]);
+      await cycle;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('lets every call of a person in within a tenth of a second once the cycle has been paced for a window', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const limiter = createRateLimiter({ requests: 100, perMs: 10_000, marginMs: 0 });
+      const cycle = cycleUntil(limiter, 60_000);
+      // Someone keeps asking now and then from 20 s on, so people stay about.
+      const others = Promise.all(Array.from({ length: 8 }, (_, i) => decisionAt(limiter, 20_000 + i * 5_000, 1)));
+      // A decision's calls, one after another: more than the slots kept free for people.
+      const person = decisionAt(limiter, 34_567, 6);
+      await vi.advanceTimersByTimeAsync(61_000);
+      expect(Math.max(...(await person))).toBeLessThanOrEqual(110);
+      await others;
+      // The cycle still ran near the limit: its share of six windows, less the pacing's first window and the people's calls.
+      expect(await cycle).toBeGreaterThanOrEqual(98 * 5);
     } finally {
       vi.useRealTimers();
     }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sql } from 'kysely';
 import { openDatabase } from '../../db/connect.ts';
 import { channelDirectory, renewChannels } from '../../fastloop/channels.ts';
+import { coalescedInserts } from '../../db/repositories/inbox.ts';
 import { enabledProviders, WEBHOOK_PATHS, webhookSecrets } from '../../fastloop/ingest.ts';
 import { webhookRoutes } from '../../fastloop/routes.ts';
 import { startFastLoop } from '../../fastloop/runtime.ts';
@@ -48,6 +49,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   // For `recon status`, `queue`, `log` and `show` while this process holds the embedded database.
   const readToken = newServeToken();
   let readApi: ReadOnlyApi | null = null;
+  let inserts: ReturnType<typeof coalescedInserts> | null = null;
   // The bot token is checked with Slack (auth.test) before the database opens: a refused token stops here.
   const slackApp = env.SLACK_BOT_TOKEN ? await createSlackApp({ env, logger, routes: routes() }) : null;
   const database = await openMigratedDatabase(env, logger);
@@ -209,6 +211,8 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
         openChannels: (asked) => channels(asked),
         observe: (provider, type, outcome) => metrics.webhookReceived(provider, type, outcome),
         stored: () => fastLoop.notify(),
+        // Requests that arrive together are stored by one insert and one commit.
+        insert: (events) => (inserts ??= coalescedInserts(ingest.db))(events),
       }),
     ];
   }

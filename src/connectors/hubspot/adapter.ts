@@ -137,6 +137,16 @@ export class HubSpotConnector implements Connector {
     return this.client.requestCount();
   }
 
+  /** Requests by what they were for: list pages, search pages, batch reads, history reads, writes. */
+  apiCallsByKind(): Record<string, number> {
+    return this.client.requestsByKind();
+  }
+
+  /** The records those requests carried or brought, by the same kinds: search results, batch inputs. */
+  apiItemsByKind(): Record<string, number> {
+    return this.client.itemsByKind();
+  }
+
   recordUrl(object: string, id: string): string | null {
     const typeId = OBJECT_TYPE_IDS[object];
     return this.context.portalId !== null && typeId ? `https://app.hubspot.com/contacts/${this.context.portalId}/record/${typeId}/${id}` : null;
@@ -169,7 +179,7 @@ export class HubSpotConnector implements Connector {
     const objectType = this.objectType(object);
     if (options.withEmail && objectType === 'deals' && !options.withHistory) return this.readWithContacts([...new Set(ids)], fields, options);
     const historyFields = options.withHistory ? [...new Set(fields)] : [];
-    const objects = await this.batchRead(objectType, [...new Set(ids)], this.propertiesFor(objectType, fields), historyFields, options);
+    const objects = await this.batchRead(objectType, [...new Set(ids)], this.propertiesFor(objectType, fields), historyFields, options, options.asListed ? 'counterpart reads' : undefined);
     const byId = new Map(objects.map((raw) => [raw.id, raw]));
     const records: SystemRecord[] = [];
     for (const id of new Set(ids)) {
@@ -438,7 +448,7 @@ export class HubSpotConnector implements Connector {
     return this.searchClient.request({
       method: 'POST', path: `/crm/v3/objects/${objectType}/search`,
       body: { ...query, properties, limit: SEARCH_PAGE_SIZE, ...(after ? { after } : {}) },
-      schema: hubspotSearchResponseSchema, kind: `${objectType} search answer`, priority: options.priority,
+      schema: hubspotSearchResponseSchema, kind: `${objectType} search answer`, counted: `${objectType} search pages`, items: (body) => body.results.length, priority: options.priority,
     });
   }
 
@@ -470,7 +480,7 @@ export class HubSpotConnector implements Connector {
     try {
       const { body } = await this.client.request({
         method: 'POST', path: `/crm/v3/objects/${objectType}/batch/update`, body: { inputs },
-        schema: hubspotBatchResponseSchema, kind: 'batch update answer',
+        schema: hubspotBatchResponseSchema, kind: 'batch update answer', counted: `${objectType} writes`, items: inputs.length,
         // A 429 is guaranteed not applied; a 5xx or a timeout may have been, so the engine decides.
         mode: 'rate-limited-only', priority: options.priority,
       });
@@ -503,6 +513,7 @@ export class HubSpotConnector implements Connector {
         },
         schema: hubspotCollectionSchema,
         kind: `${objectType} page`,
+        counted: `${objectType} list pages`,
         priority: options.priority,
       });
       yield body.results.map((raw) => parseRaw('hubspot', SINGULAR[objectType], hubspotObjectSchema, raw));
@@ -512,7 +523,7 @@ export class HubSpotConnector implements Connector {
   }
 
   /** batch/read in chunks (100, or 50 with history); ids HubSpot does not know are left out. */
-  private async batchRead(objectType: ObjectType, ids: string[], properties: string[], historyFields: string[], options: CallOptions): Promise<HubSpotObject[]> {
+  private async batchRead(objectType: ObjectType, ids: string[], properties: string[], historyFields: string[], options: CallOptions, purpose?: string): Promise<HubSpotObject[]> {
     const size = historyFields.length > 0 ? HISTORY_BATCH_SIZE : PAGE_SIZE;
     const answers = await mapConcurrent(chunk(ids, size), this.readConcurrency, async (inputs) => {
       const { body } = await this.client.request({
@@ -522,6 +533,7 @@ export class HubSpotConnector implements Connector {
         body: { inputs: inputs.map((id) => ({ id })), properties, propertiesWithHistory: historyFields },
         schema: hubspotBatchResponseSchema,
         kind: 'batch read answer',
+        counted: `${objectType} ${historyFields.length > 0 ? 'history reads' : purpose ?? 'batch reads'}`, items: inputs.length,
         priority: options.priority,
       });
       for (const error of body.errors ?? []) {

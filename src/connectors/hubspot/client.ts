@@ -28,11 +28,21 @@ export interface HubSpotRequest<S extends z.ZodType> {
   /** Parses a successful (2xx) body; a mismatch names `kind` and the path in the body. */
   schema: S;
   kind: string;
+  /** What the request is for, as {@link HubSpotClient.requestsByKind} counts it; `kind` when absent. */
+  counted?: string;
+  /** The records the request carried or brought (a batch's inputs, a search page's results), counted beside it. */
+  items?: number | ((body: z.output<S>) => number);
   /** Default `idempotent`; batch/update is `rate-limited-only`. */
   mode?: RetryMode;
   retry?: RetryOptions;
   /** A person's call (a click, `doctor`) goes ahead of a cycle's in the limiter. */
   priority?: Priority | undefined;
+}
+
+interface RequestCounter {
+  sent: number;
+  byKind: Map<string, number>;
+  items: Map<string, number>;
 }
 
 /** The response of a successful request: 200, or 207 for a batch with per-record errors. */
@@ -49,9 +59,9 @@ export class HubSpotClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
-  private readonly counter: { sent: number };
+  private readonly counter: RequestCounter;
 
-  constructor(private readonly options: HubSpotClientOptions, counter: { sent: number } = { sent: 0 }) {
+  constructor(private readonly options: HubSpotClientOptions, counter: RequestCounter = { sent: 0, byKind: new Map(), items: new Map() }) {
     this.counter = counter;
     if (!options.accessToken) throw new Error('hubspot: an access token is required (HUBSPOT_ACCESS_TOKEN)');
     this.baseUrl = (options.apiUrl ?? 'https://api.hubapi.com').replace(/\/+$/, '');
@@ -62,6 +72,16 @@ export class HubSpotClient {
   /** HTTP requests sent so far, retries included (by this client and those made with {@link withLimiter}). */
   requestCount(): number {
     return this.counter.sent;
+  }
+
+  /** The same requests by what they were for (`deals search pages`, `contacts batch reads`...), retries included. */
+  requestsByKind(): Record<string, number> {
+    return Object.fromEntries(this.counter.byKind);
+  }
+
+  /** The records those requests carried or brought, by the same kinds (where a request says). */
+  itemsByKind(): Record<string, number> {
+    return Object.fromEntries(this.counter.items);
   }
 
   /** The same client paced by another limiter (search's own limit on top of the app's), counting into the same total. */
@@ -81,6 +101,8 @@ export class HubSpotClient {
   private async attempt<S extends z.ZodType>(request: HubSpotRequest<S>): Promise<HubSpotResponse<z.output<S>>> {
     const info = { system: 'hubspot' as const, method: request.method, path: request.path };
     this.counter.sent++;
+    const counted = request.counted ?? request.kind;
+    this.counter.byKind.set(counted, (this.counter.byKind.get(counted) ?? 0) + 1);
     const { response, text } = await sendJson(this.fetchImpl, info, {
       baseUrl: this.baseUrl, method: request.method, path: request.path, query: request.query, body: request.body,
       headers: { authorization: `Bearer ${this.options.accessToken}` },
@@ -88,7 +110,12 @@ export class HubSpotClient {
     });
     this.observeRateLimitHeaders(response.headers);
     if (!response.ok) throw this.errorFrom(info, response, text);
-    return { status: response.status, body: parseRaw('hubspot', request.kind, request.schema, jsonOf(info, response.status, text)) };
+    const body = parseRaw('hubspot', request.kind, request.schema, jsonOf(info, response.status, text));
+    if (request.items !== undefined) {
+      const items = typeof request.items === 'number' ? request.items : request.items(body);
+      this.counter.items.set(counted, (this.counter.items.get(counted) ?? 0) + items);
+    }
+    return { status: response.status, body };
   }
 
   /** Keeps our limiter at or below what HubSpot says remains in its window (shared with other apps). */

@@ -12,9 +12,9 @@ import { localLimiters, type LimiterFactory } from '../../util/shared-limiter.ts
 import { ApiError, withRetry, type RetryMode, type RetryOptions } from '../http/retry.ts';
 import { parseRaw } from '../raw.ts';
 import { createStripeClient, toApiError } from './client.ts';
+import { applyEvents, knownRecord, knownSubscription, newestObjects, trimCustomer, type KnownCustomer, type KnownCustomers, type KnownSubscription } from './known.ts';
 import {
-  betterSubscription, customerRecord, dashboardUrlFor, INVOICE_STATUSES, STRIPE_CUSTOMER_FIELDS, SUBSCRIPTION_STATUSES,
-  subscriptionCustomerId, summarizeSubscription, type StripeMapContext, type SubscriptionSummary,
+  dashboardUrlFor, INVOICE_STATUSES, STRIPE_CUSTOMER_FIELDS, SUBSCRIPTION_STATUSES, subscriptionCustomerId, type StripeMapContext,
 } from './mappers.ts';
 import {
   stripeCustomerSchema, stripeDeletedCustomerSchema, stripeEventSchema, stripeListSchema, stripeSearchSchema, stripeSubscriptionSchema,
@@ -58,6 +58,8 @@ const PAGE_SIZE = 100;
 export const EVENT_RETENTION_MS = 30 * 86_400_000 - 3_600_000;
 /** A full pass's cursor starts this far before the pass, so an event and a clock a little apart are never missed. */
 const CURSOR_MARGIN_SECONDS = 300;
+/** How long after an incremental pass its counterparts may be answered from what it left known. */
+const AS_LISTED_MS = 15 * 60_000;
 
 /**
  * The events that change what a customer's record says: the customer itself, its subscriptions
@@ -138,6 +140,13 @@ export class StripeConnector implements Connector {
   private readonly dashboardUrl: string;
   private readonly testMode: boolean;
   private requestCount = 0;
+  private readonly callsByKind = new Map<string, number>();
+  /**
+   * Every customer as the last full pass read it, brought up to date by the events each
+   * incremental pass since has read; when it was last brought up to date (ms). Null until a full
+   * pass completes, and once an incremental pass could not use it.
+   */
+  private known: (KnownCustomers & { updatedAt: number }) | null = null;
 
   constructor(private readonly options: StripeConnectorOptions) {
     if (!options.secretKey) throw new Error('stripe: a secret key is required (STRIPE_SECRET_KEY)');
@@ -156,6 +165,11 @@ export class StripeConnector implements Connector {
 
   apiCalls(): number {
     return this.requestCount;
+  }
+
+  /** Requests sent by endpoint (`GET /v1/events`, `GET /v1/subscriptions`...), retries included. */
+  apiCallsByKind(): Record<string, number> {
+    return Object.fromEntries(this.callsByKind);
   }
 
   recordUrl(object: string, id: string): string | null {
@@ -198,8 +212,18 @@ export class StripeConnector implements Connector {
     this.warnUnknownFields(fields);
     const context = this.mapContext();
     const unique = [...new Set(ids)];
-    const records = await mapConcurrent(unique, this.options.readConcurrency ?? 8, (id) => this.readCustomer(id, fields, context, options));
-    return records.filter((record): record is SystemRecord => record !== null);
+    // Counterparts of this cycle's changes: what the incremental pass left known is as current as the changes themselves.
+    const known = options.asListed && this.known && this.now() - this.known.updatedAt <= AS_LISTED_MS ? this.known.customers : null;
+    const fromKnown = known ? unique.filter((id) => known.has(id)) : [];
+    const toRead = known ? unique.filter((id) => !known.has(id)) : unique;
+    const records = await mapConcurrent(toRead, this.options.readConcurrency ?? 8, async (id) => {
+      const entry = await this.readKnown(id, options);
+      return entry ? knownRecord(entry, fields, context) : null;
+    });
+    return [
+      ...fromKnown.map((id) => knownRecord(known?.get(id) as KnownCustomer, fields, context)),
+      ...records.filter((record): record is SystemRecord => record !== null),
+    ];
   }
 
   /**
@@ -267,17 +291,26 @@ export class StripeConnector implements Connector {
     }
   }
 
-  /** Every customer: first every subscription, reduced to a summary per customer, then customers page by page. */
+  /**
+   * Every customer: first every subscription, kept in brief per customer, then customers page by
+   * page. What it read stays known, for the incremental passes that follow (see known.ts).
+   */
   private async *listEverything(fields: string[], options: ListOptions): AsyncGenerator<RecordPage> {
-    const cursor = formatCursor({ t: Math.floor(this.now() / 1000) - CURSOR_MARGIN_SECONDS, ids: [] });
+    const since = Math.floor(this.now() / 1000) - CURSOR_MARGIN_SECONDS;
+    const cursor = formatCursor({ t: since, ids: [] });
     const context = this.mapContext();
-    const best = new Map<string, SubscriptionSummary>();
+    // What the last pass left known is replaced by this one: not held twice while it runs.
+    this.known = null;
+    const ofCustomer = new Map<string, KnownSubscription[]>();
+    const known = new Map<string, KnownCustomer>();
     let subscriptions = 0;
     for await (const page of this.pages('subscriptions', stripeSubscriptionSchema, (after) =>
       this.stripe.subscriptions.list({ status: 'all', limit: PAGE_SIZE, expand: EXPAND_INVOICE, ...(after ? { starting_after: after } : {}) }))) {
       for (const subscription of page) {
         const customer = subscriptionCustomerId(subscription);
-        best.set(customer, betterSubscription(best.get(customer) ?? null, summarizeSubscription(subscription, context.now)));
+        const list = ofCustomer.get(customer);
+        if (list) list.push(knownSubscription(subscription, context.now));
+        else ofCustomer.set(customer, [knownSubscription(subscription, context.now)]);
       }
       subscriptions += page.length;
       options.progress?.({ system: 'stripe', object: 'subscriptions', fetched: subscriptions });
@@ -285,54 +318,104 @@ export class StripeConnector implements Connector {
     let customers = 0;
     for await (const page of this.pages('customers', stripeCustomerSchema, (after) =>
       this.stripe.customers.list({ limit: PAGE_SIZE, ...(after ? { starting_after: after } : {}) }))) {
-      const records = page.map((customer) => customerRecord(customer, best.get(customer.id) ?? null, fields, context));
-      for (const customer of page) best.delete(customer.id);
+      const records = page.map((customer) => {
+        const entry = { customer: trimCustomer(customer), subscriptions: ofCustomer.get(customer.id) ?? [] };
+        known.set(customer.id, entry);
+        ofCustomer.delete(customer.id);
+        return knownRecord(entry, fields, context);
+      });
       customers += page.length;
       options.progress?.({ system: 'stripe', object: 'customers', fetched: customers });
       yield { records, mode: 'full', cursor };
     }
     if (customers === 0) yield { records: [], mode: 'full', cursor };
+    // Every event since the cursor is yet to be applied: the next incremental pass, from this cursor, does.
+    this.known = { customers: known, through: since, updatedAt: this.now() };
   }
 
-  /** The customers named by events since `since`, read as they are now. */
+  /**
+   * The customers named by events since `since`. Each event carries its object as it was then, so
+   * the newest event of each object gives its state; with what the last full pass left known (and
+   * every event since applied to it), a changed customer needs no call. A customer the events and
+   * what is known do not fully give (or every customer, when nothing is known from this cursor on)
+   * is read as it is now: one call.
+   */
   private async *listChanged(since: EventCursor, fields: string[], options: ListOptions): AsyncGenerator<RecordPage> {
     const seen = new Set(since.ids);
     const changed = new Set<string>();
+    const events: StripeEvent[] = [];
     let newest: EventCursor = since;
-    let events = 0;
+    let listed = 0;
     for await (const page of this.pages('events', stripeEventSchema, (after) =>
       this.stripe.events.list({
         limit: PAGE_SIZE, created: { gte: since.t }, types: [...CUSTOMER_EVENT_TYPES], ...(after ? { starting_after: after } : {}),
       }))) {
       for (const event of page) {
+        // Events already seen at the cursor second change nothing known (their objects are applied
+        // again, newest first, which leaves the same state); their customers were read then.
+        events.push(event);
         if (seen.has(event.id)) continue;
         const customer = customerOfEvent(event);
         if (customer) changed.add(customer);
         if (event.created > newest.t) newest = { t: event.created, ids: [event.id] };
         else if (event.created === newest.t && !newest.ids.includes(event.id)) newest = { t: newest.t, ids: [...newest.ids, event.id] };
       }
-      events += page.length;
-      options.progress?.({ system: 'stripe', object: 'events', fetched: events });
+      listed += page.length;
+      options.progress?.({ system: 'stripe', object: 'events', fetched: listed });
     }
     const cursor = formatCursor(newest);
     const context = this.mapContext();
-    let read = 0;
-    for (const ids of chunk([...changed], PAGE_SIZE)) {
-      const records = (await mapConcurrent(ids, this.options.readConcurrency ?? 8, (id) => this.readCustomer(id, fields, context, options)))
-        .filter((record): record is SystemRecord => record !== null);
+    // What is known holds every event up to `through`: from a later cursor, events in between are missing.
+    const known = this.known && since.t <= this.known.through ? this.known : null;
+    if (!known) this.known = null;
+    const objects = newestObjects(events);
+    events.length = 0;
+    const ready: SystemRecord[] = [];
+    const toRead: string[] = [];
+    for (const id of changed) {
+      if (!known) {
+        toRead.push(id);
+        continue;
+      }
+      const outcome = applyEvents(known.customers.get(id), id, objects, context.now);
+      if (outcome.kind === 'deleted') known.customers.delete(id);
+      else if (outcome.kind === 'lacking') toRead.push(id);
+      else {
+        known.customers.set(id, outcome.entry);
+        ready.push(knownRecord(outcome.entry, fields, context));
+      }
+    }
+    let read = ready.length;
+    if (ready.length > 0 || toRead.length === 0) {
+      options.progress?.({ system: 'stripe', object: 'customers', fetched: read });
+      yield { records: ready, mode: 'incremental', cursor };
+    }
+    for (const ids of chunk(toRead, PAGE_SIZE)) {
+      const entries = await mapConcurrent(ids, this.options.readConcurrency ?? 8, (id) => this.readKnown(id, options));
+      const records: SystemRecord[] = [];
+      entries.forEach((entry, i) => {
+        const id = ids[i] as string;
+        if (entry) {
+          known?.customers.set(id, entry);
+          records.push(knownRecord(entry, fields, context));
+        } else known?.customers.delete(id);
+      });
       read += ids.length;
       options.progress?.({ system: 'stripe', object: 'customers', fetched: read });
       yield { records, mode: 'incremental', cursor };
     }
-    if (changed.size === 0) yield { records: [], mode: 'incremental', cursor };
+    // Unless a full pass replaced it meanwhile.
+    if (known && this.known?.customers === known.customers) this.known = { customers: known.customers, through: Math.max(known.through, newest.t), updatedAt: this.now() };
   }
 
   /**
-   * One customer as it is now: its subscriptions (every status, latest invoice and the customer
-   * expanded) in one call; the customer alone when it has none. Null when it is gone or deleted.
+   * One customer as it is now, with every subscription it has: its subscriptions (every status,
+   * latest invoice and the customer expanded) in one call; the customer alone when it has none.
+   * Null when it is gone or deleted.
    */
-  private async readCustomer(id: string, fields: readonly string[], context: StripeMapContext, options: CallOptions): Promise<SystemRecord | null> {
-    let best: SubscriptionSummary | null = null;
+  private async readKnown(id: string, options: CallOptions): Promise<KnownCustomer | null> {
+    const now = this.now();
+    const subscriptions: KnownSubscription[] = [];
     let customer: StripeCustomer | null = null;
     try {
       for await (const page of this.pages('subscriptions', stripeSubscriptionSchema, (after) =>
@@ -340,7 +423,7 @@ export class StripeConnector implements Connector {
           customer: id, status: 'all', limit: PAGE_SIZE, expand: [...EXPAND_INVOICE, 'data.customer'], ...(after ? { starting_after: after } : {}),
         }), options)) {
         for (const subscription of page) {
-          best = betterSubscription(best, summarizeSubscription(subscription, context.now));
+          subscriptions.push(knownSubscription(subscription, now));
           if (!customer && typeof subscription.customer === 'object') {
             const parsed = stripeCustomerSchema.safeParse(subscription.customer);
             if (parsed.success) customer = parsed.data;
@@ -353,7 +436,7 @@ export class StripeConnector implements Connector {
       throw error;
     }
     customer ??= await this.retrieveCustomer(id, options);
-    return customer ? customerRecord(customer, best, fields, context) : null;
+    return customer ? { customer: trimCustomer(customer), subscriptions } : null;
   }
 
   private async writeOne(write: FieldWrite, options: CallOptions): Promise<WriteOutcome> {
@@ -421,9 +504,11 @@ export class StripeConnector implements Connector {
     options: { retry?: RetryOptions; endpoint?: string; priority?: CallOptions['priority'] } = {},
   ): Promise<T> {
     const request = { system: 'stripe' as const, method, path };
+    const kind = `${method} ${options.endpoint ?? path}`;
     return withRetry(
-      { ...request, mode, limiter: this.limiterFor(`${method} ${options.endpoint ?? path}`), priority: options.priority },
+      { ...request, mode, limiter: this.limiterFor(kind), priority: options.priority },
       async () => {
+        this.callsByKind.set(kind, (this.callsByKind.get(kind) ?? 0) + 1);
         try {
           return await send();
         } catch (error) {

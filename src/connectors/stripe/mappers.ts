@@ -159,11 +159,19 @@ export function betterSubscription<T extends { status: string; created: number }
 
 function subscriptionLastChange(subscription: StripeSubscription, nowMs: number): number | null {
   const invoice = latestInvoice(subscription);
-  return newest(nowMs, [
+  const own = newest(nowMs, [
     subscription.created, subscription.start_date, periodStart(subscription), subscription.canceled_at,
     subscription.ended_at, subscription.trial_start, subscription.trial_end,
-    invoice?.created, invoice?.status_transitions?.finalized_at, invoice?.status_transitions?.paid_at,
-    invoice?.status_transitions?.voided_at, invoice?.status_transitions?.marked_uncollectible_at,
+  ]);
+  const invoiceAt = invoice ? invoiceLastChange(invoice, nowMs) : null;
+  return own === null ? invoiceAt : invoiceAt === null ? own : Math.max(own, invoiceAt);
+}
+
+/** The newest change an invoice shows (created, finalized, paid, voided, marked uncollectible), ms. */
+export function invoiceLastChange(invoice: StripeInvoice, nowMs: number): number | null {
+  return newest(nowMs, [
+    invoice.created, invoice.status_transitions?.finalized_at, invoice.status_transitions?.paid_at,
+    invoice.status_transitions?.voided_at, invoice.status_transitions?.marked_uncollectible_at,
   ]);
 }
 

@@ -3,8 +3,15 @@ import type { InboxEvent, StoredEvent } from '../../domain/events.ts';
 import type { DbOrTx } from '../connect.ts';
 import { jsonValue } from './discrepancies.ts';
 
+export interface InsertedEvents {
+  stored: number;
+  duplicates: number;
+  /** The event ids this call stored (not those already in the inbox). */
+  storedIds: Set<string>;
+}
+
 /** Stores events; a duplicate (same provider and event id) is left alone. Returns how many were new. */
-export async function insertEvents(db: DbOrTx, events: InboxEvent[]): Promise<{ stored: number; duplicates: number; storedIds: Set<string> }> {
+export async function insertEvents(db: DbOrTx, events: InboxEvent[]): Promise<InsertedEvents> {
   if (events.length === 0) return { stored: 0, duplicates: 0, storedIds: new Set() };
   const rows = await db
     .insertInto('inbox')
@@ -16,6 +23,61 @@ export async function insertEvents(db: DbOrTx, events: InboxEvent[]): Promise<{ 
     .returning('event_id')
     .execute();
   return { stored: rows.length, duplicates: events.length - rows.length, storedIds: new Set(rows.map((r) => r.event_id)) };
+}
+
+/**
+ * {@link insertEvents} for many callers at once (the webhook endpoints, one call per request):
+ * the calls that arrive while an insert is under way are written together by the next one, one
+ * statement and one commit for them all, at most `maxEvents` events each. A call resolves once its
+ * events are committed, with its own figures: an event id sent by two calls that were written
+ * together is stored for the first and a duplicate for the other. A failed insert fails every call
+ * it carried (nothing of theirs was stored).
+ */
+export function coalescedInserts(db: DbOrTx, maxEvents = 500): (events: InboxEvent[]) => Promise<InsertedEvents> {
+  interface Waiting { events: InboxEvent[]; resolve: (result: InsertedEvents) => void; reject: (error: unknown) => void }
+  let queue: Waiting[] = [];
+  let writing = false;
+  const key = (event: InboxEvent) => `${event.provider}\u0000${event.eventId}`;
+
+  const write = async (batch: Waiting[]) => {
+    const unique = new Map<string, InboxEvent>();
+    for (const waiting of batch) for (const event of waiting.events) if (!unique.has(key(event))) unique.set(key(event), event);
+    const { storedIds } = await insertEvents(db, [...unique.values()]);
+    const stored = new Set([...unique.values()].filter((event) => storedIds.has(event.eventId)).map(key));
+    for (const waiting of batch) {
+      const mine = new Set<string>();
+      for (const event of waiting.events) {
+        if (!stored.delete(key(event))) continue;
+        mine.add(event.eventId);
+      }
+      waiting.resolve({ stored: mine.size, duplicates: waiting.events.length - mine.size, storedIds: mine });
+    }
+  };
+
+  const drain = async () => {
+    writing = true;
+    while (queue.length > 0) {
+      let count = 0;
+      let taken = 0;
+      while (taken < queue.length && (taken === 0 || count + (queue[taken] as Waiting).events.length <= maxEvents)) count += (queue[taken++] as Waiting).events.length;
+      const batch = queue.slice(0, taken);
+      queue = queue.slice(taken);
+      try {
+        await write(batch);
+      } catch (error) {
+        for (const waiting of batch) waiting.reject(error);
+      }
+    }
+    writing = false;
+  };
+
+  return (events) => {
+    if (events.length === 0) return Promise.resolve({ stored: 0, duplicates: 0, storedIds: new Set<string>() });
+    return new Promise<InsertedEvents>((resolve, reject) => {
+      queue.push({ events, resolve, reject });
+      if (!writing) void drain();
+    });
+  };
 }
 
 /** Counts an event of a type no check uses: answered, not stored. */

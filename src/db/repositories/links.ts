@@ -73,31 +73,64 @@ const key = (ref: ObjectRef & { id: string }) => `${ref.system}:${ref.object}:${
 /**
  * Records new pairs: a side already linked lends its entity to the other; otherwise both get a
  * new entity. A record already linked elsewhere keeps its link. Returns the links written. Reads
- * only the links of the records involved. Each statement takes its rows as arrays (`unnest`), so a
- * first cycle's hundred thousand pairs cost a few dozen statements, not thousands of parameters each.
+ * only the links of the records involved. Each statement takes its rows as arrays (`unnest`), and
+ * a new pair's entity and both its links are written by one statement that answers only a count:
+ * a first cycle's hundred thousand pairs cost a few dozen statements, and the embedded database
+ * (where every row a statement returns is converted in JavaScript) hands back no rows.
  */
 export async function saveLinks(db: DbOrTx, pairs: NewLinkPair[]): Promise<number> {
+  // A record in two pairs: the later pair waits until the first is written, then joins its entity.
+  const seen = new Set<string>();
+  const first: NewLinkPair[] = [];
+  const later: NewLinkPair[] = [];
+  for (const pair of pairs) {
+    const repeated = seen.has(key(pair.source)) || seen.has(key(pair.target));
+    seen.add(key(pair.source));
+    seen.add(key(pair.target));
+    (repeated ? later : first).push(pair);
+  }
   let written = 0;
-  for (let i = 0; i < pairs.length; i += SAVE_CHUNK) {
-    const chunk = pairs.slice(i, i + SAVE_CHUNK);
+  for (let i = 0; i < first.length; i += SAVE_CHUNK) {
+    const chunk = first.slice(i, i + SAVE_CHUNK);
     const existing = await existingLinks(db, chunk.flatMap((p) => [p.source, p.target]));
     const needEntity = chunk.filter((p) => !existing.has(key(p.source)) && !existing.has(key(p.target)));
-    if (needEntity.length) {
-      const created = await sql<{ id: string }>`INSERT INTO entities (created_at) SELECT now() FROM generate_series(1, ${needEntity.length}::int) RETURNING id`.execute(db);
-      const rows = needEntity.flatMap((p, n) => [p.source, p.target].map((side) => linkRow(side, (created.rows[n] as { id: string }).id, p.matchedBy)));
-      written += await insertLinks(db, rows, existing);
-    }
     const halfLinked = chunk.filter((p) => existing.has(key(p.source)) !== existing.has(key(p.target)));
+    written += await insertNewPairs(db, needEntity);
     const rows = halfLinked.map((p) => {
       const entity = (existing.get(key(p.source)) ?? existing.get(key(p.target))) as string;
       return linkRow(existing.has(key(p.source)) ? p.target : p.source, entity, p.matchedBy);
     });
-    written += await insertLinks(db, rows, existing);
+    written += await insertLinks(db, rows);
   }
-  return written;
+  return later.length > 0 ? written + (await saveLinks(db, later)) : written;
 }
 
-const SAVE_CHUNK = 2_000;
+const SAVE_CHUNK = 5_000;
+
+/** A new entity per pair and both its links, in one statement; returns the links written. */
+async function insertNewPairs(db: DbOrTx, pairs: NewLinkPair[]): Promise<number> {
+  if (pairs.length === 0) return 0;
+  const column = (f: (p: NewLinkPair) => string) => pairs.map(f);
+  const result = await sql<{ n: number }>`
+    WITH pair AS (
+      SELECT nextval(pg_get_serial_sequence('entities', 'id')) AS entity, u.*
+        FROM unnest(${column((p) => p.source.system)}::text[], ${column((p) => p.source.object)}::text[], ${column((p) => p.source.id)}::text[],
+                    ${column((p) => p.target.system)}::text[], ${column((p) => p.target.object)}::text[], ${column((p) => p.target.id)}::text[],
+                    ${column((p) => p.matchedBy)}::text[])
+             AS u(source_system, source_object, source_id, target_system, target_object, target_id, matched_by)
+    ), entity AS (
+      INSERT INTO entities (id, created_at) SELECT entity, now() FROM pair
+    ), link AS (
+      INSERT INTO links (entity_id, system, object, external_id, matched_by)
+      SELECT entity, source_system, source_object, source_id, matched_by FROM pair
+      UNION ALL
+      SELECT entity, target_system, target_object, target_id, matched_by FROM pair
+      ON CONFLICT (system, object, external_id) DO NOTHING
+      RETURNING 1
+    )
+    SELECT count(*)::int AS n FROM link`.execute(db);
+  return Number(result.rows[0]?.n ?? 0);
+}
 
 async function existingLinks(db: DbOrTx, refs: (ObjectRef & { id: string })[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
@@ -123,16 +156,18 @@ function linkRow(side: ObjectRef & { id: string }, entity: string, matchedBy: Ne
   return { entity_id: entity, system: side.system, object: side.object, external_id: side.id, matched_by: matchedBy };
 }
 
-async function insertLinks(db: DbOrTx, rows: LinkRow[], existing: Map<string, string>): Promise<number> {
+async function insertLinks(db: DbOrTx, rows: LinkRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const inserted = await sql<{ entity_id: string; system: string; object: string; external_id: string }>`
-    INSERT INTO links (entity_id, system, object, external_id, matched_by)
-    SELECT * FROM unnest(${rows.map((r) => r.entity_id)}::bigint[], ${rows.map((r) => r.system)}::text[], ${rows.map((r) => r.object)}::text[],
-                         ${rows.map((r) => r.external_id)}::text[], ${rows.map((r) => r.matched_by)}::text[])
-    ON CONFLICT (system, object, external_id) DO NOTHING
-    RETURNING entity_id, system, object, external_id`.execute(db);
-  for (const row of inserted.rows) existing.set(`${row.system}:${row.object}:${row.external_id}`, String(row.entity_id));
-  return inserted.rows.length;
+  const inserted = await sql<{ n: number }>`
+    WITH link AS (
+      INSERT INTO links (entity_id, system, object, external_id, matched_by)
+      SELECT * FROM unnest(${rows.map((r) => r.entity_id)}::bigint[], ${rows.map((r) => r.system)}::text[], ${rows.map((r) => r.object)}::text[],
+                           ${rows.map((r) => r.external_id)}::text[], ${rows.map((r) => r.matched_by)}::text[])
+      ON CONFLICT (system, object, external_id) DO NOTHING
+      RETURNING 1
+    )
+    SELECT count(*)::int AS n FROM link`.execute(db);
+  return Number(inserted.rows[0]?.n ?? 0);
 }
 
 /**

@@ -221,6 +221,18 @@ describe('HubSpot connector: read', () => {
     expect(sizes).toEqual([100, 100, 50]);
   });
 
+  it('counts history reads and counterpart reads apart from plain batch reads', async () => {
+    server.use(
+      http.post(`${API}/crm/v3/objects/deals/batch/read`, () => HttpResponse.json({ ...fixture('hubspot/deals-batch-read-history'), results: [], errors: [] })),
+    );
+    const { hubspot } = connector();
+    await hubspot.read('deals', Array.from({ length: 60 }, (_, i) => String(i)), ['dealstage'], { withHistory: true });
+    await hubspot.read('deals', ['1'], ['dealstage']);
+    await hubspot.read('deals', ['2'], ['dealstage'], { asListed: true });
+    expect(hubspot.apiCallsByKind()).toEqual({ 'deals history reads': 2, 'deals batch reads': 1, 'deals counterpart reads': 1 });
+    expect(hubspot.apiCalls()).toBe(4);
+  });
+
   it('retries a server error on a batch read', async () => {
     let calls = 0;
     server.use(

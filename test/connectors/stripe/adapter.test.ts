@@ -267,6 +267,78 @@ describe('Stripe connector: incremental list', () => {
     expect(stripe.apiCalls()).toBe(1);
   });
 
+  /** A full pass over the fixture customer and its one active subscription (latest invoice paid), then its cursor. */
+  async function afterFullPass(stripe: ReturnType<typeof connector>['stripe']): Promise<string> {
+    server.use(
+      http.get(`${API}/v1/customers`, ({ request }) => listAnswer([fixture('stripe/customer')], '/v1/customers', request)),
+      http.get(`${API}/v1/subscriptions`, ({ request }) => listAnswer([fixture('stripe/subscription')], '/v1/subscriptions', request)),
+    );
+    let cursor = '';
+    for await (const page of stripe.list('customers', ['subscription_status'])) cursor = page.cursor ?? '';
+    return cursor;
+  }
+  /** A subscription as an event carries it: customer and latest invoice are ids. */
+  const cancelled = () => ({ ...fixture('stripe/subscription'), status: 'canceled', customer: 'cus_Oaxlz8kB0PJWGa', latest_invoice: 'in_1NnmX4GPxmnHQRkJyyhHiHYa' });
+
+  it('after a full pass, takes a changed subscription from its event without reading the customer', async () => {
+    const { stripe } = connector();
+    const cursor = await afterFullPass(stripe);
+    const before = stripe.apiCalls();
+    server.use(http.get(`${API}/v1/events`, ({ request }) =>
+      listAnswer([event('evt_1', now / 1000 - 10, cancelled(), 'customer.subscription.deleted')], '/v1/events', request)));
+    const pages = [];
+    for await (const page of stripe.list('customers', ['subscription_status'], { since: cursor })) pages.push(page);
+    expect(pages.flatMap((p) => p.records.map((r) => [r.id, r.fields.subscription_status, r.fields.invoice_status]))).toEqual([['cus_Oaxlz8kB0PJWGa', 'canceled', 'paid']]);
+    expect(stripe.apiCalls() - before).toBe(1);
+    expect(stripe.apiCallsByKind()['GET /v1/events']).toBe(1);
+  });
+
+  it('reads a changed customer the full pass did not know, in one call', async () => {
+    const { stripe } = connector();
+    const cursor = await afterFullPass(stripe);
+    const before = stripe.apiCalls();
+    server.use(
+      http.get(`${API}/v1/events`, ({ request }) =>
+        listAnswer([event('evt_1', now / 1000 - 10, { ...cancelled(), id: 'sub_new', customer: 'cus_new' }, 'customer.subscription.created')], '/v1/events', request)),
+      http.get(`${API}/v1/subscriptions`, ({ request }) =>
+        listAnswer([{ ...fixture('stripe/subscription'), id: 'sub_new', customer: { ...fixture('stripe/customer'), id: 'cus_new' } }], '/v1/subscriptions', request)),
+    );
+    const pages = [];
+    for await (const page of stripe.list('customers', ['subscription_status'], { since: cursor })) pages.push(page);
+    expect(pages.flatMap((p) => p.records.map((r) => r.id))).toEqual(['cus_new']);
+    expect(stripe.apiCalls() - before).toBe(2);
+  });
+
+  it("answers a counterpart asked for as listed from the last pass and its events, and reads it otherwise", async () => {
+    const { stripe } = connector();
+    await afterFullPass(stripe);
+    const before = stripe.apiCalls();
+    const listed = await stripe.read('customers', ['cus_Oaxlz8kB0PJWGa'], ['subscription_status'], { asListed: true });
+    expect(listed.map((r) => [r.id, r.fields.subscription_status])).toEqual([['cus_Oaxlz8kB0PJWGa', 'active']]);
+    expect(stripe.apiCalls()).toBe(before);
+    server.use(http.get(`${API}/v1/subscriptions`, ({ request }) =>
+      listAnswer([{ ...fixture('stripe/subscription'), status: 'past_due', customer: fixture('stripe/customer') }], '/v1/subscriptions', request)));
+    const current = await stripe.read('customers', ['cus_Oaxlz8kB0PJWGa'], ['subscription_status']);
+    expect(current.map((r) => r.fields.subscription_status)).toEqual(['past_due']);
+    expect(stripe.apiCalls()).toBe(before + 1);
+  });
+
+  it('reads each changed customer when its cursor starts after what the last pass applied (events in between are missing)', async () => {
+    const { stripe } = connector();
+    await afterFullPass(stripe);
+    server.use(
+      http.get(`${API}/v1/events`, ({ request }) => listAnswer([event('evt_1', now / 1000 - 10, cancelled(), 'customer.subscription.deleted')], '/v1/events', request)),
+      http.get(`${API}/v1/subscriptions`, ({ request }) =>
+        listAnswer([{ ...fixture('stripe/subscription'), status: 'canceled', customer: fixture('stripe/customer') }], '/v1/subscriptions', request)),
+    );
+    const before = stripe.apiCalls();
+    const pages = [];
+    for await (const page of stripe.list('customers', ['subscription_status'], { since: since(now / 1000 + 60) })) pages.push(page);
+    expect(pages.flatMap((p) => p.records.map((r) => r.fields.subscription_status))).toEqual(['canceled']);
+    expect(stripe.apiCallsByKind()['GET /v1/subscriptions']).toBe(1 + 1);
+    expect(stripe.apiCalls() - before).toBe(2);
+  });
+
   it('falls back to a full pass when the cursor is older than the 30 days of events Stripe keeps', async () => {
     server.use(
       http.get(`${API}/v1/customers`, ({ request }) => listAnswer(customers(3), '/v1/customers', request)),
