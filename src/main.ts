@@ -71,7 +71,7 @@ export interface Budgets {
  * ledger opens its own small pool when first asked. On the embedded database, one process: the
  * limiters stay in it, as before, and only report their figures.
  */
-export function sharedBudgets(env: { DATABASE_URL?: string | undefined }, logger: Logger): Budgets {
+export function sharedBudgets(env: { DATABASE_URL?: string | undefined }, logger: Logger, options: { timeoutMs?: number } = {}): Budgets {
   let target: BudgetObserver | null = null;
   const relay: BudgetObserver = {
     sent: (key, priority) => target?.sent(key, priority),
@@ -107,7 +107,7 @@ export function sharedBudgets(env: { DATABASE_URL?: string | undefined }, logger
   };
   const log = logger.child({ component: 'budget' });
   return {
-    limiters: (budget, limit) => createSharedRateLimiter({ key: budgetKey(budget), limit, ledger, replica, observer: relay, logger: log, clock: limit.clock }),
+    limiters: (budget, limit) => createSharedRateLimiter({ key: budgetKey(budget), limit, ledger, replica, observer: relay, logger: log, clock: limit.clock, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
     shared: true,
     observe,
     recordThrottlesIn: () => {},

@@ -45,7 +45,10 @@ describe.runIf(TEST_DATABASE_URL)('three replicas sharing one vendor budget', ()
     const policy = await loadPolicy(EXAMPLE_POLICY);
     const replicas: { db: OpenDatabase; budgets: Budgets; connectors: ConnectorsBySystem }[] = [];
     for (let i = 0; i < 3; i++) {
-      const budgets = sharedBudgets(env, silentLogger);
+      // A budget request may wait for a busy test machine (the whole suite beside it): this test is
+      // about people going first through the ledger, not about the fallback a slow ledger causes.
+      const budgets = sharedBudgets(env, silentLogger, { timeoutMs: 10_000 });
+      budgets.observe({ sent: () => undefined, waited: () => undefined, throttled: () => undefined, share: () => undefined, fallback: (key, on) => on && fallbacks.push(key) });
       // Each person's wait for a slot, from asking the limiter to being let through (the vendor call then leaves).
       const timed: LimiterFactory = (budget, limit) => {
         const limiter = budgets.limiters(budget, limit);
@@ -66,6 +69,7 @@ describe.runIf(TEST_DATABASE_URL)('three replicas sharing one vendor budget', ()
     }
     const clicks: number[] = [];
     const slotWaits: number[] = [];
+    const fallbacks: string[] = [];
     let working = true;
     try {
       const dealIds = [...scenario.state.hubspot.deals.keys()];
@@ -108,7 +112,7 @@ describe.runIf(TEST_DATABASE_URL)('three replicas sharing one vendor budget', ()
       // A click's first vendor call leaves once the limiter lets it through: within a second at p99.
       const sorted = [...slotWaits].sort((x, y) => x - y);
       const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] as number;
-      expect(p99, `people's waits for a slot, ms: ${sorted.map(Math.round).join(', ')}; whole clicks: ${clicks.map(Math.round).join(', ')}`).toBeLessThanOrEqual(1_000);
+      expect(p99, `people's waits for a slot, ms: ${sorted.map(Math.round).join(', ')}; fallbacks: ${fallbacks.join(', ') || 'none'}; whole clicks: ${clicks.map(Math.round).join(', ')}`).toBeLessThanOrEqual(1_000);
     } finally {
       working = false;
       await Promise.all(replicas.map(async (replica) => {
