@@ -44,6 +44,14 @@ export interface StripeConnectorOptions {
   timeoutMs?: number;
   /** Customers read at once by `read`. Default 8; the limiter still paces them. */
   readConcurrency?: number;
+  /**
+   * Keep what a full pass read (every customer, trimmed, with its subscriptions) so that the
+   * incremental passes after it take changed objects from their events and call Stripe only for
+   * the rest (see known.ts). Off by default: it holds about 1 KB per customer in the process
+   * (at 100k customers it took the cycle bench's peak RSS from 323 to 659 MB above the embedded
+   * database's footprint, past its 400 MB target) until that state is kept in the database.
+   */
+  rememberFullPass?: boolean;
   logger?: Logger;
   /** Now in ms, for "has the trial ended" and the age of a cursor. Default `Date.now`. */
   now?: () => number;
@@ -320,7 +328,7 @@ export class StripeConnector implements Connector {
       this.stripe.customers.list({ limit: PAGE_SIZE, ...(after ? { starting_after: after } : {}) }))) {
       const records = page.map((customer) => {
         const entry = { customer: trimCustomer(customer), subscriptions: ofCustomer.get(customer.id) ?? [] };
-        known.set(customer.id, entry);
+        if (this.options.rememberFullPass) known.set(customer.id, entry);
         ofCustomer.delete(customer.id);
         return knownRecord(entry, fields, context);
       });
@@ -330,7 +338,7 @@ export class StripeConnector implements Connector {
     }
     if (customers === 0) yield { records: [], mode: 'full', cursor };
     // Every event since the cursor is yet to be applied: the next incremental pass, from this cursor, does.
-    this.known = { customers: known, through: since, updatedAt: this.now() };
+    this.known = this.options.rememberFullPass ? { customers: known, through: since, updatedAt: this.now() } : null;
   }
 
   /**

@@ -281,7 +281,7 @@ describe('Stripe connector: incremental list', () => {
   const cancelled = () => ({ ...fixture('stripe/subscription'), status: 'canceled', customer: 'cus_Oaxlz8kB0PJWGa', latest_invoice: 'in_1NnmX4GPxmnHQRkJyyhHiHYa' });
 
   it('after a full pass, takes a changed subscription from its event without reading the customer', async () => {
-    const { stripe } = connector();
+    const { stripe } = connector({ rememberFullPass: true });
     const cursor = await afterFullPass(stripe);
     const before = stripe.apiCalls();
     server.use(http.get(`${API}/v1/events`, ({ request }) =>
@@ -294,7 +294,7 @@ describe('Stripe connector: incremental list', () => {
   });
 
   it('reads a changed customer the full pass did not know, in one call', async () => {
-    const { stripe } = connector();
+    const { stripe } = connector({ rememberFullPass: true });
     const cursor = await afterFullPass(stripe);
     const before = stripe.apiCalls();
     server.use(
@@ -310,7 +310,7 @@ describe('Stripe connector: incremental list', () => {
   });
 
   it("answers a counterpart asked for as listed from the last pass and its events, and reads it otherwise", async () => {
-    const { stripe } = connector();
+    const { stripe } = connector({ rememberFullPass: true });
     await afterFullPass(stripe);
     const before = stripe.apiCalls();
     const listed = await stripe.read('customers', ['cus_Oaxlz8kB0PJWGa'], ['subscription_status'], { asListed: true });
@@ -323,8 +323,23 @@ describe('Stripe connector: incremental list', () => {
     expect(stripe.apiCalls()).toBe(before + 1);
   });
 
-  it('reads each changed customer when its cursor starts after what the last pass applied (events in between are missing)', async () => {
+  it('reads each changed customer after a full pass when it does not keep what the pass read (the default)', async () => {
     const { stripe } = connector();
+    const cursor = await afterFullPass(stripe);
+    const before = stripe.apiCalls();
+    server.use(
+      http.get(`${API}/v1/events`, ({ request }) => listAnswer([event('evt_1', now / 1000 - 10, cancelled(), 'customer.subscription.deleted')], '/v1/events', request)),
+      http.get(`${API}/v1/subscriptions`, ({ request }) =>
+        listAnswer([{ ...fixture('stripe/subscription'), status: 'canceled', customer: fixture('stripe/customer') }], '/v1/subscriptions', request)),
+    );
+    const pages = [];
+    for await (const page of stripe.list('customers', ['subscription_status'], { since: cursor })) pages.push(page);
+    expect(pages.flatMap((p) => p.records).map((r) => r.fields.subscription_status)).toEqual(['canceled']);
+    expect(stripe.apiCalls() - before).toBe(2);
+  });
+
+  it('reads each changed customer when its cursor starts after what the last pass applied (events in between are missing)', async () => {
+    const { stripe } = connector({ rememberFullPass: true });
     await afterFullPass(stripe);
     server.use(
       http.get(`${API}/v1/events`, ({ request }) => listAnswer([event('evt_1', now / 1000 - 10, cancelled(), 'customer.subscription.deleted')], '/v1/events', request)),
