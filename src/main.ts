@@ -90,14 +90,14 @@ export function sharedBudgets(env: { DATABASE_URL?: string | undefined }, logger
   }
 
   let opened: ReturnType<typeof openDatabase> | null = null;
-  const ledgerOf = async () => {
+  let ledgerOnce: Promise<BudgetLedger> | null = null;
+  const ledgerOf = () =>
     // A pool that could not be made is made again on the next request (the limiter falls back meanwhile).
-    opened ??= openDatabase({ url, poolSize: BUDGET_CONNECTIONS }).catch((error: unknown) => {
+    (ledgerOnce ??= (opened = openDatabase({ url, poolSize: BUDGET_CONNECTIONS })).then((database) => budgetLedger(database.db), (error: unknown) => {
       opened = null;
+      ledgerOnce = null;
       throw error;
-    });
-    return budgetLedger((await opened).db);
-  };
+    }));
   const ledger: BudgetLedger = {
     take: async (request) => (await ledgerOf()).take(request),
     observe: async (request) => (await ledgerOf()).observe(request),
